@@ -1,0 +1,57 @@
+# Everyday verbs. The first target builds .venv from the project's own files, so that a
+# fresh machine needs nothing but Python 3.11 and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(abspath $(VENV))/bin
+STAMP  := $(VENV)/.installed
+
+# DVC stage commands call `impact` and `jupyter-book`: put the project's environment first.
+export PATH := $(BIN):$(PATH)
+export VIRTUAL_ENV := $(abspath $(VENV))
+
+.PHONY: all install repro test test-all lint format lab kernel serve status clean lock
+
+all: repro  ## install, then run every stage (studies and book)
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the pinned environment
+
+repro: install  ## dvc repro: regenerate data, studies and the book
+	$(BIN)/dvc repro
+
+status: install  ## what dvc repro would rerun
+	$(BIN)/dvc status
+
+test: install  ## the test suite (unit and pipeline tests, Monte Carlo marked slow excluded)
+	$(BIN)/pytest
+
+test-all: install  ## every test, the slow Monte Carlo runs included
+	$(BIN)/pytest -m ""
+
+lint: install
+	$(BIN)/ruff check src tests notebooks
+
+format: install
+	$(BIN)/ruff format src tests
+
+kernel: install  ## register the environment as a Jupyter kernel for a JupyterLab outside .venv
+	$(BIN)/python -m ipykernel install --user --name impact-tank --display-name "Python (impact-tank)"
+
+lab: install  ## open the notebooks in JupyterLab
+	$(BIN)/jupyter lab notebooks/
+
+serve:  ## read the built book at http://127.0.0.1:8000
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory book/_build/html 8000
+
+lock:  ## re-resolve requirements.lock from pyproject.toml (then review the diff)
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/pip install --quiet -e ".[dev]"
+	{ sed -n '1,2p' requirements.lock; .lockenv/bin/pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock && rm -rf .lockenv
+
+clean:  ## remove pipeline outputs (not the environment)
+	rm -rf book/_build book/reports/*.ipynb data/raw results/*/figures

@@ -1,0 +1,83 @@
+"""The source registry: checksums, loading, and refusals that name the source."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import yaml
+
+from impactlib import data
+from impactlib.paths import ProjectRootNotFound, project_root
+
+
+def test_registry_declares_every_required_field(repo_root):
+    registry = data.read_registry(repo_root / "data" / "sources.yaml")
+    assert {"nsw_mixtape", "cps_mixtape"} <= set(registry)
+    for source in registry.values():
+        assert len(source.sha256) == 64
+        assert source.citation and source.licence
+
+
+def test_import_writes_verified_parquet_that_loads_back(scratch_project):
+    written = data.import_sources(names=["nsw_mixtape"])
+    assert [p.name for p in written] == ["nsw_mixtape.parquet"]
+    frame = data.load("nsw_mixtape")
+    assert frame.shape == (445, 11)
+    # The content checksum survives the parquet round trip (dtypes included).
+    assert data.content_checksum(frame) == data.get_source("nsw_mixtape").sha256
+
+
+def test_changed_checksum_is_a_hard_error_naming_the_source(scratch_project):
+    path = scratch_project / "data" / "sources.yaml"
+    document = yaml.safe_load(path.read_text())
+    document["sources"]["nsw_mixtape"]["sha256"] = "0" * 64
+    path.write_text(yaml.safe_dump(document))
+    with pytest.raises(data.ChecksumMismatch, match="source 'nsw_mixtape'.*differs"):
+        data.import_sources()
+    # Verification happens before any write: nothing half-imported is left behind.
+    assert not (scratch_project / "data" / "raw").exists()
+
+
+def test_tampered_raw_file_is_refused_on_load(scratch_project):
+    data.import_sources(names=["nsw_mixtape"])
+    path = scratch_project / "data" / "raw" / "nsw_mixtape.parquet"
+    frame = pd.read_parquet(path)
+    frame.loc[0, "re78"] = frame.loc[0, "re78"] + 1
+    frame.to_parquet(path, index=False)
+    with pytest.raises(data.ChecksumMismatch, match="nsw_mixtape"):
+        data.load("nsw_mixtape")
+
+
+def test_unknown_and_unimported_sources_are_named(scratch_project):
+    with pytest.raises(data.SourceError, match="unknown source 'nope'.*nsw_mixtape"):
+        data.load("nope")
+    with pytest.raises(data.SourceError, match="cps_mixtape.*does not exist.*dvc repro import"):
+        data.load("cps_mixtape")
+
+
+def test_badly_declared_source_is_refused(scratch_project):
+    path = scratch_project / "data" / "sources.yaml"
+    path.write_text(yaml.safe_dump({"sources": {"x": {"package": "causaldata"}}}))
+    with pytest.raises(data.SourceError, match="source 'x' lacks loader"):
+        data.read_registry(path)
+
+
+def test_checksum_depends_on_dtypes_and_values():
+    frame = pd.DataFrame({"a": [1, 2], "b": [0.5, 1.5]})
+    base = data.content_checksum(frame)
+    assert data.content_checksum(frame.copy()) == base
+    assert data.content_checksum(frame.astype({"a": "float64"})) != base
+    assert data.content_checksum(frame.assign(b=[0.5, 1.25])) != base
+
+
+def test_project_root_is_found_from_a_subfolder(repo_root, monkeypatch):
+    monkeypatch.delenv("IMPACT_ROOT", raising=False)
+    monkeypatch.chdir(repo_root / "notebooks" / "studies")
+    assert project_root() == repo_root
+
+
+def test_project_root_outside_the_repository_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("IMPACT_ROOT", raising=False)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ProjectRootNotFound, match="dvc.yaml"):
+        project_root()

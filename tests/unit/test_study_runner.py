@@ -1,0 +1,109 @@
+"""`impact run-study`: refusals before anything is executed, and report finalisation."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from impactlib import cli, pipeline
+
+
+def _write_notebook(path, parameters_source="alpha = 0.05\n", tagged=True):
+    cell = new_code_cell(parameters_source)
+    if tagged:
+        cell.metadata["tags"] = ["parameters"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    notebook = new_notebook(cells=[cell, new_code_cell("print(alpha)")])
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "language": "python",
+        "display_name": "Python 3",
+    }
+    nbformat.write(notebook, path)
+
+
+@pytest.fixture
+def demo_study(scratch_project):
+    _write_notebook(
+        scratch_project / "notebooks" / "studies" / "demo.ipynb",
+        "study_id = 'demo'\nalpha = 0.05\n",
+    )
+    (scratch_project / "params").mkdir()
+    (scratch_project / "params" / "demo.yaml").write_text("alpha: 0.1\n")
+    return scratch_project
+
+
+def test_unknown_study_id_is_refused_with_the_declared_ones(demo_study):
+    with pytest.raises(pipeline.StudyError, match="unknown study 'other'.*declares: demo"):
+        pipeline.run_study("other")
+
+
+def test_parameter_not_declared_by_the_notebook_is_an_error(demo_study):
+    (demo_study / "params" / "demo.yaml").write_text("alpha: 0.1\nalpah: 0.2\n")
+    with pytest.raises(pipeline.StudyError, match="'alpah' not declared.*demo.ipynb"):
+        pipeline.run_study("demo")
+    assert not (demo_study / "book" / "reports").exists()
+
+
+def test_notebook_without_parameters_cell_is_refused(demo_study):
+    _write_notebook(demo_study / "notebooks" / "studies" / "demo.ipynb", tagged=False)
+    with pytest.raises(pipeline.StudyError, match="no cell tagged 'parameters'"):
+        pipeline.run_study("demo")
+
+
+def test_missing_parameter_file_and_notebook_are_named(demo_study):
+    (demo_study / "params" / "demo.yaml").unlink()
+    with pytest.raises(pipeline.StudyError, match="parameter file .*demo.yaml does not exist"):
+        pipeline.run_study("demo")
+    (demo_study / "notebooks" / "studies" / "demo.ipynb").unlink()
+    with pytest.raises(pipeline.StudyError, match="notebook .*demo.ipynb does not exist"):
+        pipeline.run_study("demo")
+
+
+@pytest.mark.parametrize("bad", ["Demo", "demo_study", "-demo", "demo--x"])
+def test_study_ids_must_be_slugs(scratch_project, bad):
+    (scratch_project / "params.yaml").write_text(f"studies:\n  - '{bad}'\n")
+    with pytest.raises(pipeline.StudyError, match="not a lowercase slug"):
+        pipeline.declared_studies()
+
+
+def test_cli_reports_errors_in_one_line_and_exits_2(demo_study, capsys):
+    assert cli.main(["run-study", "other"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("impact run-study: error: unknown study 'other'")
+
+
+def test_finalise_report_removes_timestamps_and_hides_injected_parameters(tmp_path):
+    notebook = new_notebook(cells=[new_code_cell("x = 1"), new_code_cell("x")])
+    notebook.metadata["papermill"] = {
+        "start_time": "t0",
+        "end_time": "t1",
+        "duration": 1.0,
+        "parameters": {"x": 1},
+    }
+    notebook.cells[0].metadata["tags"] = ["injected-parameters"]
+    notebook.cells[1].metadata["execution"] = {"iopub.status.busy": "t"}
+    notebook.cells[1].metadata["papermill"] = {
+        "start_time": "t",
+        "duration": 0.1,
+        "status": "completed",
+    }
+    path = tmp_path / "report.ipynb"
+    nbformat.write(notebook, path)
+    pipeline.finalise_report(path)
+    result = nbformat.read(path, as_version=4)
+    assert result.metadata["papermill"] == {"parameters": {"x": 1}}
+    assert "remove-cell" in result.cells[0].metadata["tags"]
+    assert "execution" not in result.cells[1].metadata
+    assert result.cells[1].metadata["papermill"] == {"status": "completed"}
+    assert result.cells[0].id == "injected-parameters"
+
+
+def test_notebook_without_kernelspec_is_refused(demo_study):
+    path = demo_study / "notebooks" / "studies" / "demo.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    del notebook.metadata["kernelspec"]
+    nbformat.write(notebook, path)
+    with pytest.raises(pipeline.StudyError, match="no kernelspec"):
+        pipeline.run_study("demo")
