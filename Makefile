@@ -14,6 +14,10 @@ export VIRTUAL_ENV := $(abspath $(VENV))
 all: repro  ## install, then run every stage (studies and book)
 
 $(STAMP): pyproject.toml requirements.lock
+	@# The locked environment needs CPython >= 3.11.5 (soupsieve 4.1, among others).
+	@$(PYTHON) -c 'import sys; v = sys.version_info; ok = (3, 11, 5) <= v[:3] < (3, 12); \
+	  sys.exit(0 if ok else f"$(PYTHON) is Python {sys.version.split()[0]} at {sys.executable}; " \
+	  "the pinned environment needs Python 3.11.5 or newer 3.11: run make with PYTHON=/path/to/python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
 	touch $(STAMP)
