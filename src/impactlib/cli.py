@@ -18,12 +18,13 @@ def _cmd_checksum(args: argparse.Namespace) -> None:
     print(data.content_checksum(source.fetch()))
 
 
-def _cmd_run_study(args: argparse.Namespace) -> None:
-    print(f"executed {pipeline.run_study(args.study)}")
+def _cmd_run(args: argparse.Namespace) -> None:
+    print(f"executed {pipeline.run_notebook(args.id)}")
 
 
 def _cmd_list(_args: argparse.Namespace) -> None:
-    print("\n".join(pipeline.declared_studies()))
+    for notebook_id, kind in pipeline.declared().items():
+        print(f"{kind.name}\t{notebook_id}")
 
 
 def _cmd_build_book(_args: argparse.Namespace) -> None:
@@ -42,11 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source")
     p.set_defaults(func=_cmd_checksum)
 
-    p = commands.add_parser("run-study", help="execute a study notebook with its parameters")
-    p.add_argument("study")
-    p.set_defaults(func=_cmd_run_study)
+    p = commands.add_parser("run", help="execute a study, note or guide notebook with its parameters")
+    p.add_argument("id", help="identifier declared in params.yaml")
+    p.set_defaults(func=_cmd_run)
 
-    p = commands.add_parser("list", help="list the studies declared in params.yaml")
+    p = commands.add_parser("list", help="list the studies, notes and guide pages of params.yaml")
     p.set_defaults(func=_cmd_list)
 
     p = commands.add_parser("build-book", help="build the Jupyter Book (HTML)")

@@ -70,14 +70,30 @@ class Source:
         result = getattr(module, func_name)(**self.kwargs)
         if self.attribute:
             result = getattr(result, self.attribute)
+        if not isinstance(result, pd.DataFrame) and hasattr(result, "to_pandas"):
+            result = result.to_pandas()  # polars frames (moderndid's loaders)
         if not isinstance(result, pd.DataFrame):
             raise SourceError(
                 f"source {self.name!r}: loader returned {type(result).__name__}, not a DataFrame"
             )
-        return result.reset_index(drop=True)
+        return canonical(result)
 
     def package_version(self) -> str:
         return importlib.metadata.version(self.package)
+
+
+def canonical(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table as parquet gives it back: text columns as pandas' ``str`` dtype, no index.
+
+    Some loaders return text as ``object`` columns, which parquet reads back as ``str``;
+    normalising first makes the checksum of the stored file equal the recorded one.
+    """
+    frame = frame.reset_index(drop=True)
+    text = [
+        c for c in frame.columns
+        if frame[c].dtype == object and frame[c].dropna().map(type).eq(str).all()
+    ]
+    return frame.astype({c: "str" for c in text}) if text else frame
 
 
 def content_checksum(frame: pd.DataFrame) -> str:

@@ -1,9 +1,17 @@
-"""What the DVC stages run: the study registry, papermill execution, the book build.
+"""What the DVC stages run: the notebook registry, papermill execution, the book build.
 
-``params.yaml`` lists the studies (``studies:``); each study ``<id>`` has its notebook
-``notebooks/studies/<id>.ipynb`` and its parameters ``params/<id>.yaml``. A study is run
-by papermill into ``book/reports/<id>.ipynb``; the notebook itself writes
-``results/<id>/estimates.json`` and its figures.
+The pipeline runs three kinds of notebook, each listed under its key in ``params.yaml``:
+
+========  ==============  ======================  ===============
+kind      params.yaml     notebook                executed copy
+========  ==============  ======================  ===============
+study     ``studies``     notebooks/studies/<id>  book/reports/<id>
+note      ``notes``       notebooks/notes/<id>    book/notes/<id>
+guide     ``guide``       notebooks/guide/<id>    book/guide/<id>
+========  ==============  ======================  ===============
+
+Each ``<id>`` (unique across kinds) has its parameters in ``params/<id>.yaml``; the
+notebook itself writes ``results/<id>/estimates.json`` and its figures.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,36 +34,66 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _VOLATILE_KEYS = ("start_time", "end_time", "duration")
 
 
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    params_key: str
+    notebook_dir: str
+    book_dir: str
+
+
+KINDS = {
+    kind.name: kind
+    for kind in (
+        Kind("study", "studies", "notebooks/studies", "book/reports"),
+        Kind("note", "notes", "notebooks/notes", "book/notes"),
+        Kind("guide", "guide", "notebooks/guide", "book/guide"),
+    )
+}
+
+
 class StudyError(ValueError):
-    """A study is unknown, badly declared, or was given parameters it does not declare."""
+    """A notebook is unknown, badly declared, or was given parameters it does not declare."""
+
+
+def declared(root: Path | None = None) -> dict[str, Kind]:
+    """Every notebook id listed in ``params.yaml``, mapped to its kind."""
+    root = root or project_root()
+    document = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8")) or {}
+    registry: dict[str, Kind] = {}
+    for kind in KINDS.values():
+        ids = document.get(kind.params_key) or []
+        if not isinstance(ids, list):
+            raise StudyError(f"params.yaml: {kind.params_key!r} must be a list of identifiers")
+        for notebook_id in ids:
+            if not isinstance(notebook_id, str) or not SLUG.match(notebook_id):
+                raise StudyError(
+                    f"params.yaml: {kind.name} id {notebook_id!r} is not a lowercase slug"
+                )
+            if notebook_id in registry:
+                raise StudyError(f"params.yaml: id {notebook_id!r} is declared twice")
+            registry[notebook_id] = kind
+    return registry
 
 
 def declared_studies(root: Path | None = None) -> list[str]:
     """Study identifiers listed under ``studies`` in ``params.yaml``."""
-    root = root or project_root()
-    document = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8")) or {}
-    studies = document.get("studies") or []
-    if not isinstance(studies, list):
-        raise StudyError("params.yaml: 'studies' must be a list of study identifiers")
-    for study in studies:
-        if not isinstance(study, str) or not SLUG.match(study):
-            raise StudyError(f"params.yaml: study id {study!r} is not a lowercase slug")
-    return studies
+    return [i for i, kind in declared(root).items() if kind.name == "study"]
 
 
-def study_paths(study: str, root: Path | None = None) -> dict[str, Path]:
+def notebook_paths(notebook_id: str, kind: Kind, root: Path | None = None) -> dict[str, Path]:
     root = root or project_root()
     return {
-        "notebook": root / "notebooks" / "studies" / f"{study}.ipynb",
-        "params": root / "params" / f"{study}.yaml",
-        "report": root / "book" / "reports" / f"{study}.ipynb",
+        "notebook": root / kind.notebook_dir / f"{notebook_id}.ipynb",
+        "params": root / "params" / f"{notebook_id}.yaml",
+        "report": root / kind.book_dir / f"{notebook_id}.ipynb",
     }
 
 
-def read_study_parameters(study: str, root: Path | None = None) -> dict[str, Any]:
-    path = study_paths(study, root)["params"]
+def read_parameters(notebook_id: str, kind: Kind, root: Path | None = None) -> dict[str, Any]:
+    path = notebook_paths(notebook_id, kind, root)["params"]
     if not path.is_file():
-        raise StudyError(f"study {study!r}: parameter file {path} does not exist")
+        raise StudyError(f"{kind.name} {notebook_id!r}: parameter file {path} does not exist")
     parameters = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(parameters, dict):
         raise StudyError(f"{path}: expected a mapping of parameter names to values")
@@ -105,28 +144,32 @@ def finalise_report(path: Path) -> None:
     nbformat.write(notebook, path)
 
 
-def run_study(study: str, root: Path | None = None) -> Path:
-    """Execute one study's notebook with its parameters; return the executed report's path.
+def run_notebook(notebook_id: str, root: Path | None = None) -> Path:
+    """Execute one declared notebook with its parameters; return the executed copy's path.
 
-    The report is written to a temporary name and moved into place only on success; a
-    failed run is kept as ``book/reports/<id>.failed.ipynb`` for inspection.
+    The copy is written to a temporary name and moved into place only on success; a
+    failed run is kept as ``<id>.failed.ipynb`` beside it for inspection.
     """
     import papermill
 
     root = root or project_root()
-    studies = declared_studies(root)
-    if study not in studies:
+    registry = declared(root)
+    if notebook_id not in registry:
         raise StudyError(
-            f"unknown study {study!r}; params.yaml declares: {', '.join(studies) or 'none'}"
+            f"unknown study or note {notebook_id!r}; params.yaml declares: "
+            f"{', '.join(registry) or 'none'}"
         )
-    paths = study_paths(study, root)
+    kind = registry[notebook_id]
+    paths = notebook_paths(notebook_id, kind, root)
     if not paths["notebook"].is_file():
-        raise StudyError(f"study {study!r}: notebook {paths['notebook']} does not exist")
-    parameters = {**read_study_parameters(study, root), "study_id": study}
+        raise StudyError(
+            f"{kind.name} {notebook_id!r}: notebook {paths['notebook']} does not exist"
+        )
+    parameters = {**read_parameters(notebook_id, kind, root), "study_id": notebook_id}
     check_parameters(paths["notebook"], parameters)
 
     paths["report"].parent.mkdir(parents=True, exist_ok=True)
-    figures_dir(study, root).mkdir(parents=True, exist_ok=True)  # papermill makes no folders
+    figures_dir(notebook_id, root).mkdir(parents=True, exist_ok=True)  # papermill makes none
     partial = paths["report"].with_suffix(".partial.ipynb")
     failed = paths["report"].with_suffix(".failed.ipynb")
     failed.unlink(missing_ok=True)

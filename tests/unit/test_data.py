@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 import yaml
@@ -81,3 +83,19 @@ def test_project_root_outside_the_repository_is_an_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ProjectRootNotFound, match="dvc.yaml"):
         project_root()
+
+
+def test_every_declared_source_imports_and_loads_back(scratch_project):
+    registry = data.read_registry()
+    written = data.import_sources()
+    assert sorted(p.stem for p in written) == sorted(registry)
+    for name in registry:
+        frame = data.load(name)  # verifies the checksum of the stored parquet
+        assert len(frame) > 0, name
+
+
+def test_citation_keys_exist_in_the_bibliography(repo_root):
+    bib = (repo_root / "book" / "references.bib").read_text()
+    keys = set(re.findall(r"@\w+\{([^,\s]+),", bib))
+    for source in data.read_registry(repo_root / "data" / "sources.yaml").values():
+        assert set(source.citation) <= keys, source.name

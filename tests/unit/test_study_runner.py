@@ -1,4 +1,4 @@
-"""`impact run-study`: refusals before anything is executed, and report finalisation."""
+"""`impact run`: refusals before anything is executed, and report finalisation."""
 
 from __future__ import annotations
 
@@ -35,30 +35,30 @@ def demo_study(scratch_project):
 
 
 def test_unknown_study_id_is_refused_with_the_declared_ones(demo_study):
-    with pytest.raises(pipeline.StudyError, match="unknown study 'other'.*declares: demo"):
-        pipeline.run_study("other")
+    with pytest.raises(pipeline.StudyError, match="unknown study or note 'other'.*declares: demo"):
+        pipeline.run_notebook("other")
 
 
 def test_parameter_not_declared_by_the_notebook_is_an_error(demo_study):
     (demo_study / "params" / "demo.yaml").write_text("alpha: 0.1\nalpah: 0.2\n")
     with pytest.raises(pipeline.StudyError, match="'alpah' not declared.*demo.ipynb"):
-        pipeline.run_study("demo")
+        pipeline.run_notebook("demo")
     assert not (demo_study / "book" / "reports").exists()
 
 
 def test_notebook_without_parameters_cell_is_refused(demo_study):
     _write_notebook(demo_study / "notebooks" / "studies" / "demo.ipynb", tagged=False)
     with pytest.raises(pipeline.StudyError, match="no cell tagged 'parameters'"):
-        pipeline.run_study("demo")
+        pipeline.run_notebook("demo")
 
 
 def test_missing_parameter_file_and_notebook_are_named(demo_study):
     (demo_study / "params" / "demo.yaml").unlink()
     with pytest.raises(pipeline.StudyError, match="parameter file .*demo.yaml does not exist"):
-        pipeline.run_study("demo")
+        pipeline.run_notebook("demo")
     (demo_study / "notebooks" / "studies" / "demo.ipynb").unlink()
     with pytest.raises(pipeline.StudyError, match="notebook .*demo.ipynb does not exist"):
-        pipeline.run_study("demo")
+        pipeline.run_notebook("demo")
 
 
 @pytest.mark.parametrize("bad", ["Demo", "demo_study", "-demo", "demo--x"])
@@ -69,9 +69,9 @@ def test_study_ids_must_be_slugs(scratch_project, bad):
 
 
 def test_cli_reports_errors_in_one_line_and_exits_2(demo_study, capsys):
-    assert cli.main(["run-study", "other"]) == 2
+    assert cli.main(["run", "other"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("impact run-study: error: unknown study 'other'")
+    assert err.startswith("impact run: error: unknown study or note 'other'")
 
 
 def test_finalise_report_removes_timestamps_and_hides_injected_parameters(tmp_path):
@@ -106,4 +106,19 @@ def test_notebook_without_kernelspec_is_refused(demo_study):
     del notebook.metadata["kernelspec"]
     nbformat.write(notebook, path)
     with pytest.raises(pipeline.StudyError, match="no kernelspec"):
-        pipeline.run_study("demo")
+        pipeline.run_notebook("demo")
+
+
+def test_an_id_declared_twice_is_refused(scratch_project):
+    (scratch_project / "params.yaml").write_text("studies: [demo]\nnotes: [demo]\n")
+    with pytest.raises(pipeline.StudyError, match="'demo' is declared twice"):
+        pipeline.declared()
+
+
+def test_kinds_map_to_their_folders(scratch_project):
+    (scratch_project / "params.yaml").write_text("studies: [a]\nnotes: [b]\nguide: [c]\n")
+    registry = pipeline.declared()
+    assert {i: k.name for i, k in registry.items()} == {"a": "study", "b": "note", "c": "guide"}
+    paths = pipeline.notebook_paths("b", registry["b"])
+    assert paths["notebook"] == scratch_project / "notebooks" / "notes" / "b.ipynb"
+    assert paths["report"] == scratch_project / "book" / "notes" / "b.ipynb"
