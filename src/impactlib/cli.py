@@ -43,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source")
     p.set_defaults(func=_cmd_checksum)
 
-    p = commands.add_parser("run", help="execute a study, note or guide notebook with its parameters")
+    p = commands.add_parser(
+        "run", help="execute a study, note or guide notebook with its parameters"
+    )
     p.add_argument("id", help="identifier declared in params.yaml")
     p.set_defaults(func=_cmd_run)
 
