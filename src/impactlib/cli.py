@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from impactlib import data, pipeline
+from impactlib.validation import InputError
 
 
 def _cmd_import(args: argparse.Namespace) -> None:
@@ -20,6 +21,10 @@ def _cmd_checksum(args: argparse.Namespace) -> None:
 
 def _cmd_run(args: argparse.Namespace) -> None:
     print(f"executed {pipeline.run_notebook(args.id)}")
+
+
+def _cmd_synthesis(_args: argparse.Namespace) -> None:
+    print(f"executed {pipeline.run_synthesis()}")
 
 
 def _cmd_list(_args: argparse.Namespace) -> None:
@@ -52,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("list", help="list the studies, notes and guide pages of params.yaml")
     p.set_defaults(func=_cmd_list)
 
+    p = commands.add_parser("synthesis", help="build the comparison of impacts and its page")
+    p.set_defaults(func=_cmd_synthesis)
+
     p = commands.add_parser("build-book", help="build the Jupyter Book (HTML)")
     p.set_defaults(func=_cmd_build_book)
     return parser
@@ -61,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (data.SourceError, pipeline.StudyError) as exc:
+    except (data.SourceError, pipeline.StudyError, InputError) as exc:
         print(f"impact {args.command}: error: {exc}", file=sys.stderr)
         return 2
     return 0

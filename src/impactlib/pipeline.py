@@ -145,13 +145,7 @@ def finalise_report(path: Path) -> None:
 
 
 def run_notebook(notebook_id: str, root: Path | None = None) -> Path:
-    """Execute one declared notebook with its parameters; return the executed copy's path.
-
-    The copy is written to a temporary name and moved into place only on success; a
-    failed run is kept as ``<id>.failed.ipynb`` beside it for inspection.
-    """
-    import papermill
-
+    """Execute one declared notebook with its parameters; return the executed copy's path."""
     root = root or project_root()
     registry = declared(root)
     if notebook_id not in registry:
@@ -168,14 +162,25 @@ def run_notebook(notebook_id: str, root: Path | None = None) -> Path:
     parameters = {**read_parameters(notebook_id, kind, root), "study_id": notebook_id}
     check_parameters(paths["notebook"], parameters)
 
-    paths["report"].parent.mkdir(parents=True, exist_ok=True)
     figures_dir(notebook_id, root).mkdir(parents=True, exist_ok=True)  # papermill makes none
-    partial = paths["report"].with_suffix(".partial.ipynb")
-    failed = paths["report"].with_suffix(".failed.ipynb")
+    return execute(paths["notebook"], paths["report"], parameters, root)
+
+
+def execute(notebook: Path, target: Path, parameters: dict[str, Any], root: Path) -> Path:
+    """Run ``notebook`` with papermill into ``target``, atomically, from the root folder.
+
+    The copy is written to a temporary name and moved into place only on success; a
+    failed run is kept as ``<name>.failed.ipynb`` beside it for inspection.
+    """
+    import papermill
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial.ipynb")
+    failed = target.with_suffix(".failed.ipynb")
     failed.unlink(missing_ok=True)
     try:
         papermill.execute_notebook(
-            str(paths["notebook"].relative_to(root)),
+            str(notebook.relative_to(root)),
             str(partial.relative_to(root)),
             parameters=parameters,
             kernel_name="python3",
@@ -187,8 +192,22 @@ def run_notebook(notebook_id: str, root: Path | None = None) -> Path:
             partial.replace(failed)
         raise
     finalise_report(partial)
-    partial.replace(paths["report"])
-    return paths["report"]
+    partial.replace(target)
+    return target
+
+
+SYNTHESIS_NOTEBOOK = Path("notebooks") / "synthesis" / "comparer.ipynb"
+SYNTHESIS_PAGE = Path("book") / "comparer.ipynb"
+
+
+def run_synthesis(root: Path | None = None) -> Path:
+    """Build ``comparison/comparison.json`` from the results, then the comparison page."""
+    from impactlib.synthesis import build_comparison, write_comparison
+
+    root = root or project_root()
+    write_comparison(build_comparison(root), root)
+    (root / "comparison" / "figures").mkdir(parents=True, exist_ok=True)
+    return execute(root / SYNTHESIS_NOTEBOOK, root / SYNTHESIS_PAGE, {}, root)
 
 
 def build_book(root: Path | None = None) -> None:

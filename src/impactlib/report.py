@@ -122,9 +122,12 @@ def french_axis(axis: mpl.axis.Axis, decimals: int = 0) -> None:
     axis.set_major_formatter(mpl.ticker.FuncFormatter(lambda x, _pos: fmt_number(x, decimals)))
 
 
-def save_figure(fig: plt.Figure, study: str, name: str) -> Path:
-    """Save ``fig`` as ``results/<study>/figures/<name>.png``, byte-identical across runs."""
-    path = figures_dir(study) / f"{name}.png"
+def save_figure(fig: plt.Figure, study: str, name: str, *, folder: Path | None = None) -> Path:
+    """Save ``fig`` as ``results/<study>/figures/<name>.png`` (or in ``folder``).
+
+    The file is byte-identical across runs.
+    """
+    path = (folder or figures_dir(study)) / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     # No "Software" stamp: the file then depends only on the figure.
     fig.savefig(path, format="png", metadata={"Software": None})

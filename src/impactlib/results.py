@@ -53,6 +53,7 @@ def write_estimates(
     estimates: Mapping[str, Estimate],
     *,
     facts: Mapping[str, Any] | None = None,
+    comparison: Mapping[str, Any] | None = None,
     root: Path | None = None,
 ) -> Path:
     """Write the estimates of one study to ``results/<study>/estimates.json``.
@@ -65,6 +66,9 @@ def write_estimates(
         Named estimates; the names are the keys other stages read.
     facts : mapping, optional
         Other computed numbers worth tracking as metrics (sample sizes, balance...).
+    comparison : mapping, optional
+        The study's entry in the comparison of impacts, built with
+        :func:`impactlib.synthesis.comparison_block`.
     """
     if not estimates:
         raise ValueError(f"study {study!r}: no estimates to write")
@@ -79,6 +83,8 @@ def write_estimates(
         "estimates": dict(estimates),
         "facts": dict(facts or {}),
     }
+    if comparison is not None:
+        payload["comparison"] = dict(comparison)
     return write_json_atomic(results_dir(study, root) / "estimates.json", payload)
 
 

@@ -72,7 +72,14 @@ def project(repo_root, tmp_path_factory):
 
 
 def test_first_repro_runs_every_stage(project):
-    assert _stages_run(project["first_run"]) == {"import", f"study@{STUDY}", "book"}
+    ran = _stages_run(project["first_run"])
+    assert {"import", f"study@{STUDY}", "synthesis", "book"} <= ran
+    declared = yaml.safe_load((project["root"] / "params.yaml").read_text())
+    expected = {f"study@{i}" for i in declared["studies"]} | {
+        f"note@{i}" for i in declared["notes"]
+    }
+    expected |= {f"guide@{i}" for i in declared["guide"]}
+    assert ran == {"import", "synthesis", "book"} | expected
 
 
 def test_results_hold_the_experimental_benchmark(project):
@@ -128,7 +135,16 @@ def test_book_holds_the_glued_estimate_and_citations(project):
     assert (html_dir / "index.html").is_file()
 
 
-def test_changed_parameter_reruns_its_study_and_the_book_only(project):
+def test_comparison_holds_the_study(project):
+    payload = json.loads((project["root"] / "comparison" / "comparison.json").read_text())
+    row = payload["rows"][STUDY]
+    assert row["theme"] == "emploi"
+    assert row["evidence_reasons"] and row["scale_total_effect_ci_low"] < row["scale_total_effect"]
+    html = (project["root"] / "book" / "_build" / "html" / "comparer.html").read_text()
+    assert row["title"].split("'")[0] in html  # apostrophes are typeset by the book
+
+
+def test_changed_parameter_reruns_its_study_and_downstream_only(project):
     # Last, because it changes the copy.
     root = project["root"]
     params = root / "params" / f"{STUDY}.yaml"
@@ -136,6 +152,6 @@ def test_changed_parameter_reruns_its_study_and_the_book_only(project):
     values["alpha"] = 0.1
     params.write_text(yaml.safe_dump(values))
     output = _dvc("repro", cwd=root)
-    assert _stages_run(output) == {f"study@{STUDY}", "book"}
+    assert _stages_run(output) == {f"study@{STUDY}", "synthesis", "book"}
     payload = json.loads((root / "results" / STUDY / "estimates.json").read_text())
     assert payload["estimates"]["experimental"]["alpha"] == 0.1

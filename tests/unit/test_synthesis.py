@@ -1,0 +1,111 @@
+"""The comparison of impacts: built from results files, refusing incomplete ones by name."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from impactlib.economics import cost_effectiveness, scale_up_projection
+from impactlib.estimate import Estimate
+from impactlib.evidence import grade_evidence, standardised_effect
+from impactlib.results import write_estimates
+from impactlib.synthesis import (
+    SynthesisError,
+    build_comparison,
+    comparison_block,
+    read_comparison,
+    write_comparison,
+)
+from impactlib.validation import InputError
+
+EFFECT = Estimate(
+    value=2.0,
+    std_error=0.5,
+    ci_low=1.0,
+    ci_high=3.0,
+    p_value=0.001,
+    n=400,
+    method="test",
+    outcome="y",
+    design="rct",
+)
+
+
+def _block(**overrides):
+    arguments = dict(
+        title="Étude test",
+        theme="emploi",
+        innovation="innovation",
+        design="Essai randomisé",
+        outcome="y",
+        headline=EFFECT,
+        standardised_effect=standardised_effect(EFFECT, kind="smd", sd=4.0),
+        evidence=grade_evidence(design="rct", risk_of_bias="low", estimate=EFFECT),
+        cost_effectiveness=cost_effectiveness(EFFECT, 500.0),
+        scale_up=scale_up_projection(
+            EFFECT, target_population=1000, take_up=0.5, cost_per_beneficiary=500.0, seed=1
+        ),
+        cost_source="hypothèse de travail",
+    )
+    arguments.update(overrides)
+    return comparison_block(**arguments)
+
+
+def test_comparison_is_built_from_results_files(scratch_project):
+    write_estimates("demo", {"main": EFFECT}, comparison=_block())
+    table = build_comparison()
+    assert list(table["id"]) == ["demo"]
+    row = table.iloc[0]
+    assert row["std_effect"] == pytest.approx(0.5)  # 2 / 4: standardised by the control SD
+    assert row["impact_per_1000"] == pytest.approx(4.0)  # 2 per 500 EUR
+    assert row["evidence_level"] == "high"
+    assert row["scale_beneficiaries"] == pytest.approx(500)
+    path = write_comparison(table)
+    first = path.read_bytes()
+    write_comparison(build_comparison())
+    assert path.read_bytes() == first  # same results, same bytes
+    assert read_comparison()["id"].tolist() == ["demo"]
+
+
+def test_missing_field_names_the_study_and_the_field(scratch_project):
+    block = _block()
+    del block["evidence"]
+    write_estimates("demo", {"main": EFFECT}, comparison=block)
+    with pytest.raises(
+        SynthesisError, match="study 'demo': comparison block lacks field 'evidence'"
+    ):
+        build_comparison()
+
+
+def test_study_without_comparison_block_is_refused(scratch_project):
+    write_estimates("demo", {"main": EFFECT})
+    with pytest.raises(SynthesisError, match="study 'demo': results file has no 'comparison'"):
+        build_comparison()
+
+
+def test_missing_results_file_is_named(scratch_project):
+    with pytest.raises(SynthesisError, match="study 'demo': .*estimates.json does not exist"):
+        build_comparison()
+
+
+def test_report_without_costs_is_refused(scratch_project):
+    write_estimates(
+        "demo", {"main": EFFECT}, comparison=_block(cost_effectiveness=None, scale_up=None)
+    )
+    with pytest.raises(SynthesisError, match="study 'demo': field 'cost_effectiveness' is empty"):
+        build_comparison()
+
+
+def test_unknown_theme_is_refused():
+    with pytest.raises(InputError, match="theme 'culture' is not one of"):
+        _block(theme="culture")
+
+
+def test_notes_without_block_are_left_out(scratch_project):
+    (scratch_project / "params.yaml").write_text("studies: [demo]\nnotes: [note-x]\n")
+    write_estimates("demo", {"main": EFFECT}, comparison=_block())
+    write_estimates("note-x", {"pooled": EFFECT})
+    assert build_comparison()["id"].tolist() == ["demo"]
+    payload = json.loads((scratch_project / "results" / "note-x" / "estimates.json").read_text())
+    assert "comparison" not in payload
