@@ -1,0 +1,591 @@
+"""Pooling effect sizes: fixed effect and random effects (DL, REML, PM); the model engine.
+
+This follows R's metafor ``rma.uni`` (Viechtbauer 2010, J. Stat. Softw. 36(3)), the
+field's reference. statsmodels' ``combine_effects`` has DerSimonian-Laird and
+Paule-Mandel but neither REML nor moderators, so the model is written here in numpy:
+
+- ``tau2`` by DerSimonian-Laird (moment estimator, truncated at 0), REML by metafor's
+  Fisher scoring (Hedges' estimate as start, step halving to stay at or above 0) and
+  Paule-Mandel by solving its estimating equation ``Q(tau2) = k - p`` with Brent's method
+  (0 when ``Q(0) <= k - p``). metafor stops Fisher scoring once tau2 changes by less than
+  ``threshold = 1e-5``, an absolute rule that leaves an error of that order (a few percent
+  of a small tau2); here scoring runs to a relative change of 1e-10 and, if it is slow,
+  the REML score equation is solved by Brent's method, so the result is the maximum of
+  the restricted likelihood. ``reml_threshold=1e-5`` reproduces metafor's stopping rule,
+  hence its printed digits, exactly.
+- coefficients by weighted least squares with weights ``1 / (v + tau2)``; Wald z tests,
+  or with ``knapp_hartung`` the Knapp-Hartung (2003) adjustment: the covariance is scaled
+  by ``q = sum w e^2 / (k - p)`` and tests and intervals use Student's t with ``k - p``
+  degrees of freedom. Like metafor's ``test="knha"`` the factor is NOT truncated by
+  default (it may shrink the interval); ``knapp_hartung="truncated"`` floors it at 1
+  (metafor's ``test="adhoc"``).
+- heterogeneity as metafor reports it: Cochran's ``Q`` (fixed-effect weights),
+  ``I2 = tau2 / (tau2 + s2)`` and ``H2 = (tau2 + s2) / s2`` with the "typical" sampling
+  variance ``s2 = (k - p) / tr(P)``; for the fixed-effect model ``I2 = (Q - df) / Q``.
+- the prediction interval ``mu +/- crit * sqrt(se^2 + tau2)``, with the same critical
+  value as the confidence interval (normal, or t with ``k - p`` df with Knapp-Hartung).
+
+Every result is checked in the tests against metafor's printed output, statsmodels'
+stored metafor vectors and pymare.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from impactlib.estimate import Estimate
+from impactlib.validation import InputError, require_probability
+
+METHODS = ("FE", "DL", "REML", "PM")
+METHOD_NAMES = {
+    "FE": "fixed-effect",
+    "DL": "random-effects, DerSimonian-Laird",
+    "REML": "random-effects, REML",
+    "PM": "random-effects, Paule-Mandel",
+}
+METAFOR_THRESHOLD = 1e-5  # metafor's default stopping threshold for Fisher scoring
+_REML_MAXITER = 100
+
+
+# --- input checks ----------------------------------------------------------------------
+
+
+def _as_vector(values: object, name: str) -> np.ndarray:
+    if isinstance(values, pd.DataFrame):
+        raise InputError(f"{name} must be one-dimensional (a Series or an array), got a DataFrame")
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name} must be numbers: {exc}") from None
+    if array.ndim != 1:
+        raise InputError(f"{name} must be one-dimensional, got shape {array.shape}")
+    return array
+
+
+def check_inputs(
+    effects: object, variances: object, *, method: str = "FE", min_k: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate effects and variances; each refusal names the parameter and the study."""
+    if method not in METHODS:
+        raise InputError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    y = _as_vector(effects, "effects")
+    v = _as_vector(variances, "variances")
+    if len(y) != len(v):
+        raise InputError(
+            f"effects and variances must have the same length, got {len(y)} and {len(v)}"
+        )
+    for name, array in (("effects", y), ("variances", v)):
+        bad = np.flatnonzero(~np.isfinite(array))
+        if bad.size:
+            raise InputError(
+                f"{name} has missing or infinite value(s) at position(s) {bad.tolist()} "
+                "(0-based): remove or fix these studies"
+            )
+    bad = np.flatnonzero(v <= 0)
+    if bad.size:
+        shown = ", ".join(f"position {i}: {v[i]:g}" for i in bad[:5])
+        raise InputError(f"variances must be positive; got {shown}")
+    needed = (1 if method == "FE" else 2) if min_k is None else min_k
+    if len(y) < needed:
+        raise InputError(
+            f"method={method!r} needs at least {needed} studies (k >= {needed}), got k = {len(y)}"
+        )
+    return y, v
+
+
+def _threshold(value: float | None) -> float | None:
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise InputError(f"reml_threshold must be a positive number; got {value!r}")
+    return value
+
+
+def _check_knapp_hartung(knapp_hartung: bool | str) -> str | None:
+    if knapp_hartung is False or knapp_hartung is None:
+        return None
+    if knapp_hartung is True:
+        return "knha"
+    if knapp_hartung == "truncated":
+        return "truncated"
+    raise InputError(f"knapp_hartung must be False, True or 'truncated'; got {knapp_hartung!r}")
+
+
+# --- the model -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """Raw fit of the (mixed-effects) model; public results are built from it."""
+
+    beta: np.ndarray
+    vcov: np.ndarray
+    tau2: float
+    qe: float
+    i2: float
+    h2: float
+    df_resid: int
+    weights: np.ndarray
+    kh_factor: float | None
+
+
+def _wls(y: np.ndarray, v: np.ndarray, x: np.ndarray, tau2: float):
+    w = 1.0 / (v + tau2)
+    xtw = x.T * w
+    inv = np.linalg.inv(xtw @ x)
+    beta = inv @ (xtw @ y)
+    resid = y - x @ beta
+    return w, inv, beta, resid
+
+
+def _trace_p(w: np.ndarray, x: np.ndarray, inv: np.ndarray) -> float:
+    """tr(P) with P = W - W X (X'WX)^-1 X'W, without forming the k x k matrix."""
+    b = (x.T * w**2) @ x
+    return float(w.sum() - np.trace(inv @ b))
+
+
+def _tau2_dl(y: np.ndarray, v: np.ndarray, x: np.ndarray) -> float:
+    w, inv, _, resid = _wls(y, v, x, 0.0)
+    qe = float(np.sum(w * resid**2))
+    return max(0.0, (qe - (len(y) - x.shape[1])) / _trace_p(w, x, inv))
+
+
+def _tau2_pm(y: np.ndarray, v: np.ndarray, x: np.ndarray) -> float:
+    target = len(y) - x.shape[1]
+
+    def excess(tau2: float) -> float:
+        w, _, _, resid = _wls(y, v, x, tau2)
+        return float(np.sum(w * resid**2)) - target
+
+    if excess(0.0) <= 0:
+        return 0.0
+    upper = max(float(np.var(y)), float(np.median(v)), 1e-8)
+    while excess(upper) > 0:
+        upper *= 4.0
+        if upper > 1e12:  # pragma: no cover - would need absurd data
+            raise InputError("Paule-Mandel: no root of Q(tau2) = k - p found")
+    return float(optimize.brentq(excess, 0.0, upper, xtol=1e-14, rtol=1e-14, maxiter=500))
+
+
+def _reml_negloglik(tau2: float, y: np.ndarray, v: np.ndarray, x: np.ndarray) -> float:
+    w, inv, _, resid = _wls(y, v, x, tau2)
+    _, logdet = np.linalg.slogdet(inv)
+    return 0.5 * float(np.sum(np.log(v + tau2)) - logdet + np.sum(w * resid**2))
+
+
+def _tau2_he(y: np.ndarray, v: np.ndarray, x: np.ndarray) -> float:
+    """Hedges' (HE) moment estimator from the OLS residuals: metafor's REML start value."""
+    inv = np.linalg.inv(x.T @ x)
+    resid = y - x @ (inv @ (x.T @ y))
+    trace_pv = float(v.sum() - np.trace(inv @ ((x.T * v) @ x)))
+    return max(0.0, (float(resid @ resid) - trace_pv) / (len(y) - x.shape[1]))
+
+
+def _reml_score(tau2: float, y: np.ndarray, v: np.ndarray, x: np.ndarray):
+    """Twice the REML score ``y'PPy - tr(P)``, and the Fisher information ``tr(PP)``."""
+    w, inv, _, resid = _wls(y, v, x, tau2)
+    b = (x.T * w**2) @ x
+    c = (x.T * w**3) @ x
+    ab = inv @ b
+    trace_p = w.sum() - np.trace(ab)
+    trace_pp = np.sum(w**2) - 2 * np.trace(inv @ c) + np.trace(ab @ ab)
+    return float(np.sum((w * resid) ** 2) - trace_p), float(trace_pp)
+
+
+def _tau2_reml(
+    y: np.ndarray, v: np.ndarray, x: np.ndarray, threshold: float | None = None
+) -> tuple[float, bool]:
+    """REML tau2 by Fisher scoring from Hedges' estimate, kept >= 0 by step halving.
+
+    With ``threshold`` (metafor's ``control$threshold``, 1e-5 by default there) the
+    iteration stops at the first change below it, as metafor does; without it, at a
+    relative change of 1e-10, the score equation being solved by Brent's method if
+    scoring has not got there in 100 iterations.
+    """
+    tau2 = _tau2_he(y, v, x)
+    step = 0.0
+    for _ in range(_REML_MAXITER):
+        score, information = _reml_score(tau2, y, v, x)
+        step = score / information
+        if tau2 == 0 and step < 0:
+            return 0.0, True  # the restricted likelihood decreases from tau2 = 0
+        while tau2 + step < 0:
+            step /= 2
+        new = tau2 + step
+        limit = threshold if threshold is not None else 1e-14 + 1e-10 * new
+        if abs(new - tau2) <= limit:
+            return new, True
+        tau2 = new
+    if threshold is not None:
+        return tau2, False  # metafor would stop with "did not converge"
+    return _solve_reml_score(y, v, x, tau2, abs(step))
+
+
+def _solve_reml_score(
+    y: np.ndarray, v: np.ndarray, x: np.ndarray, guess: float, width: float
+) -> tuple[float, bool]:
+    """Root of the REML score near ``guess`` by Brent's method (slow scoring fallback)."""
+
+    def score(t: float) -> float:
+        return _reml_score(t, y, v, x)[0]
+
+    width = max(width, 1e-8 * max(guess, 1.0))
+    low, high = max(0.0, guess - width), guess + width
+    while low > 0 and score(low) < 0:
+        low = max(0.0, low - 2 * (guess - low) - width)
+    if low == 0 and score(0.0) <= 0:
+        return 0.0, True
+    while score(high) > 0:
+        high += 2 * (high - guess) + width
+        if high > 1e12:  # pragma: no cover - would need absurd data
+            return guess, False
+    root = optimize.brentq(score, low, high, xtol=1e-15, rtol=1e-12, maxiter=500)
+    return float(root), True
+
+
+def fit_model(
+    y: np.ndarray,
+    v: np.ndarray,
+    x: np.ndarray,
+    method: str,
+    knapp_hartung: str | None,
+    reml_threshold: float | None = None,
+) -> _Fit:
+    """Fit the fixed-, random- or mixed-effects model with design matrix ``x``."""
+    k, p = x.shape
+    df_resid = k - p
+    if method == "FE" or k == 1:
+        tau2 = 0.0
+    elif method == "DL":
+        tau2 = _tau2_dl(y, v, x)
+    elif method == "PM":
+        tau2 = _tau2_pm(y, v, x)
+    else:
+        tau2, converged = _tau2_reml(y, v, x, reml_threshold)
+        if not converged:
+            raise InputError(
+                f"REML did not converge (Fisher scoring, reml_threshold={reml_threshold}): "
+                "leave reml_threshold at None or use method='PM'"
+            )
+
+    w_fe, inv_fe, _, resid_fe = _wls(y, v, x, 0.0)
+    qe = float(np.sum(w_fe * resid_fe**2))
+    if df_resid <= 0:
+        i2, h2 = math.nan, math.nan
+    elif method == "FE":
+        i2 = max(0.0, (qe - df_resid) / qe) if qe > 0 else 0.0
+        h2 = qe / df_resid
+    else:
+        s2 = df_resid / _trace_p(w_fe, x, inv_fe)  # "typical" within-study variance
+        i2 = tau2 / (tau2 + s2)
+        h2 = (tau2 + s2) / s2
+
+    w, inv, beta, resid = _wls(y, v, x, tau2)
+    kh_factor = None
+    vcov = inv
+    if knapp_hartung is not None:
+        if df_resid < 1:
+            raise InputError(f"Knapp-Hartung needs k > p (k = {k}, p = {p})")
+        kh_factor = float(np.sum(w * resid**2) / df_resid)
+        if knapp_hartung == "truncated":
+            kh_factor = max(1.0, kh_factor)
+        vcov = inv * kh_factor
+    return _Fit(beta, vcov, tau2, qe, i2, h2, df_resid, w, kh_factor)
+
+
+# --- pooled result ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TransformedResult:
+    """Pooled value, confidence and prediction intervals on a back-transformed scale."""
+
+    value: float
+    ci_low: float
+    ci_high: float
+    pi_low: float
+    pi_high: float
+
+
+@dataclass(frozen=True, eq=False)
+class MetaResult:
+    """A pooled effect with its heterogeneity, as metafor's ``rma`` prints it.
+
+    ``i2`` is a share in [0, 1] (metafor prints it as a percentage), ``h2`` a ratio;
+    ``q`` is Cochran's Q on ``q_df = k - 1`` degrees of freedom. ``pi_low``/``pi_high``
+    bound the prediction interval for the effect in a new study. ``df`` is ``k - 1``
+    with Knapp-Hartung (t-based inference) and ``None`` otherwise (normal).
+    """
+
+    value: float
+    std_error: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    tau2: float
+    i2: float
+    h2: float
+    q: float
+    q_df: int
+    q_pvalue: float
+    pi_low: float
+    pi_high: float
+    k: int
+    method: str
+    knapp_hartung: str | None = None
+    df: int | None = None
+    alpha: float = 0.05
+    kh_factor: float | None = None
+    effects: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    variances: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    labels: Sequence = field(default=(), repr=False)
+    measure: str | None = None
+
+    @property
+    def tau(self) -> float:
+        return math.sqrt(self.tau2)
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Relative weight of each study in the pooled estimate (sums to 1)."""
+        w = 1.0 / (self.variances + self.tau2)
+        return w / w.sum()
+
+    @property
+    def description(self) -> str:
+        text = f"Meta-analysis ({METHOD_NAMES[self.method]})"
+        if self.knapp_hartung == "knha":
+            text += ", Knapp-Hartung t intervals"
+        elif self.knapp_hartung == "truncated":
+            text += ", Knapp-Hartung t intervals (factor truncated at 1)"
+        return text
+
+    def transformed(self, func: Callable[[float], float] = np.exp) -> TransformedResult:
+        """Value, CI and PI through a monotone ``func`` (default ``np.exp``: log RR/OR to RR/OR).
+
+        The standard error does not carry over to the new scale and is not returned.
+        """
+        ci = sorted((float(func(self.ci_low)), float(func(self.ci_high))))
+        pi = sorted((float(func(self.pi_low)), float(func(self.pi_high))))
+        return TransformedResult(float(func(self.value)), ci[0], ci[1], pi[0], pi[1])
+
+    def to_estimate(
+        self, *, outcome: str = "", treatment: str = "", estimand: str = "average effect"
+    ) -> Estimate:
+        """The pooled effect as an :class:`Estimate`; ``n`` is the number of studies."""
+        extra = {
+            "k": self.k,
+            "tau2": self.tau2,
+            "i2": self.i2,
+            "h2": self.h2,
+            "q": self.q,
+            "q_df": self.q_df,
+            "q_pvalue": self.q_pvalue,
+            "pi_low": self.pi_low,
+            "pi_high": self.pi_high,
+            "method": self.method,
+            "knapp_hartung": self.knapp_hartung,
+            "df": self.df,
+            "measure": self.measure,
+        }
+        extra = {key: _json_safe(value) for key, value in extra.items()}
+        return Estimate(
+            value=self.value,
+            std_error=self.std_error,
+            ci_low=self.ci_low,
+            ci_high=self.ci_high,
+            p_value=self.p_value,
+            n=self.k,
+            method=self.description,
+            outcome=outcome,
+            treatment=treatment,
+            design="meta-analysis",
+            estimand=estimand,
+            alpha=self.alpha,
+            extra=extra,
+        )
+
+    def summary(self) -> str:
+        level = f"{1 - self.alpha:.0%}"
+        test = f"t({self.df})" if self.df is not None else "z"
+        lines = [
+            f"{self.description}, k = {self.k}",
+            f"  estimate: {self.value:.4f}   std. error: {self.std_error:.4f}   "
+            f"{test} p-value: {self.p_value:.4g}",
+            f"  {level} CI: [{self.ci_low:.4f}, {self.ci_high:.4f}]   "
+            f"{level} prediction interval: [{self.pi_low:.4f}, {self.pi_high:.4f}]",
+            f"  tau^2: {self.tau2:.4f}   I^2: {100 * self.i2:.2f} %   H^2: {self.h2:.2f}",
+            f"  Q({self.q_df}) = {self.q:.4f}, p = {self.q_pvalue:.4g}",
+        ]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def _json_safe(value: object) -> object:
+    if isinstance(value, float | np.floating):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def _critical(alpha: float, df: int | None) -> float:
+    return float(stats.norm.isf(alpha / 2) if df is None else stats.t.isf(alpha / 2, df))
+
+
+def _p_value(statistic: float, df: int | None) -> float:
+    if df is None:
+        return float(2 * stats.norm.sf(abs(statistic)))
+    return float(2 * stats.t.sf(abs(statistic), df))
+
+
+def _as_labels(labels: Sequence, k: int) -> Sequence:
+    if isinstance(labels, DefaultLabels):
+        return labels
+    return tuple(labels) if len(labels) else DefaultLabels(k)
+
+
+def pool_arrays(
+    y: np.ndarray,
+    v: np.ndarray,
+    method: str,
+    knapp_hartung: str | None,
+    alpha: float,
+    labels: Sequence = (),
+    measure: str | None = None,
+    reml_threshold: float | None = None,
+) -> MetaResult:
+    """Pool validated arrays (also used for single-study steps of cumulative analyses)."""
+    k = len(y)
+    fit = fit_model(y, v, np.ones((k, 1)), method, knapp_hartung, reml_threshold)
+    value = float(fit.beta[0])
+    se = float(math.sqrt(fit.vcov[0, 0]))
+    df = fit.df_resid if knapp_hartung is not None else None
+    crit = _critical(alpha, df)
+    pred_se = math.sqrt(se**2 + fit.tau2)
+    q_df = k - 1
+    return MetaResult(
+        value=value,
+        std_error=se,
+        ci_low=value - crit * se,
+        ci_high=value + crit * se,
+        p_value=_p_value(value / se, df),
+        tau2=fit.tau2,
+        i2=fit.i2,
+        h2=fit.h2,
+        q=fit.qe,
+        q_df=q_df,
+        q_pvalue=float(stats.chi2.sf(fit.qe, q_df)) if q_df > 0 else math.nan,
+        pi_low=value - crit * pred_se,
+        pi_high=value + crit * pred_se,
+        k=k,
+        method=method,
+        knapp_hartung=knapp_hartung,
+        df=df,
+        alpha=alpha,
+        kh_factor=fit.kh_factor,
+        effects=y.copy(),
+        variances=v.copy(),
+        labels=_as_labels(labels, k),
+        measure=measure,
+    )
+
+
+class DefaultLabels(Sequence):
+    """``Étude 1``, ``Étude 2``... made on demand (a 10 000-study pool needs none)."""
+
+    def __init__(self, k: int):
+        self._k = k
+
+    def __len__(self) -> int:
+        return self._k
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._k))]
+        if index < 0:
+            index += self._k
+        if not 0 <= index < self._k:
+            raise IndexError(index)
+        return f"Étude {index + 1}"
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    def __repr__(self) -> str:
+        return f"DefaultLabels({self._k})"
+
+
+def study_labels(effects: object, labels: Sequence | None, k: int) -> Sequence:
+    """Labels given, else the index of a Series ``effects`` (unless a RangeIndex), else
+    ``Étude 1``, ``Étude 2``..."""
+    if labels is not None:
+        labels = list(labels)
+        if len(labels) != k:
+            raise InputError(f"labels must have one entry per study ({k}), got {len(labels)}")
+        return labels
+    if isinstance(effects, pd.Series) and not isinstance(effects.index, pd.RangeIndex):
+        return list(effects.index)
+    return DefaultLabels(k)
+
+
+def pool(
+    effects: object,
+    variances: object,
+    *,
+    method: str = "REML",
+    knapp_hartung: bool | str = False,
+    alpha: float = 0.05,
+    labels: Sequence | None = None,
+    measure: str | None = None,
+    reml_threshold: float | None = None,
+) -> MetaResult:
+    """Pool study effects with a fixed-effect or random-effects model (metafor's ``rma``).
+
+    Parameters
+    ----------
+    effects, variances : array-like
+        Effect sizes ``yi`` and their sampling variances ``vi`` (one per study), e.g. the
+        columns of :func:`effect_sizes`. Variances must be positive; missing values are
+        refused rather than dropped.
+    method : {"REML", "DL", "PM", "FE"}
+        Estimator of the between-study variance tau^2 (``"FE"``: none, tau^2 = 0).
+    knapp_hartung : bool or "truncated"
+        Knapp-Hartung adjustment with t(k - 1) intervals; not truncated unless
+        ``"truncated"`` (see the module notes).
+    alpha : float
+        One minus the confidence level (also used for the prediction interval).
+    labels : sequence, optional
+        Study labels for plots (default: the index of a Series ``effects``).
+    measure : str, optional
+        Effect measure (``"RR"``, ``"OR"``...), used by the plots for the axis.
+    reml_threshold : float, optional
+        Stop REML's Fisher scoring at the first change of tau^2 below this value, as
+        metafor (whose default is ``METAFOR_THRESHOLD = 1e-5``); by default REML is
+        solved to full precision (see the module notes).
+
+    Returns
+    -------
+    MetaResult
+        With ``to_estimate()`` and ``transformed(np.exp)`` for ratio measures.
+
+    Examples
+    --------
+    >>> res = pool([0.1, 0.3, 0.35, 0.6], [0.04, 0.02, 0.05, 0.03], method="DL")
+    >>> round(res.value, 4), round(res.tau2, 4)
+    (0.3458, 0.0083)
+    """
+    y, v = check_inputs(effects, variances, method=method)
+    require_probability(alpha, name="alpha")
+    kh = _check_knapp_hartung(knapp_hartung)
+    if kh is not None and len(y) < 2:
+        raise InputError("knapp_hartung needs at least 2 studies")
+    labels = study_labels(effects, labels, len(y))
+    return pool_arrays(y, v, method, kh, alpha, labels, measure, _threshold(reml_threshold))
