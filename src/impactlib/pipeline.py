@@ -16,6 +16,7 @@ notebook itself writes ``results/<id>/estimates.json`` and its figures.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -174,6 +175,10 @@ def execute(notebook: Path, target: Path, parameters: dict[str, Any], root: Path
     """
     import papermill
 
+    # The kernel inherits this environment. A fixed hash seed makes set iteration order,
+    # and so results of libraries that iterate over sets (pyfixest orders fixed effects
+    # that way), identical from one run to the next.
+    os.environ["PYTHONHASHSEED"] = "0"
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial.ipynb")
     failed = target.with_suffix(".failed.ipynb")

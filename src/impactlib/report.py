@@ -8,6 +8,7 @@ through :func:`glue` from the notebook that computed it, never typed by hand.
 from __future__ import annotations
 
 import math
+import numbers
 from pathlib import Path
 
 import matplotlib as mpl
@@ -88,7 +89,15 @@ def french_table(frame: pd.DataFrame, name: str, *, precision: int = 2) -> HTML:
     a memory address, so every run of a report would differ; this HTML does not.
     ``name`` must be unique within a page.
     """
-    styler = frame.style.format(precision=precision, decimal=",", thousands=THIN_SPACE)
+    def french(value: object) -> object:
+        # Integers (counts, years) are left without separators; decimals are French.
+        if isinstance(value, bool | numbers.Integral):
+            return str(value).replace("-", "\u2212")
+        if isinstance(value, numbers.Real) and math.isfinite(value):
+            return fmt_number(float(value), precision)
+        return value
+
+    styler = frame.style.format(french)
     return HTML(styler.set_uuid(name).to_html())
 
 
