@@ -27,15 +27,19 @@ import statsmodels.api as sm
 from scipy import stats
 
 from impactlib.estimate import Estimate
+from impactlib.inference import t_interval, z_interval
 from impactlib.validation import (
     InputError,
+    as_list,
     drop_missing,
+    plain,
     require_binary,
     require_columns,
     require_dataframe,
     require_finite,
     require_numeric,
     require_probability,
+    require_unique_unit_period,
 )
 
 if TYPE_CHECKING:
@@ -50,35 +54,6 @@ _TABLE_KEY = {"group": "cohort", "dynamic": "relative_period", "calendar": "time
 # --- shared checks -------------------------------------------------------------------------
 
 
-def _as_list(columns: str | Sequence[str] | None) -> list[str]:
-    if columns is None:
-        return []
-    if isinstance(columns, str):
-        return [columns]
-    return list(columns)
-
-
-def _plain(value: object) -> object:
-    """A numpy scalar as the Python scalar, so that messages read ``7``, not ``np.int64(7)``."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _require_unique_unit_period(data: pd.DataFrame, unit: str, time: str) -> None:
-    """Refuse a unit observed more than once in a period, naming the first such pair."""
-    keyed = data.dropna(subset=[unit, time])
-    repeated = keyed.duplicated(subset=[unit, time], keep=False)
-    if repeated.any():
-        position = int(np.flatnonzero(repeated.to_numpy())[0])
-        u, t = _plain(keyed[unit].iloc[position]), _plain(keyed[time].iloc[position])
-        times = int(((keyed[unit] == u) & (keyed[time] == t)).sum())
-        n_pairs = int(keyed.loc[repeated].drop_duplicates(subset=[unit, time]).shape[0])
-        raise InputError(
-            f"unit {u!r} (column {unit!r}) is observed {times} times in period {t!r} "
-            f"(column {time!r}); {n_pairs} unit-period pair(s) are repeated: a panel needs "
-            "one row per unit and period"
-        )
-
-
 def _require_constant_within(
     data: pd.DataFrame, column: str, by: str, *, role: str, hint: str = ""
 ) -> None:
@@ -86,7 +61,7 @@ def _require_constant_within(
     counts = data.groupby(by, sort=True)[column].nunique()
     varying = counts[counts > 1]
     if len(varying):
-        level = _plain(varying.index[0])
+        level = plain(varying.index[0])
         values = sorted(pd.unique(data.loc[data[by] == level, column]).tolist())[:4]
         raise InputError(
             f"{role} column {column!r} changes within {by!r} = {level!r} (values {values}); "
@@ -127,7 +102,7 @@ def _prepare_panel(
     repeated = sorted({c for c in named if named.count(c) > 1})
     if repeated:
         raise InputError(f"column(s) {repeated} given for more than one role")
-    _require_unique_unit_period(frame, unit, time)
+    require_unique_unit_period(frame, unit, time)
     if "cohort" in roles:
         _refuse_missing_cohort(frame, roles["cohort"])
     cluster = unit if cluster is None else cluster
@@ -167,20 +142,6 @@ def _check_cohorts(data: pd.DataFrame, *, cohort: str, unit: str, time: str) -> 
     _require_constant_within(
         data, cohort, unit, role="cohort", hint=": a unit is first treated once"
     )
-
-
-def _t_interval(value: float, se: float, df: float, alpha: float):
-    """Student-t interval and two-sided p-value (None when the standard error is zero)."""
-    crit = stats.t.ppf(1 - alpha / 2, df)
-    p_value = float(2 * stats.t.sf(abs(value / se), df)) if se > 0 else None
-    return value - crit * se, value + crit * se, p_value
-
-
-def _z_interval(value: float, se: float, alpha: float):
-    """Normal interval and two-sided p-value (None when the standard error is zero)."""
-    crit = stats.norm.ppf(1 - alpha / 2)
-    p_value = float(2 * stats.norm.sf(abs(value / se))) if se > 0 else None
-    return value - crit * se, value + crit * se, p_value
 
 
 # --- 2x2 --------------------------------------------------------------------------------
@@ -277,7 +238,7 @@ def did_2x2(
     fit = sm.OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
     value, se = float(fit.params[3]), float(fit.bse[3])
     df = float(n_clusters - 1)
-    ci_low, ci_high, p_value = _t_interval(value, se, df, alpha)
+    ci_low, ci_high, p_value = t_interval(value, se, df, alpha)
     units = kept.drop_duplicates(subset=[unit])
     n_treated = int(units[treated].astype(int).sum())
     return Estimate(
@@ -415,7 +376,7 @@ def twfe(
     n_used = int(fit._N)
     n_clusters = int(np.min(fit._G)) if fit._G is not None else n_clusters_in
     df = float(n_clusters - 1)
-    ci_low, ci_high, p_value = _t_interval(value, se, df, alpha)
+    ci_low, ci_high, p_value = t_interval(value, se, df, alpha)
     ever = frame.groupby("unit")["d"].max()
     return Estimate(
         value=value,
@@ -737,7 +698,7 @@ def event_study(
     }
     for k, name in zip(periods, names, strict=True):
         value, std = float(coef[name]), float(se[name])
-        ci_low, ci_high, p_value = _t_interval(value, std, df, alpha)
+        ci_low, ci_high, p_value = t_interval(value, std, df, alpha)
         n_at_k = int(kept.loc[rel == k, unit].nunique())
         estimates[k] = Estimate(
             value=value,
@@ -874,7 +835,7 @@ class CallawaySantAnnaResult:
         """
         agg = self._aggte(kind)
         value, se = float(agg.overall_att), float(agg.overall_se)
-        ci_low, ci_high, p_value = _z_interval(value, se, self.alpha)
+        ci_low, ci_high, p_value = z_interval(value, se, self.alpha)
         extra: dict[str, Any] = {
             "aggregation": kind,
             "control_group": self.control_group,
@@ -1047,7 +1008,7 @@ def callaway_santanna(
     >>> round(res.aggregate("simple").value, 4)
     -0.04
     """
-    covariates = _as_list(covariates)
+    covariates = as_list(covariates)
     if control_group not in CONTROL_GROUPS:
         raise InputError(
             f"unknown control_group {control_group!r}: choose one of {list(CONTROL_GROUPS)}"

@@ -26,7 +26,9 @@ from impactlib.estimate import Estimate
 from impactlib.multiple import adjust_pvalues
 from impactlib.validation import (
     InputError,
+    as_list,
     drop_missing,
+    is_real,
     require_binary,
     require_columns,
     require_dataframe,
@@ -47,19 +49,6 @@ __all__ = [
     "randomization_inference",
     "sample_size",
 ]
-
-
-def _as_list(columns: str | Sequence[str] | None) -> list[str]:
-    if columns is None:
-        return []
-    if isinstance(columns, str):
-        return [columns]
-    return list(columns)
-
-
-def _is_real(value: object) -> bool:
-    """A real number (Python or numpy), not a boolean."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _stratum_codes(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
@@ -170,7 +159,7 @@ def difference_in_means(
     4.25
     """
     data = require_dataframe(data)
-    covariates = _as_list(covariates)
+    covariates = as_list(covariates)
     require_probability(alpha, name="alpha")
     require_columns(data, [outcome], role="outcome")
     require_columns(data, [treatment], role="treatment")
@@ -909,7 +898,7 @@ def joint_balance_test(
     (2, 97.0, True)
     """
     data = require_dataframe(data)
-    covariates = _as_list(covariates)
+    covariates = as_list(covariates)
     if not covariates:
         raise InputError("covariates must name at least one column")
     require_columns(data, [treatment], role="treatment")
@@ -995,7 +984,7 @@ def balance_table(
     np.float64(3.0)
     """
     data = require_dataframe(data)
-    covariates = _as_list(covariates)
+    covariates = as_list(covariates)
     require_columns(data, [treatment], role="treatment")
     require_columns(data, covariates, role="covariate")
     t = require_binary(data, treatment).astype(bool)
@@ -1136,9 +1125,9 @@ def _power_inputs(
     require_probability(share_treated, name="share_treated")
     require_probability(alpha, name="alpha")
     require_probability(power, name="power")
-    if not (_is_real(sd) and math.isfinite(sd) and sd > 0):
+    if not (is_real(sd) and math.isfinite(sd) and sd > 0):
         raise InputError(f"sd must be a positive number, got {sd!r}")
-    if not (_is_real(r2) and 0.0 <= r2 < 1.0):
+    if not (is_real(r2) and 0.0 <= r2 < 1.0):
         raise InputError(f"r2 must be in [0, 1), got {r2!r}")
     if (icc is None) != (cluster_size is None):
         raise InputError(
@@ -1147,9 +1136,9 @@ def _power_inputs(
         )
     design_effect = 1.0
     if icc is not None:
-        if not (_is_real(icc) and 0.0 <= icc <= 1.0):
+        if not (is_real(icc) and 0.0 <= icc <= 1.0):
             raise InputError(f"icc must be in [0, 1], got {icc!r}")
-        if not (_is_real(cluster_size) and cluster_size >= 1):
+        if not (is_real(cluster_size) and cluster_size >= 1):
             raise InputError(f"cluster_size must be at least 1, got {cluster_size!r}")
         design_effect = 1.0 + (cluster_size - 1.0) * icc
     z_alpha = stats.norm.ppf(1 - alpha / 2) if two_sided else stats.norm.ppf(1 - alpha)
@@ -1192,7 +1181,7 @@ def minimum_detectable_effect(
     >>> round(minimum_detectable_effect(1000, icc=0.05, cluster_size=20), 4)
     0.2474
     """
-    if not (_is_real(n) and math.isfinite(n) and n > 0):
+    if not (is_real(n) and math.isfinite(n) and n > 0):
         raise InputError(f"n must be a positive number of units, got {n!r}")
     multiplier, factor = _power_inputs(
         share_treated, alpha, power, sd, icc, cluster_size, r2, two_sided
@@ -1228,7 +1217,7 @@ def sample_size(
     >>> sample_size(0.2, icc=0.05, cluster_size=20)
     1540
     """
-    if not (_is_real(effect) and math.isfinite(effect) and effect != 0):
+    if not (is_real(effect) and math.isfinite(effect) and effect != 0):
         raise InputError(f"effect must be a non-zero number, got {effect!r}")
     multiplier, factor = _power_inputs(
         share_treated, alpha, power, sd, icc, cluster_size, r2, two_sided

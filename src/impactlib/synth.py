@@ -29,15 +29,18 @@ from matplotlib.figure import Figure
 from scipy import optimize, stats
 
 from impactlib.estimate import Estimate
+from impactlib.inference import z_interval
 from impactlib.report import PALETTE, french_axis
 from impactlib.validation import (
     InputError,
+    plain,
     require_binary,
     require_columns,
     require_dataframe,
     require_finite,
     require_numeric,
     require_probability,
+    require_unique_unit_period,
 )
 
 #: Fewest donor units (units other than the treated one) :func:`synthetic_control` accepts.
@@ -54,14 +57,9 @@ _SE_METHODS = ("placebo", "bootstrap", "jackknife")
 # --- panel checks -----------------------------------------------------------------------
 
 
-def _plain(value: object) -> object:
-    """A numpy scalar as the Python scalar, so that messages read ``7``, not ``np.int64(7)``."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
 def _label(value: object) -> str | int | float:
     """A unit or period label as a JSON-friendly scalar."""
-    value = _plain(value)
+    value = plain(value)
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     if isinstance(value, bool | int | float | str):
@@ -70,7 +68,7 @@ def _label(value: object) -> str | int | float:
 
 
 def _shown(values: Sequence[object], limit: int = 5) -> str:
-    items = [repr(_plain(v)) for v in list(values)[:limit]]
+    items = [repr(plain(v)) for v in list(values)[:limit]]
     more = f" and {len(values) - limit} more" if len(values) > limit else ""
     return ", ".join(items) + more
 
@@ -103,22 +101,12 @@ def _balanced_panel(data: object, *, outcome: str, unit: str, time: str) -> pd.D
         first = data.loc[missing].iloc[0]
         raise InputError(
             f"outcome column {outcome!r} has {int(missing.sum())} missing value(s) (first: unit "
-            f"{_plain(first[unit])!r} in period {_plain(first[time])!r}); these estimators need "
+            f"{plain(first[unit])!r} in period {plain(first[time])!r}); these estimators need "
             "every unit observed in every period: drop or impute those units first"
         )
     require_finite(data, [outcome], role="outcome")
 
-    repeated = data.duplicated(subset=[unit, time], keep=False).to_numpy()
-    if repeated.any():
-        first = data.loc[repeated].iloc[0]
-        u, t = _plain(first[unit]), _plain(first[time])
-        times = int(((data[unit] == u) & (data[time] == t)).sum())
-        n_pairs = len(data.loc[repeated].drop_duplicates(subset=[unit, time]))
-        raise InputError(
-            f"unit {u!r} (column {unit!r}) is observed {times} times in period {t!r} "
-            f"(column {time!r}); {n_pairs} unit-period pair(s) are repeated: a panel needs "
-            "one row per unit and period"
-        )
+    require_unique_unit_period(data, unit, time)
 
     wide = data.pivot(index=unit, columns=time, values=outcome).sort_index().sort_index(axis=1)
     holes = wide.isna()
@@ -127,7 +115,7 @@ def _balanced_panel(data: object, *, outcome: str, unit: str, time: str) -> pd.D
         first = incomplete[0]
         lacking = list(holes.columns[holes.loc[first].to_numpy()])
         raise InputError(
-            f"unbalanced panel: unit {_plain(first)!r} has no row for period(s) "
+            f"unbalanced panel: unit {plain(first)!r} has no row for period(s) "
             f"{_shown(lacking)} of column {time!r} ({len(incomplete)} unit(s) incomplete); "
             "these estimators need every unit observed in every period"
         )
@@ -143,9 +131,7 @@ def _post_periods(periods: pd.Index, treatment_time: object, time: str) -> np.nd
             f"treatment_time {treatment_time!r} cannot be compared with the periods of "
             f"column {time!r} (dtype {periods.dtype})"
         ) from exc
-    span = (
-        f"observed periods of {time!r} run from {_plain(periods[0])!r} to {_plain(periods[-1])!r}"
-    )
+    span = f"observed periods of {time!r} run from {plain(periods[0])!r} to {plain(periods[-1])!r}"
     n_pre, n_post = int((~post).sum()), int(post.sum())
     if n_pre == 0:
         raise InputError(
@@ -173,12 +159,6 @@ def _require_unit(wide: pd.DataFrame, label: object, unit: str, *, name: str) ->
             f"{name} {label!r} not found in unit column {unit!r} "
             f"({len(wide)} units: {_shown(list(wide.index))})"
         )
-
-
-def _z_interval(value: float, se: float, alpha: float) -> tuple[float, float, float | None]:
-    crit = stats.norm.ppf(1 - alpha / 2)
-    p_value = float(2 * stats.norm.sf(abs(value / se))) if se > 0 else None
-    return value - crit * se, value + crit * se, p_value
 
 
 # --- synthdid-py ------------------------------------------------------------------------
@@ -338,7 +318,7 @@ class SyntheticControl:
     def summary(self) -> str:
         """The estimate, the fit and the donors that carry the weight."""
         kept = self.weights[self.weights > 0.001].sort_values(ascending=False)
-        donors = ", ".join(f"{_plain(u)} {w:.3f}" for u, w in kept.items())
+        donors = ", ".join(f"{plain(u)} {w:.3f}" for u, w in kept.items())
         return "\n".join(
             [
                 self.estimate.summary(),
@@ -698,7 +678,7 @@ def _treated_from_column(
     expected[ever, first:] = 1
     bad = np.flatnonzero((status != expected).any(axis=1))
     if bad.size:
-        label = _plain(wide.index[bad[0]])
+        label = plain(wide.index[bad[0]])
         raise InputError(
             f"treatment column {treatment!r} does not describe one adoption date shared by all "
             f"treated units, absorbing afterwards (first offending unit: {label!r}; "
@@ -843,7 +823,7 @@ def synthetic_did(
             "returned nan, e.g. a jackknife with a single control carrying all the weight)"
         )
     value = float(fit)
-    ci_low, ci_high, p_value = _z_interval(value, float(se), alpha)
+    ci_low, ci_high, p_value = z_interval(value, float(se), alpha)
     omega = np.asarray(fit.weights.omega, dtype=float)
     lam = np.asarray(fit.weights.lambda_, dtype=float)
     draws = "" if se_method == "jackknife" else f", {replications} draws, seed {seed}"

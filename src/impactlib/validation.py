@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -82,3 +83,38 @@ def drop_missing(data: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFra
     """
     kept = data.dropna(subset=list(columns))
     return kept, len(data) - len(kept)
+
+
+def as_list(columns: str | Sequence[str] | None) -> list[str]:
+    """One column name or several, as a list (``None`` gives an empty list)."""
+    if columns is None:
+        return []
+    if isinstance(columns, str):
+        return [columns]
+    return list(columns)
+
+
+def plain(value: object) -> object:
+    """A numpy scalar as the Python scalar, so that messages read ``7``, not ``np.int64(7)``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def is_real(value: object) -> bool:
+    """A real number (Python or numpy), not a boolean."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def require_unique_unit_period(data: pd.DataFrame, unit: str, time: str) -> None:
+    """Refuse a unit observed more than once in a period, naming the first such pair."""
+    keyed = data.dropna(subset=[unit, time])
+    repeated = keyed.duplicated(subset=[unit, time], keep=False)
+    if repeated.any():
+        position = int(np.flatnonzero(repeated.to_numpy())[0])
+        u, t = plain(keyed[unit].iloc[position]), plain(keyed[time].iloc[position])
+        times = int(((keyed[unit] == u) & (keyed[time] == t)).sum())
+        n_pairs = int(keyed.loc[repeated].drop_duplicates(subset=[unit, time]).shape[0])
+        raise InputError(
+            f"unit {u!r} (column {unit!r}) is observed {times} times in period {t!r} "
+            f"(column {time!r}); {n_pairs} unit-period pair(s) are repeated: a panel needs "
+            "one row per unit and period"
+        )

@@ -32,10 +32,12 @@ from statsmodels.tools.sm_exceptions import (
 )
 
 from impactlib.estimate import Estimate
-from impactlib.experiment import _as_list, _is_real, difference_in_means
+from impactlib.experiment import difference_in_means
 from impactlib.validation import (
     InputError,
+    as_list,
     drop_missing,
+    is_real,
     require_binary,
     require_columns,
     require_dataframe,
@@ -263,7 +265,7 @@ def propensity_score(
     >>> ps.n, bool(ps.scores.between(0, 1).all()), float(round(ps.coefficients["x"], 2))
     (500, True, 1.27)
     """
-    covariates = _as_list(covariates)
+    covariates = as_list(covariates)
     kept, n_dropped, t = _prepare(data, treatment=treatment, covariates=covariates)
     x = kept[covariates].to_numpy(dtype=float)
     fit, scores, center, scale = _fit_propensity(
@@ -293,7 +295,7 @@ def _check_estimand(estimand: str) -> None:
 def _trim_bounds(trim: float | tuple[float, float] | None) -> tuple[float, float] | None:
     if trim is None:
         return None
-    if _is_real(trim):
+    if is_real(trim):
         if not 0 < trim < 0.5:
             raise InputError(f"trim must be in (0, 0.5) or a (lower, upper) pair, got {trim!r}")
         return float(trim), 1.0 - float(trim)
@@ -534,7 +536,7 @@ def ipw(
     """
     _check_estimand(estimand)
     require_probability(alpha, name="alpha")
-    covariates = _as_list(covariates)
+    covariates = as_list(covariates)
     fitted = _fit_for_effect(
         data,
         outcome=outcome,
@@ -638,8 +640,8 @@ def aipw(
     """
     _check_estimand(estimand)
     require_probability(alpha, name="alpha")
-    covariates = _as_list(covariates)
-    outcome_covariates = covariates if outcome_covariates is None else _as_list(outcome_covariates)
+    covariates = as_list(covariates)
+    outcome_covariates = covariates if outcome_covariates is None else as_list(outcome_covariates)
     if not outcome_covariates:
         raise InputError("outcome_covariates must name at least one column")
     fitted = _fit_for_effect(
@@ -868,7 +870,7 @@ def nearest_neighbor_match(
     """
     _check_estimand(estimand)
     require_probability(alpha, name="alpha")
-    covariates = _as_list(covariates)
+    covariates = as_list(covariates)
     if on not in ("covariates", "propensity"):
         raise InputError(f"on must be 'covariates' or 'propensity', got {on!r}")
     for name, value in (("n_neighbors", n_neighbors), ("variance_neighbors", variance_neighbors)):
@@ -880,7 +882,7 @@ def nearest_neighbor_match(
                 "caliper is in standard deviations of the logit propensity score: use it "
                 "with on='propensity'"
             )
-        if not (_is_real(caliper) and math.isfinite(caliper) and caliper > 0):
+        if not (is_real(caliper) and math.isfinite(caliper) and caliper > 0):
             raise InputError(f"caliper must be a positive number, got {caliper!r}")
     if not replace and estimand != "ATT":
         raise InputError("matching without replacement is implemented for the ATT only")
@@ -1177,7 +1179,7 @@ def weighted_balance(
     Name: smd_weighted, dtype: float64
     """
     data = require_dataframe(data)
-    covariates = _as_list(covariates)
+    covariates = as_list(covariates)
     require_columns(data, [treatment], role="treatment")
     require_columns(data, covariates, role="covariate")
     if isinstance(weights, str):
@@ -1244,7 +1246,7 @@ def compare_estimators(
     propensity specification (the one Cunningham 2021, *Causal Inference: The Mixtape*,
     ch. 5, uses for these data) and compare with the experimental 1794.34.
     """
-    covariates = _as_list(covariates)
+    covariates = as_list(covariates)
     n_trimmed = 0
     if trim is not None:
         bounds = _trim_bounds(trim)
@@ -1280,7 +1282,7 @@ def compare_estimators(
                 "matching (covariates, bias-adjusted)",
                 nearest_neighbor_match(
                     data,
-                    covariates=_as_list(match_covariates),
+                    covariates=as_list(match_covariates),
                     estimand=estimand,
                     bias_adjust=True,
                     **common,
