@@ -64,9 +64,9 @@ def direct(senate: pd.DataFrame, **kwargs):
 
 
 def test_senate_default_estimate(senate, senate_rd):
-    # rdrobust documentation and Cattaneo, Idrobo & Titiunik (2020), "A Practical
-    # Introduction to Regression Discontinuity Designs: Foundations", on the US Senate data
-    # of Cattaneo, Frandsen & Titiunik (2015): default local linear estimate 7.414, s.e. 1.459.
+    # DESIGN.md section 8: the rdrobust illustration on the US Senate data of Cattaneo,
+    # Frandsen & Titiunik (2015) (`rdrobust vote margin`, default options; Calonico,
+    # Cattaneo, Farrell & Titiunik 2017, Stata Journal 17(2)): estimate 7.414, s.e. 1.459.
     est = senate_rd
     assert round(est.value, 3) == 7.414
     assert round(est.std_error, 3) == 1.459
