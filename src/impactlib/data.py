@@ -15,8 +15,6 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.metadata
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from impactlib.atomic import atomic_path
 from impactlib.paths import project_root, raw_dir, sources_file
 
 REQUIRED_KEYS = ("package", "loader", "title", "citation", "licence", "sha256")
@@ -90,7 +89,8 @@ def canonical(frame: pd.DataFrame) -> pd.DataFrame:
     """
     frame = frame.reset_index(drop=True)
     text = [
-        c for c in frame.columns
+        c
+        for c in frame.columns
         if frame[c].dtype == object and frame[c].dropna().map(type).eq(str).all()
     ]
     return frame.astype({c: "str" for c in text}) if text else frame
@@ -153,18 +153,6 @@ def verify(source: Source, frame: pd.DataFrame) -> None:
         )
 
 
-def _write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def import_sources(root: Path | None = None, names: list[str] | None = None) -> list[Path]:
     """Fetch, verify and store every declared source (or ``names``) under ``data/raw/``.
 
@@ -182,7 +170,8 @@ def import_sources(root: Path | None = None, names: list[str] | None = None) -> 
     written = []
     for source, frame in frames:
         path = raw_dir(root) / f"{source.name}.parquet"
-        _write_parquet_atomic(frame, path)
+        with atomic_path(path) as tmp:
+            frame.to_parquet(tmp, index=False)
         written.append(path)
     return written
 

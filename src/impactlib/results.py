@@ -8,12 +8,11 @@ byte-identical results and a failed run never leaves a half-written file behind.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from impactlib.atomic import atomic_path
 from impactlib.estimate import Estimate
 from impactlib.paths import results_dir
 
@@ -34,18 +33,10 @@ def _jsonable(value: Any) -> Any:
 
 def write_json_atomic(path: Path, payload: Mapping[str, Any]) -> Path:
     """Write ``payload`` as stable, indented JSON through a temporary file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(_jsonable(payload), ensure_ascii=False, allow_nan=False, indent=2) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
 
 
 def write_estimates(

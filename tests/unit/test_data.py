@@ -99,3 +99,21 @@ def test_citation_keys_exist_in_the_bibliography(repo_root):
     keys = set(re.findall(r"@\w+\{([^,\s]+),", bib))
     for source in data.read_registry(repo_root / "data" / "sources.yaml").values():
         assert set(source.citation) <= keys, source.name
+
+
+def test_atomic_writes_get_ordinary_permissions_and_leave_nothing_on_failure(tmp_path):
+    import os
+
+    from impactlib.atomic import atomic_path
+
+    mask = os.umask(0o022)
+    try:
+        with atomic_path(tmp_path / "out.json") as tmp:
+            tmp.write_text("{}")
+        assert (tmp_path / "out.json").stat().st_mode & 0o777 == 0o644
+        with pytest.raises(RuntimeError), atomic_path(tmp_path / "bad.json") as tmp:
+            tmp.write_text("{half")
+            raise RuntimeError("stage failed")
+    finally:
+        os.umask(mask)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
