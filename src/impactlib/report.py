@@ -89,6 +89,7 @@ def french_table(frame: pd.DataFrame, name: str, *, precision: int = 2) -> HTML:
     a memory address, so every run of a report would differ; this HTML does not.
     ``name`` must be unique within a page.
     """
+
     def french(value: object) -> object:
         # Integers (counts, years) are left without separators; decimals are French.
         if isinstance(value, bool | numbers.Integral):

@@ -100,8 +100,10 @@ def _row(study: str, kind: str, block: Any) -> dict[str, Any]:
     if kind == "study":
         for field in ("cost_effectiveness", "scale_up"):
             if block[field] is None:
-                raise SynthesisError(f"study {study!r}: field {field!r} is empty (reports must "
-                                     "give costs and a scale-up projection)")
+                raise SynthesisError(
+                    f"study {study!r}: field {field!r} is empty (reports must "
+                    "give costs and a scale-up projection)"
+                )
     if block["theme"] not in THEMES:
         raise SynthesisError(f"{kind} {study!r}: unknown theme {block['theme']!r}")
     headline, std = block["headline"], block["standardised_effect"]
