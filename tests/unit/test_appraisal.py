@@ -1,0 +1,106 @@
+"""The shared appraisal of a report: the same numbers as economics, evidence and synthesis."""
+
+from __future__ import annotations
+
+import pytest
+
+from impactlib import appraisal as appraisal_module
+from impactlib.appraisal import appraise
+from impactlib.economics import cost_effectiveness, scale_up_projection
+from impactlib.estimate import Estimate
+from impactlib.evidence import grade_evidence, standardised_effect
+from impactlib.validation import InputError
+
+EFFECT = Estimate(
+    value=2.0,
+    std_error=0.5,
+    ci_low=1.02,
+    ci_high=2.98,
+    p_value=0.0001,
+    n=400,
+    method="test",
+    outcome="y",
+    design="rct",
+)
+NULL_EFFECT = Estimate(
+    value=0.2, std_error=0.5, ci_low=-0.78, ci_high=1.18, p_value=0.69, n=400,
+    method="test", outcome="y", design="rct",
+)  # fmt: skip
+
+
+def _appraise(effect=EFFECT, **overrides):
+    arguments = dict(
+        standardised=standardised_effect(effect, kind="smd", sd=10.0),
+        grade=grade_evidence(design="rct", risk_of_bias="low", estimate=effect),
+        cost_per_beneficiary=500.0,
+        target_population=1000,
+        take_up=[0.4, 0.6],
+        attenuation=0.8,
+        seed=7,
+        effect_unit="points",
+    )
+    arguments.update(overrides)
+    return appraise(effect, **arguments)
+
+
+def test_matches_the_economics_functions_called_directly():
+    result = _appraise()
+    assert result.efficiency == cost_effectiveness(EFFECT, 500.0, effect_unit="points")
+    assert result.projection == scale_up_projection(
+        EFFECT,
+        target_population=1000,
+        take_up=(0.4, 0.6),
+        cost_per_beneficiary=500.0,
+        attenuation=0.8,
+        effect_unit="points",
+        seed=7,
+    )
+
+
+def test_same_seed_same_projection_and_other_seed_other_draws():
+    assert _appraise().projection == _appraise().projection
+    assert _appraise(seed=8).projection.total_effect_ci_low != (
+        _appraise().projection.total_effect_ci_low
+    )
+
+
+def test_comparison_block_carries_every_part():
+    block = _appraise().comparison(
+        title="Étude",
+        theme="autonomie",
+        innovation="innovation",
+        design="Essai randomisé",
+        outcome="y",
+        cost_source="hypothèse de travail",
+        simulated=True,
+    )
+    assert block["simulated"] is True
+    assert block["headline"]["value"] == 2.0
+    assert block["cost_per_beneficiary"] == 500.0
+    assert block["scale_up"]["beneficiaries"] == pytest.approx(500.0)
+    assert block["evidence"]["label"] == _appraise().grade.label
+
+
+def test_reasons_are_a_bullet_list_of_the_grade_reasons():
+    result = _appraise()
+    lines = result.reasons_markdown().splitlines()
+    assert lines == [f"- {reason}" for reason in result.grade.reasons]
+
+
+def test_glue_names_and_not_defined_cost_per_unit(monkeypatch):
+    glued = {}
+    monkeypatch.setattr(appraisal_module.report, "glue", glued.__setitem__)
+    _appraise().glue()
+    assert glued["cost"] == "500"
+    assert glued["take_up_low"] == "40\u202f%"
+    assert glued["cost_per_unit"] != "non défini"
+    glued.clear()
+    _appraise(NULL_EFFECT).glue()
+    # The interval of the effect includes zero: no cost per unit, and the reason is printed.
+    assert glued["cost_per_unit"] == "non défini"
+    assert glued["cost_per_unit_ci"] == cost_effectiveness(NULL_EFFECT, 500.0).cost_per_unit_reason
+
+
+def test_refuses_a_take_up_that_is_not_a_range():
+    with pytest.raises(InputError, match="take_up"):
+        _appraise(take_up=[0.4])
