@@ -15,6 +15,7 @@ from typing import Any
 
 from impactlib import report
 from impactlib.economics import (
+    NO_COST_REASON,
     CostEffectiveness,
     ScaleUpProjection,
     cost_effectiveness,
@@ -33,9 +34,9 @@ class Appraisal:
     headline: Estimate
     standardised: StandardisedEffect
     grade: EvidenceGrade
-    efficiency: CostEffectiveness
+    efficiency: CostEffectiveness | None
     projection: ScaleUpProjection
-    cost_per_beneficiary: float
+    cost_per_beneficiary: float | None
     target_population: int
     take_up: tuple[float, float]
     attenuation: float
@@ -59,6 +60,29 @@ class Appraisal:
             glue("smd", "non défini")
             glue("smd_ci", std.reason or "non défini")
         eff = self.efficiency
+        if eff is None:
+            for name in ("cost", "per_1000", "cost_per_unit", "scale_cost"):
+                glue(name, "non applicable")
+            for name in ("per_1000_ci", "cost_per_unit_ci", "scale_cost_ci"):
+                glue(name, NO_COST_REASON)
+        else:
+            self._glue_costs(decimals)
+        glue("grade", self.grade.label)
+        glue("target_population", number(self.target_population, 0))
+        glue("take_up_low", report.fmt_percent(self.take_up[0]))
+        glue("take_up_high", report.fmt_percent(self.take_up[1]))
+        glue("attenuation", report.fmt_percent(self.attenuation))
+        proj = self.projection
+        glue("scale_beneficiaries", number(proj.beneficiaries, 0))
+        glue("scale_effect", number(proj.total_effect, decimals))
+        glue(
+            "scale_effect_ci",
+            interval(proj.total_effect_ci_low, proj.total_effect_ci_high, decimals),
+        )
+
+    def _glue_costs(self, decimals: int) -> None:
+        glue, number, interval = report.glue, report.fmt_number, report.fmt_interval
+        eff, proj = self.efficiency, self.projection
         glue("cost", number(self.cost_per_beneficiary, 0))
         glue("per_1000", number(eff.impact_per_1000, decimals))
         glue(
@@ -74,20 +98,8 @@ class Appraisal:
         else:
             glue("cost_per_unit", "non défini")
             glue("cost_per_unit_ci", eff.cost_per_unit_reason or "non défini")
-        glue("grade", self.grade.label)
-        glue("target_population", number(self.target_population, 0))
-        glue("take_up_low", report.fmt_percent(self.take_up[0]))
-        glue("take_up_high", report.fmt_percent(self.take_up[1]))
-        glue("attenuation", report.fmt_percent(self.attenuation))
-        proj = self.projection
-        glue("scale_beneficiaries", number(proj.beneficiaries, 0))
         glue("scale_cost", number(proj.total_cost, 0))
         glue("scale_cost_ci", interval(proj.total_cost_ci_low, proj.total_cost_ci_high, 0))
-        glue("scale_effect", number(proj.total_effect, decimals))
-        glue(
-            "scale_effect_ci",
-            interval(proj.total_effect_ci_low, proj.total_effect_ci_high, decimals),
-        )
 
     def reasons_markdown(self) -> str:
         """The reasons of the level of evidence, as a Markdown bullet list."""
@@ -126,7 +138,7 @@ def appraise(
     *,
     standardised: StandardisedEffect,
     grade: EvidenceGrade,
-    cost_per_beneficiary: float,
+    cost_per_beneficiary: float | None,
     target_population: int,
     take_up: Sequence[float],
     attenuation: float,
@@ -145,8 +157,11 @@ def appraise(
         The same effect on a comparable scale (:func:`impactlib.evidence.standardised_effect`).
     grade : EvidenceGrade
         Its level of evidence (:func:`impactlib.evidence.grade_evidence`).
-    cost_per_beneficiary : float
-        Cost of the innovation per beneficiary; the report names its source.
+    cost_per_beneficiary : float or None
+        Cost of the innovation per beneficiary; the report names its source. ``None`` for
+        an innovation with no cost per beneficiary (a regulation): there is then no
+        cost-effectiveness, the projection gives beneficiaries and total effect only, and
+        the report's ``cost_source`` must say why.
     target_population : int
         People who could benefit if the innovation were extended.
     take_up : sequence of two floats
@@ -180,12 +195,16 @@ def appraise(
     take_up = tuple(float(x) for x in take_up)
     if len(take_up) != 2:
         raise InputError(f"take_up must give a low and a high share, got {len(take_up)} values")
-    efficiency = cost_effectiveness(
-        headline,
-        cost_per_beneficiary,
-        higher_is_better=higher_is_better,
-        effect_unit=effect_unit,
-        currency=currency,
+    efficiency = (
+        None
+        if cost_per_beneficiary is None
+        else cost_effectiveness(
+            headline,
+            cost_per_beneficiary,
+            higher_is_better=higher_is_better,
+            effect_unit=effect_unit,
+            currency=currency,
+        )
     )
     projection = scale_up_projection(
         headline,
@@ -204,7 +223,9 @@ def appraise(
         grade=grade,
         efficiency=efficiency,
         projection=projection,
-        cost_per_beneficiary=float(cost_per_beneficiary),
+        cost_per_beneficiary=(
+            None if cost_per_beneficiary is None else float(cost_per_beneficiary)
+        ),
         target_population=int(target_population),
         take_up=take_up,  # type: ignore[arg-type]
         attenuation=float(attenuation),

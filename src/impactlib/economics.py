@@ -175,6 +175,12 @@ def cost_per_beneficiary(total_cost: float, beneficiaries: int) -> float:
     return cost / people
 
 
+NO_COST_REASON = (
+    "Non applicable : l'innovation n'a pas de coût par bénéficiaire (une règle plutôt qu'un "
+    "programme financé)."
+)
+
+
 def _not_defined_reason(
     value: float,
     low: float | None,
@@ -553,12 +559,15 @@ class ScaleUpProjection:
     Every ``*_ci_low`` / ``*_ci_high`` pair is a Monte Carlo percentile interval at level
     ``1 - alpha``. ``cost_per_unit`` (cost per unit of improvement of the outcome) is
     ``None`` when not defined, and ``cost_per_unit_reason`` then says why, in French.
+    When the innovation has no cost per beneficiary (``cost_per_beneficiary`` is ``None``:
+    a rule rather than a financed programme), every cost field is ``None`` and
+    ``cost_per_unit_reason`` says so.
     """
 
     target_population: int
     take_up: float
     take_up_range: tuple[float, float] | None
-    cost_per_beneficiary: float
+    cost_per_beneficiary: float | None
     cost_range: tuple[float, float] | None
     effect: float
     effect_std_error: float
@@ -566,15 +575,15 @@ class ScaleUpProjection:
     beneficiaries: float
     beneficiaries_ci_low: float
     beneficiaries_ci_high: float
-    total_cost: float
-    total_cost_ci_low: float
-    total_cost_ci_high: float
+    total_cost: float | None
+    total_cost_ci_low: float | None
+    total_cost_ci_high: float | None
     total_effect: float
     total_effect_ci_low: float
     total_effect_ci_high: float
-    impact_per_1000: float
-    impact_per_1000_ci_low: float
-    impact_per_1000_ci_high: float
+    impact_per_1000: float | None
+    impact_per_1000_ci_low: float | None
+    impact_per_1000_ci_high: float | None
     cost_per_unit: float | None
     cost_per_unit_ci_low: float | None
     cost_per_unit_ci_high: float | None
@@ -606,7 +615,13 @@ class ScaleUpProjection:
                 self.beneficiaries_ci_low,
                 self.beneficiaries_ci_high,
             ),
-            row("total cost", self.total_cost, self.total_cost_ci_low, self.total_cost_ci_high),
+            (
+                "  total cost: not applicable"
+                if self.total_cost is None
+                else row(
+                    "total cost", self.total_cost, self.total_cost_ci_low, self.total_cost_ci_high
+                )
+            ),
             row(
                 "total effect",
                 self.total_effect,
@@ -636,7 +651,7 @@ def scale_up_projection(
     *,
     target_population: int,
     take_up: float | tuple[float, float],
-    cost_per_beneficiary: float | tuple[float, float],
+    cost_per_beneficiary: float | tuple[float, float] | None,
     attenuation: float = 1.0,
     higher_is_better: bool = True,
     effect_unit: str = "unité de résultat",
@@ -687,8 +702,11 @@ def scale_up_projection(
         People eligible at scale, a positive integer.
     take_up : float or (float, float)
         Share of the target population that would take the programme up, in [0, 1].
-    cost_per_beneficiary : float or (float, float)
-        Cost per beneficiary at scale, > 0.
+    cost_per_beneficiary : float or (float, float) or None
+        Cost per beneficiary at scale, > 0. ``None`` when the innovation has no cost per
+        beneficiary in any meaningful sense (a regulation rather than a financed programme):
+        only the beneficiaries and the total effect are projected, every cost field is
+        ``None``, and the report must say why there is no cost.
     attenuation : float, default 1.0
         Expected shrinkage of the effect at scale, in (0, 1].
     higher_is_better : bool, default True
@@ -720,8 +738,13 @@ def scale_up_projection(
     value, std_error, _, _, _ = _effect_parts(effect)
     population = _positive_integer(target_population, name="target_population")
     take_up_point, take_up_range = _range_or_number(take_up, name="take_up", low=0.0, high=1.0)
-    cost_point, cost_range = _range_or_number(
-        cost_per_beneficiary, name="cost_per_beneficiary", low=0.0, high=None, open_low=True
+    has_cost = cost_per_beneficiary is not None
+    cost_point, cost_range = (
+        _range_or_number(
+            cost_per_beneficiary, name="cost_per_beneficiary", low=0.0, high=None, open_low=True
+        )
+        if has_cost
+        else (1.0, None)  # a neutral placeholder: every cost result is set to None below
     )
     shrink = _number(attenuation, name="attenuation")
     if not 0.0 < shrink <= 1.0:
@@ -767,8 +790,10 @@ def scale_up_projection(
 
     impact_low, impact_high = interval(impact_draws)
     level = 1 - alpha
-    reason = _not_defined_reason(
-        value, impact_low, impact_high, alpha, up, interval="de simulation"
+    reason = (
+        _not_defined_reason(value, impact_low, impact_high, alpha, up, interval="de simulation")
+        if has_cost
+        else NO_COST_REASON
     )
     per_unit = per_unit_low = per_unit_high = None
     if reason is None:
@@ -785,6 +810,9 @@ def scale_up_projection(
         uncertain.append("take-up ~ uniform range")
     if cost_range is not None:
         uncertain.append("cost ~ uniform range")
+    if not has_cost:
+        cost_point = total_cost = cost_low = cost_high = None
+        impact = impact_low = impact_high = None
     method = (
         f"Monte Carlo scale-up projection, {draws} draws ({'; '.join(uncertain)}), "
         f"{level:.0%} percentile intervals"

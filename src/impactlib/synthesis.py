@@ -98,12 +98,21 @@ def _row(study: str, kind: str, block: Any) -> dict[str, Any]:
         if field not in block:
             raise SynthesisError(f"{kind} {study!r}: comparison block lacks field {field!r}")
     if kind == "study":
-        for field in ("cost_effectiveness", "scale_up"):
-            if block[field] is None:
-                raise SynthesisError(
-                    f"study {study!r}: field {field!r} is empty (reports must "
-                    "give costs and a scale-up projection)"
-                )
+        scale_up = block["scale_up"]
+        if scale_up is None:
+            raise SynthesisError(
+                f"study {study!r}: field 'scale_up' is empty (reports must give a scale-up "
+                "projection)"
+            )
+        # A report without costs is accepted only when it says there are none: a rule
+        # rather than a financed programme (its projection has no cost per beneficiary)
+        # and a cost_source that explains why.
+        no_cost = scale_up.get("cost_per_beneficiary") is None
+        if block["cost_effectiveness"] is None and not (no_cost and block["cost_source"]):
+            raise SynthesisError(
+                f"study {study!r}: field 'cost_effectiveness' is empty (reports must give "
+                "costs, or declare cost_per_beneficiary None with a cost_source saying why)"
+            )
     if block["theme"] not in THEMES:
         raise SynthesisError(f"{kind} {study!r}: unknown theme {block['theme']!r}")
     headline, std = block["headline"], block["standardised_effect"]

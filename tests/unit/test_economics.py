@@ -531,3 +531,26 @@ def test_projection_refusals(kwargs, match):
 def test_projection_refuses_a_non_numeric_effect():
     with pytest.raises(InputError, match=r"effect must be a number, got str"):
         scale_up_projection("0.5", **BASE)
+
+
+def test_scale_up_without_a_cost_projects_the_effect_only():
+    # A regulation has no cost per beneficiary: beneficiaries and total effect are projected
+    # exactly as with a cost, and every cost field is None with the reason printed.
+    est = Estimate(value=0.5, std_error=0.1, ci_low=0.3, ci_high=0.7, p_value=0.001,
+                   n=400, method="difference in means", outcome="score")  # fmt: skip
+    costed = scale_up_projection(
+        est, target_population=20_000, take_up=0.4, cost_per_beneficiary=1200.0, seed=3
+    )
+    uncosted = scale_up_projection(
+        est, target_population=20_000, take_up=0.4, cost_per_beneficiary=None, seed=3
+    )
+    assert uncosted.total_effect == costed.total_effect
+    assert (uncosted.total_effect_ci_low, uncosted.total_effect_ci_high) == (
+        costed.total_effect_ci_low,
+        costed.total_effect_ci_high,
+    )
+    for field in ("cost_per_beneficiary", "total_cost", "total_cost_ci_low", "impact_per_1000",
+                  "impact_per_1000_ci_high", "cost_per_unit"):  # fmt: skip
+        assert getattr(uncosted, field) is None, field
+    assert "Non applicable" in uncosted.cost_per_unit_reason
+    assert "not applicable" in uncosted.summary()

@@ -89,11 +89,41 @@ def test_missing_results_file_is_named(scratch_project):
         build_comparison()
 
 
-def test_report_without_costs_is_refused(scratch_project):
+def test_report_without_scale_up_is_refused(scratch_project):
     write_estimates(
         "demo", {"main": EFFECT}, comparison=_block(cost_effectiveness=None, scale_up=None)
     )
+    with pytest.raises(SynthesisError, match="study 'demo': field 'scale_up' is empty"):
+        build_comparison()
+
+
+def test_report_without_costs_is_refused_unless_it_declares_none(scratch_project):
+    costed = scale_up_projection(
+        EFFECT, target_population=1000, take_up=0.5, cost_per_beneficiary=500.0
+    )
+    write_estimates(
+        "demo", {"main": EFFECT}, comparison=_block(cost_effectiveness=None, scale_up=costed)
+    )
     with pytest.raises(SynthesisError, match="study 'demo': field 'cost_effectiveness' is empty"):
+        build_comparison()
+    # A rule rather than a programme: no cost per beneficiary, and the source says why.
+    uncosted = scale_up_projection(
+        EFFECT, target_population=1000, take_up=0.5, cost_per_beneficiary=None
+    )
+    write_estimates(
+        "demo",
+        {"main": EFFECT},
+        comparison=_block(cost_effectiveness=None, scale_up=uncosted, cost_source="une règle"),
+    )
+    row = build_comparison().iloc[0]
+    assert row["cost_per_beneficiary"] is None and row["scale_total_cost"] is None
+    assert row["scale_total_effect"] == pytest.approx(1000.0)
+    write_estimates(
+        "demo",
+        {"main": EFFECT},
+        comparison=_block(cost_effectiveness=None, scale_up=uncosted, cost_source=None),
+    )
+    with pytest.raises(SynthesisError, match="cost_source saying why"):
         build_comparison()
 
 
