@@ -142,6 +142,8 @@ def _row(study: str, kind: str, block: Any) -> dict[str, Any]:
         "impact_per_1000": cea["impact_per_1000"] if cea else None,
         "cost_per_unit": cea["cost_per_unit"] if cea else None,
         "cost_per_unit_reason": cea["cost_per_unit_reason"] if cea else None,
+        # The beneficial direction, so that a fall in mortality reads as a gain.
+        "higher_is_better": (cea or scale or {}).get("higher_is_better", True),
         "evidence_level": grade["level"],
         "evidence_label": grade["label"],
         "evidence_reasons": list(grade["reasons"]),
