@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 export VIRTUAL_ENV := $(abspath $(VENV))
 
-.PHONY: all install repro test test-all lint format lab kernel serve status clean lock
+.PHONY: all install repro test test-all lint format lab kernel serve status clean lock pdf-tools pdf
 
 all: repro  ## install, then run every stage (studies and book)
 
@@ -35,6 +35,27 @@ test: install  ## the test suite (unit and pipeline tests, Monte Carlo marked sl
 
 test-all: install  ## every test, the slow Monte Carlo runs included
 	$(BIN)/pytest -m ""
+
+# TeX for `impact pdf` (DESIGN.md section 6): Debian/Ubuntu packages, about 195 MB.
+PDF_APT_PACKAGES := latexmk texlive-latex-recommended texlive-latex-extra \
+  texlive-fonts-recommended texlive-xetex fonts-freefont-otf texlive-plain-generic
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+pdf-tools:  ## install the TeX tools of the PDFs (apt; sudo unless root)
+	@command -v apt-get >/dev/null 2>&1 || { \
+	  echo "make pdf-tools: apt-get not found. This target installs Debian/Ubuntu packages;"; \
+	  echo "on another system install a TeX distribution with xelatex, latexmk, polyglossia,"; \
+	  echo "fncychap, tabulary and the GNU FreeFont OTF fonts, i.e. the equivalents of:"; \
+	  echo "  $(PDF_APT_PACKAGES)"; exit 1; } >&2
+	@if [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null 2>&1; then \
+	  echo "make pdf-tools: not root and sudo not found; as root run:" >&2; \
+	  echo "  apt-get update && apt-get install -y --no-install-recommends $(PDF_APT_PACKAGES)" >&2; \
+	  exit 1; fi
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(PDF_APT_PACKAGES)
+
+pdf: install  ## book/pdf/: the book as one PDF and a two-page brief per study
+	$(BIN)/dvc repro pdf
 
 lint: install
 	$(BIN)/ruff check src tests notebooks

@@ -10,7 +10,7 @@ glued under the same names in every report.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from impactlib import report
@@ -146,6 +146,8 @@ def appraise(
     effect_unit: str,
     higher_is_better: bool = True,
     currency: str = "EUR",
+    rate_per: float = 1.0,
+    projection_unit: str | None = None,
 ) -> Appraisal:
     """Cost-effectiveness and a seeded scale-up projection of ``headline``.
 
@@ -175,6 +177,13 @@ def appraise(
     higher_is_better, currency
         Passed to :func:`impactlib.economics.cost_effectiveness` and
         :func:`impactlib.economics.scale_up_projection`.
+    rate_per : float, default 1
+        When the outcome is a rate per ``rate_per`` people (deaths per 100 000 children),
+        the projection divides the effect by ``rate_per``: its total then counts events
+        (deaths avoided) rather than summing rates over beneficiaries. Cost-effectiveness
+        stays in the outcome's own unit.
+    projection_unit : str, optional
+        Unit of the projected total effect (default ``effect_unit``), e.g. "décès".
 
     Examples
     --------
@@ -206,14 +215,27 @@ def appraise(
             currency=currency,
         )
     )
+    if not (isinstance(rate_per, int | float) and rate_per > 0):
+        raise InputError(f"rate_per must be a positive number, got {rate_per!r}")
+    per_beneficiary = (
+        headline
+        if rate_per == 1
+        else replace(
+            headline,
+            value=headline.value / rate_per,
+            std_error=headline.std_error / rate_per,
+            ci_low=headline.ci_low / rate_per,
+            ci_high=headline.ci_high / rate_per,
+        )
+    )
     projection = scale_up_projection(
-        headline,
+        per_beneficiary,
         target_population=target_population,
         take_up=take_up,
         cost_per_beneficiary=cost_per_beneficiary,
         attenuation=attenuation,
         higher_is_better=higher_is_better,
-        effect_unit=effect_unit,
+        effect_unit=projection_unit or effect_unit,
         currency=currency,
         seed=seed,
     )

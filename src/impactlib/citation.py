@@ -61,6 +61,7 @@ _LATEX_SPECIALS = {
     "}": r"\}",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
+    "\u00a0": "~",  # a no-break space is LaTeX's tie
 }
 
 
@@ -86,7 +87,7 @@ class Author:
     @property
     def bibtex(self) -> str:
         """BibTeX name; an organisation is braced so that it is not split into first/last."""
-        return f"{{{_latex(self.name)}}}" if self.name else _latex(self.inverted)
+        return f"{{{latex_escape(self.name)}}}" if self.name else latex_escape(self.inverted)
 
     @property
     def orcid_url(self) -> str:
@@ -141,14 +142,14 @@ class PageCitation:
         """A ``@techreport`` entry for this document at ``version`` (see :func:`version`)."""
         fields = [
             ("author", " and ".join(author.bibtex for author in self.authors)),
-            ("title", f"{{{_latex(self.title)}}}"),
-            ("type", _latex(self.document_type)),
-            ("number", _latex(self.page_id)),
-            ("institution", _latex(self.publisher)),
+            ("title", f"{{{latex_escape(self.title)}}}"),
+            ("type", latex_escape(self.document_type)),
+            ("number", latex_escape(self.page_id)),
+            ("institution", latex_escape(self.publisher)),
             ("year", str(self.date.year)),
             ("date", self.date.isoformat()),
-            ("version", _latex(version)),
-            ("note", f"Version {_latex(version)}"),
+            ("version", latex_escape(version)),
+            ("note", f"Version {latex_escape(version)}"),
             ("language", "french" if self.language == "fr" else self.language),
             ("license", self.licence_id),
         ]
@@ -179,8 +180,14 @@ def french_date(date: datetime.date) -> str:
     return f"{date.day} {_MONTHS_FR[date.month - 1]} {date.year}"
 
 
-def _latex(text: str) -> str:
-    return "".join(_LATEX_SPECIALS.get(char, char) for char in text)
+def latex_escape(text: object) -> str:
+    """``text`` as LaTeX that prints it verbatim (the ten special characters escaped).
+
+    Newlines become spaces: BibTeX fields and the values of a brief are single paragraphs.
+    Shared by the BibTeX entries here and the briefs of :mod:`impactlib.pdf`.
+    """
+    flat = " ".join(str(text).split()) if "\n" in str(text) else str(text)
+    return "".join(_LATEX_SPECIALS.get(char, char) for char in flat)
 
 
 def citation_file(root: Path | None = None) -> Path:

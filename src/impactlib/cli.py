@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from impactlib import data, pipeline
+from impactlib import data, opendata, pdf, pipeline, scaffold
+from impactlib.paths import ProjectRootNotFound
 from impactlib.validation import InputError
 
 
@@ -36,6 +38,31 @@ def _cmd_build_book(_args: argparse.Namespace) -> None:
     pipeline.build_book()
 
 
+def _cmd_new_study(args: argparse.Namespace) -> None:
+    created = scaffold.new_study(args.id, design=args.design, theme=args.theme, title=args.title)
+    root = created.params_yaml.parent
+    for path in created.written:
+        print(f"wrote {path.relative_to(root)}")
+    print(f"next: edit params/{created.study_id}.yaml and the notebook, then `dvc repro`")
+
+
+def _cmd_open_data(_args: argparse.Namespace) -> None:
+    path = opendata.publish()
+    print(f"wrote {path.parent}")
+    print(f"wrote {opendata.write_catalogue()}")
+
+
+def _cmd_pdf(args: argparse.Namespace) -> None:
+    if args.brief:
+        missing = pdf.missing_tools()
+        if missing:
+            raise pdf.PdfBuildError(pdf.install_instructions(missing))
+        print(f"wrote {pdf.build_brief(args.brief, output=args.output)}")
+        return
+    for path in sorted(pdf.publish_pdfs().iterdir()):
+        print(f"wrote {path}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="impact", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -62,6 +89,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("build-book", help="build the Jupyter Book (HTML)")
     p.set_defaults(func=_cmd_build_book)
+
+    p = commands.add_parser(
+        "new-study",
+        help="create a study (notebook, params, params.yaml, book) from the report template",
+    )
+    p.add_argument("id", help="new identifier: lowercase letters, digits, single hyphens")
+    # Checked by scaffold.new_study (not `choices`), so that a refusal exits with code 2 and
+    # a message naming the problem, like every other error of the command.
+    p.add_argument("--design", required=True, help=f"one of: {', '.join(scaffold.DESIGNS)}")
+    p.add_argument("--theme", required=True, help=f"one of: {', '.join(scaffold.THEMES)}")
+    p.add_argument("--title", help="title of the report (default: a placeholder)")
+    p.set_defaults(func=_cmd_new_study)
+
+    p = commands.add_parser(
+        "open-data", help="publish data/open/ (disclosure-checked Data Package) and its book page"
+    )
+    p.set_defaults(func=_cmd_open_data)
+
+    p = commands.add_parser(
+        "pdf", help="book/pdf/: the book as one PDF and a two-page brief per study (needs TeX)"
+    )
+    p.add_argument("--brief", metavar="ID", help="build only the brief of this study")
+    p.add_argument(
+        "--output", type=Path, help="with --brief: where (default book/pdf/synthese-<id>.pdf)"
+    )
+    p.set_defaults(func=_cmd_pdf)
     return parser
 
 
@@ -69,9 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (data.SourceError, pipeline.StudyError, InputError) as exc:
+    except (data.SourceError, pipeline.StudyError, InputError, ProjectRootNotFound) as exc:
         print(f"impact {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except pdf.PdfBuildError as exc:
+        print(f"impact {args.command}: error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -104,3 +104,14 @@ def test_glue_names_and_not_defined_cost_per_unit(monkeypatch):
 def test_refuses_a_take_up_that_is_not_a_range():
     with pytest.raises(InputError, match="take_up"):
         _appraise(take_up=[0.4])
+
+
+def test_rate_per_projects_events_not_summed_rates():
+    # An effect of 2 deaths per 100 000 children, projected on 1 000 x 0.5 children:
+    # 0.01 deaths, not 1 000 "deaths per 100 000".
+    result = _appraise(rate_per=100_000, projection_unit="décès", take_up=[0.5, 0.5])
+    assert result.projection.total_effect == pytest.approx(1000 * 0.5 * 0.8 * 2.0 / 100_000)
+    assert result.projection.effect_unit == "décès"
+    assert result.efficiency == _appraise().efficiency  # in the outcome's own unit
+    with pytest.raises(InputError, match="rate_per"):
+        _appraise(rate_per=0)
