@@ -128,7 +128,6 @@ def _seed(study_id: str) -> int:
 def parameters(study_id: str, *, design: str, theme: str, title: str) -> list[Param]:
     """The parameters of a new study, in the order of its parameters cell."""
     cells = DESIGN_CELLS[design]
-    judgements = cells.judgements
     return [
         Param("title", title, "Title of the report (also its name in the comparison)."),
         Param("theme", theme, "Theme: autonomie, emploi or territoires."),
@@ -138,16 +137,23 @@ def parameters(study_id: str, *, design: str, theme: str, title: str) -> list[Pa
             "The innovation, in one French sentence (shown in the comparison of impacts).",
         ),
         *cells.data_parameters,
+        Param("outcome_label", cells.indicator.label, "Outcome, in French."),
+        Param("effect_unit", cells.indicator.unit, "Unit of the effect, in French."),
+        Param(
+            "higher_is_better",
+            cells.indicator.higher_is_better,
+            "Whether a higher outcome is an improvement.",
+        ),
         Param("alpha", 0.05, "One minus the confidence level."),
         Param(
             "risk_of_bias",
-            judgements["risk_of_bias"],
+            cells.risk_of_bias,
             "GRADE risk of bias (low, serious, very_serious): a default of the template, "
             "to judge and justify for this study.",
         ),
         Param(
             "indirectness",
-            judgements["indirectness"],
+            "serious",  # every template runs on reference data, not on the innovation's
             "GRADE indirectness (not_serious, serious, very_serious): serious while the page "
             "runs on reference data that are not the innovation's.",
         ),
@@ -363,11 +369,95 @@ références complètes figurent dans [la bibliographie](../pages/bibliographie.
     }
 
 
+#: The imports of every report: the common cells use them, and every computation loads data
+#: and standardises its headline. A design declares only its own (merged by `setup_cell`).
+COMMON_IMPORTS = """\
+import pandas as pd
+from IPython.display import Markdown, display
+
+from impactlib import data, report
+from impactlib.appraisal import appraise
+from impactlib.evidence import grade_evidence, standardised_effect
+from impactlib.results import write_estimates
+from impactlib.scaffold import estimates_table"""
+
 SETUP_TAIL = """
 
 report.set_theme()
 pd.set_option("display.max_colwidth", None)
 registry = data.read_registry()"""
+
+_PLAIN_IMPORT = re.compile(r"^import (?P<module>[\w.]+(?: as \w+)?)$")
+_FROM_IMPORT = re.compile(r"^from (?P<module>[\w.]+) import (?P<names>.+)$")
+
+
+def _member_key(name: str) -> tuple[int, str]:
+    """isort's order by type, as ruff applies it: CONSTANTS, then Classes, then functions."""
+    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+    return kind, name.lower()
+
+
+def merge_imports(*blocks: str) -> str:
+    """One import block from several, sorted as ruff's isort rules want it.
+
+    Each block holds single-line ``import m [as a]`` and ``from m import a, b`` statements
+    (or parenthesised ones); names imported twice appear once. Third-party modules come
+    first, then ``impactlib`` (first-party), each section plain imports first.
+    """
+    plain: set[str] = set()
+    members: dict[str, set[str]] = {}
+    text = re.sub(r"\(([^)]*)\)", lambda m: " ".join(m[1].split()), "\n".join(blocks))
+    for line in filter(None, (line.strip() for line in text.splitlines())):
+        if m := _PLAIN_IMPORT.match(line):
+            plain.add(m["module"])
+        elif m := _FROM_IMPORT.match(line):
+            names = {name.strip() for name in m["names"].split(",")} - {""}
+            members.setdefault(m["module"], set()).update(names)
+        else:
+            raise ScaffoldError(f"not an import statement: {line!r}")
+
+    def first_party(module: str) -> bool:
+        return module.split(".")[0] == "impactlib"
+
+    sections = []
+    for mine in (False, True):
+        lines = [f"import {m}" for m in sorted(plain, key=str.lower) if first_party(m) == mine]
+        for module in sorted((m for m in members if first_party(m) == mine), key=str.lower):
+            names = sorted(members[module], key=_member_key)
+            line = f"from {module} import {', '.join(names)}"
+            if len(line) > 100:  # ruff format: one name a line, with a trailing comma
+                line = f"from {module} import (\n" + "".join(f"    {n},\n" for n in names) + ")"
+            lines.append(line)
+        if lines:
+            sections.append("\n".join(lines))
+    return "\n\n".join(sections)
+
+
+def setup_cell(cells: DesignCells) -> str:
+    """The first code cell: the common imports and the design's own, then the page setup."""
+    return merge_imports(COMMON_IMPORTS, cells.imports) + SETUP_TAIL
+
+
+def compute_cell(cells: DesignCells) -> str:
+    """The design's computation, after the first lines every design shares.
+
+    Those lines load ``source`` into the design's table (unless the design loads or
+    simulates its data itself) and name the design for the common cells.
+    """
+    lines = _comment(cells.method, width=100)
+    if cells.frame is not None:
+        lines += [
+            f"{cells.frame} = data.load(source)",
+            f"used_sources = {{source: {cells.frame}}}",
+            "simulated = False",
+        ]
+    design = ", ".join(
+        _python_literal(value)
+        for value in (cells.grade_design, cells.label, cells.indicator.decimals)
+    )
+    lines.append(f"grade_design, design_label, decimals = {design}")
+    return "\n".join(lines) + "\n" + cells.compute
+
 
 APPRAISAL_CELL = """\
 # Common to every report: level of evidence, costs and scale-up (impactlib.appraisal).
@@ -457,8 +547,8 @@ def build_notebook(
     specs: list[tuple[str, str, list[str]]] = [
         ("markdown", md["title"], []),
         ("code", parameters_cell(study_id, params), ["parameters", "remove-cell"]),
-        ("code", cells.imports + SETUP_TAIL, hidden),
-        ("code", cells.compute, hidden),
+        ("code", setup_cell(cells), hidden),
+        ("code", compute_cell(cells), hidden),
         ("code", APPRAISAL_CELL, hidden),
     ]
     if cells.banner_cell:

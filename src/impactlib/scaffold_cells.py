@@ -1,13 +1,15 @@
 """The per-design parts of the study template used by :mod:`impactlib.scaffold`.
 
-Each :class:`DesignCells` holds what differs from one design to the next: the parameters
-and their defaults (real reference data of ``data/sources.yaml``, or a simulation), the
-computation, the checks of the identifying assumptions, the figure, the robustness
-estimates and the design's prose. Everything else of a report (headings, key figures,
-costs, scale-up, level of evidence, citation) is the common skeleton of
-:mod:`impactlib.scaffold`.
+Each :class:`DesignCells` holds only what differs from one design to the next: its own
+parameters and their defaults (real reference data of ``data/sources.yaml``, or a
+simulation), the wording of its outcome, its own imports, the computation, the checks of the
+identifying assumptions, the figure, the robustness estimates and the design's prose.
+Everything the designs share is declared once in :mod:`impactlib.scaffold`: the headings and
+common cells, the common imports (merged with a design's own), the common parameters, and the
+first lines of the computation (see :func:`impactlib.scaffold.compute_cell`).
 
-The computation cell of every design defines the names the common cells read:
+With those first lines, the computation cell of every design defines the names the common
+cells read:
 
 ``used_sources``
     registered sources used, name -> table (empty when the data are simulated);
@@ -45,16 +47,39 @@ class Param:
     comment: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class Indicator:
+    """The outcome as the page shows it: its French label and the unit of the effect
+    (parameters ``outcome_label`` and ``effect_unit``), the decimals printed in that unit,
+    and whether a higher outcome is an improvement (parameter ``higher_is_better``)."""
+
+    label: str
+    unit: str
+    decimals: int
+    higher_is_better: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
 class DesignCells:
-    """What one design adds to the common skeleton of a report."""
+    """What one design adds to the common skeleton of a report.
+
+    ``grade_design`` names the design for :func:`impactlib.evidence.grade_evidence`, and
+    ``risk_of_bias`` is its default judgement. ``imports`` lists only the design's own
+    imports. ``frame`` names the table that the common first lines of the computation load
+    from ``source`` (``None``: the computation loads or simulates its data itself, and
+    defines ``used_sources`` and ``simulated``); ``method`` is the comment above it.
+    """
 
     name: str
     label: str
+    grade_design: str
     summary: str
     data_parameters: tuple[Param, ...]
-    judgements: dict[str, str]
+    indicator: Indicator
+    risk_of_bias: str
     imports: str
+    frame: str | None = "sample"
+    method: str
     compute: str
     design_md: str
     check_cells: tuple[str, ...]
@@ -74,11 +99,48 @@ _TODO_DATA = (
     "paramètre `source` de `params/@@ID@@.yaml`.]"
 )
 
+# Reference data shared by two designs each: declared once, so that they cannot drift apart.
+_NSW_COVARIATES = ["age", "educ", "black", "hisp", "marr", "nodegree", "re74", "re75"]
+_NSW_EARNINGS = Indicator(
+    label="Revenu annuel de 1978 (dollars)", unit="dollars de revenu annuel", decimals=0
+)
+_MPDTA_PANEL = (
+    Param("source", "mpdta", "Registered source (data/sources.yaml): a panel."),
+    Param("outcome", "lemp", "Outcome column."),
+    Param("log_outcome", True, "Whether the outcome is a logarithm (relative effect)."),
+    Param("unit", "countyreal", "Unit column."),
+    Param("time", "year", "Period column."),
+    Param("cohort", "first.treat", "First treated period of each unit; 0 = never treated."),
+)
+_MPDTA_EMPLOYMENT = Indicator(
+    label="Emploi des jeunes (logarithme)", unit="point de logarithme", decimals=4
+)
+
+
+def _balance_cell(treated: str, control: str) -> str:
+    """The balance table of a randomised design; only the names of the two arms vary."""
+    return f"""\
+report.french_table(
+    balance.rename(
+        columns={{
+            "mean_treated": "{treated}",
+            "mean_control": "{control}",
+            "difference": "Différence",
+            "smd": "Différence standardisée",
+            "p_value": "p (Welch)",
+            "n_missing": "Manquants",
+        }}
+    ),
+    "balance",
+)"""
+
+
 # --- randomised controlled trial -------------------------------------------------------------
 
 RCT = DesignCells(
     name="rct",
     label="Essai randomisé",
+    grade_design="rct",
     summary=(
         "un essai randomisé, sur les données de référence de l'expérience *National Supported "
         "Work* (NSW)"
@@ -89,7 +151,7 @@ RCT = DesignCells(
         Param("treatment", "treat", "Treatment column (1 = assigned to the innovation)."),
         Param(
             "covariates",
-            ["age", "educ", "black", "hisp", "marr", "nodegree", "re74", "re75"],
+            _NSW_COVARIATES,
             "Baseline covariates: balance check and Lin (2013) adjustment.",
         ),
         Param(
@@ -97,29 +159,15 @@ RCT = DesignCells(
             0.01,
             "Robustness: share of the highest outcomes left out (sensitivity to outliers).",
         ),
-        Param("outcome_label", "Revenu annuel de 1978 (dollars)", "Outcome, in French."),
-        Param("effect_unit", "dollars de revenu annuel", "Unit of the effect, in French."),
-        Param("higher_is_better", True, "Whether a higher outcome is an improvement."),
     ),
-    judgements={"risk_of_bias": "low", "indirectness": "serious"},
+    indicator=_NSW_EARNINGS,
+    risk_of_bias="low",
     imports="""\
 import matplotlib.pyplot as plt
-import pandas as pd
-from IPython.display import Markdown, display
 
-from impactlib import data, report
-from impactlib.appraisal import appraise
-from impactlib.evidence import grade_evidence, standardised_effect
-from impactlib.experiment import balance_table, difference_in_means
-from impactlib.results import write_estimates
-from impactlib.scaffold import estimates_table""",
+from impactlib.experiment import balance_table, difference_in_means""",
+    method="Randomised trial: difference in means (Neyman standard error), Lin (2013) adjustment.",
     compute="""\
-# Randomised trial: difference in means (Neyman standard error), Lin (2013) adjustment.
-sample = data.load(source)
-used_sources = {source: sample}
-simulated = False
-grade_design, design_label, decimals = "rct", "Essai randomisé", 0
-
 headline = difference_in_means(sample, outcome, treatment, alpha=alpha)
 headline_label = "Différence de moyennes (erreur type de Neyman)"
 adjusted = difference_in_means(sample, outcome, treatment, covariates=covariates, alpha=alpha)
@@ -166,22 +214,7 @@ plausibles ici.]
 supérieure à 0,1 en valeur absolue signale un déséquilibre notable {cite:p}`austin2009`.
 La plus grande est de {glue:text}`max_smd` (variable {glue:text}`max_smd_variable`) ;
 {glue:text}`n_smd_above` variable(s) dépassent ce seuil.""",
-    check_cells=(
-        """\
-report.french_table(
-    balance.rename(
-        columns={
-            "mean_treated": "Moyenne groupe traité",
-            "mean_control": "Moyenne témoins",
-            "difference": "Différence",
-            "smd": "Différence standardisée",
-            "p_value": "p (Welch)",
-            "n_missing": "Manquants",
-        }
-    ),
-    "balance",
-)""",
-    ),
+    check_cells=(_balance_cell("Moyenne groupe traité", "Moyenne témoins"),),
     data_md="""\
 Par défaut, la page s'exécute sur l'échantillon expérimental du *National Supported Work
 Demonstration* constitué par {cite:t}`dehejia1999`, redistribué dans le paquet `causaldata`
@@ -227,6 +260,7 @@ tient pas à quelques observations extrêmes.""",
 CLUSTER_RCT = DesignCells(
     name="cluster-rct",
     label="Essai randomisé par grappes",
+    grade_design="cluster_rct",
     summary=(
         "un essai randomisé par grappes ; tant que le paramètre `source` ne désigne pas de "
         "données réelles, la page s'exécute sur des **données simulées**"
@@ -247,26 +281,24 @@ CLUSTER_RCT = DesignCells(
         Param("icc", 0.05, "Simulation only: intraclass correlation of the outcome."),
         Param("true_effect", 0.2, "Simulation only: true effect, in outcome units."),
         Param("outcome_sd", 1.0, "Simulation only: outcome standard deviation within an arm."),
-        Param("outcome_label", "Indicateur simulé (écarts-types)", "Outcome, in French."),
-        Param("effect_unit", "point de l'indicateur", "Unit of the effect, in French."),
-        Param("higher_is_better", True, "Whether a higher outcome is an improvement."),
     ),
-    judgements={"risk_of_bias": "low", "indirectness": "serious"},
+    indicator=Indicator(
+        label="Indicateur simulé (écarts-types)", unit="point de l'indicateur", decimals=2
+    ),
+    risk_of_bias="low",
     imports="""\
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML
 
-from impactlib import data, report, simulate
-from impactlib.appraisal import appraise
-from impactlib.evidence import grade_evidence, standardised_effect
-from impactlib.experiment import balance_table, difference_in_means
-from impactlib.results import write_estimates
-from impactlib.scaffold import estimates_table""",
+from impactlib import simulate
+from impactlib.experiment import balance_table, difference_in_means""",
+    frame=None,
+    method=(
+        "Cluster-randomised trial. Until `source` names a registered source, the data are "
+        "SIMULATED by impactlib.simulate.cluster_trial with the true effect `true_effect`."
+    ),
     compute="""\
-# Cluster-randomised trial. Until `source` names a registered source, the data are SIMULATED
-# by impactlib.simulate.cluster_trial with the true effect `true_effect`.
 simulated = source is None
 if simulated:
     sample = simulate.cluster_trial(
@@ -283,7 +315,6 @@ if simulated:
 else:
     sample = data.load(source)
     used_sources = {source: sample}
-grade_design, design_label, decimals = "cluster_rct", "Essai randomisé par grappes", 2
 
 headline = difference_in_means(sample, outcome, treatment, cluster=cluster, alpha=alpha)
 headline_label = "Différence de moyennes, erreurs types robustes aux grappes (CR1)"
@@ -379,22 +410,7 @@ d'autant par rapport à un tirage individuel). L'erreur type robuste aux grappes
 grappes, la différence standardisée de la mesure initiale entre groupes est de
 {glue:text}`baseline_smd` (un écart supérieur à 0,1 en valeur absolue signale un
 déséquilibre notable, {cite:t}`austin2009`).""",
-    check_cells=(
-        """\
-report.french_table(
-    balance.rename(
-        columns={
-            "mean_treated": "Moyenne grappes traitées",
-            "mean_control": "Moyenne grappes témoins",
-            "difference": "Différence",
-            "smd": "Différence standardisée",
-            "p_value": "p (Welch)",
-            "n_missing": "Manquants",
-        }
-    ),
-    "balance",
-)""",
-    ),
+    check_cells=(_balance_cell("Moyenne grappes traitées", "Moyenne grappes témoins"),),
     data_md="""\
 Tant que le paramètre `source` est vide, les données sont **simulées** par
 `impactlib.simulate.cluster_trial` : {glue:text}`sim_clusters` grappes de
@@ -456,16 +472,13 @@ grappes, n'est là que pour montrer combien elle surestimerait la précision."""
 DID = DesignCells(
     name="did",
     label="Différence de différences",
+    grade_design="did",
     summary=(
         "une différence de différences à deux groupes et deux périodes, sur les données de "
         "référence des comtés américains et du salaire minimum (mpdta)"
     ),
     data_parameters=(
-        Param("source", "mpdta", "Registered source (data/sources.yaml): a panel."),
-        Param("outcome", "lemp", "Outcome column."),
-        Param("unit", "countyreal", "Unit column."),
-        Param("time", "year", "Period column."),
-        Param("cohort", "first.treat", "First treated period of each unit; 0 = never treated."),
+        *_MPDTA_PANEL,
         Param("treated_cohort", 2004, "The treated group: units first treated in this period."),
         Param("pre_period", 2003, "The period before."),
         Param("post_period", 2004, "The period after (the 2x2 effect)."),
@@ -476,29 +489,16 @@ DID = DesignCells(
             "(placebo), and used as an alternative control group.",
         ),
         Param("later_periods", [2005, 2006, 2007], "Robustness: effects at later periods."),
-        Param("log_outcome", True, "Whether the outcome is a logarithm (relative effect)."),
-        Param("outcome_label", "Emploi des jeunes (logarithme)", "Outcome, in French."),
-        Param("effect_unit", "point de logarithme", "Unit of the effect, in French."),
-        Param("higher_is_better", True, "Whether a higher outcome is an improvement."),
     ),
-    judgements={"risk_of_bias": "serious", "indirectness": "serious"},
+    indicator=_MPDTA_EMPLOYMENT,
+    risk_of_bias="serious",
     imports="""\
 import matplotlib.pyplot as plt
-import pandas as pd
-from IPython.display import Markdown, display
 
-from impactlib import data, report
-from impactlib.appraisal import appraise
-from impactlib.did import did_2x2
-from impactlib.evidence import grade_evidence, standardised_effect
-from impactlib.results import write_estimates
-from impactlib.scaffold import estimates_table""",
+from impactlib.did import did_2x2""",
+    frame="panel",
+    method="Two groups, two periods: cohort `treated_cohort` against the never treated (cohort 0).",
     compute="""\
-# Two groups, two periods: cohort `treated_cohort` against the never treated (cohort 0).
-panel = data.load(source)
-used_sources = {source: panel}
-simulated = False
-grade_design, design_label, decimals = "did", "Différence de différences", 4
 if not pre_period < post_period < placebo_cohort:
     raise ValueError("expected pre_period < post_period < placebo_cohort")
 
@@ -618,41 +618,26 @@ Le tableau donne aussi l'effet aux périodes suivantes, toujours par rapport à
 STAGGERED_DID = DesignCells(
     name="staggered-did",
     label="Différence de différences échelonnée",
+    grade_design="did",
     summary=(
         "une différence de différences à adoption échelonnée (Callaway et Sant'Anna), sur les "
         "données de référence des comtés américains et du salaire minimum (mpdta)"
     ),
     data_parameters=(
-        Param("source", "mpdta", "Registered source (data/sources.yaml): a panel."),
-        Param("outcome", "lemp", "Outcome column."),
-        Param("unit", "countyreal", "Unit column."),
-        Param("time", "year", "Period column."),
-        Param("cohort", "first.treat", "First treated period of each unit; 0 = never treated."),
+        *_MPDTA_PANEL,
         Param("control_group", "never_treated", "never_treated or not_yet_treated."),
         Param("est_method", "dr", "dr (doubly robust), ipw or reg."),
         Param("aggregation", "simple", "Headline aggregation: simple, group, dynamic, calendar."),
-        Param("log_outcome", True, "Whether the outcome is a logarithm (relative effect)."),
-        Param("outcome_label", "Emploi des jeunes (logarithme)", "Outcome, in French."),
-        Param("effect_unit", "point de logarithme", "Unit of the effect, in French."),
-        Param("higher_is_better", True, "Whether a higher outcome is an improvement."),
     ),
-    judgements={"risk_of_bias": "serious", "indirectness": "serious"},
+    indicator=_MPDTA_EMPLOYMENT,
+    risk_of_bias="serious",
     imports="""\
-import pandas as pd
-from IPython.display import Markdown, display
-
-from impactlib import data, report
-from impactlib.appraisal import appraise
-from impactlib.did import callaway_santanna, twfe
-from impactlib.evidence import grade_evidence, standardised_effect
-from impactlib.results import write_estimates
-from impactlib.scaffold import estimates_table""",
+from impactlib.did import callaway_santanna, twfe""",
+    frame="panel",
+    method=(
+        "Staggered adoption: Callaway & Sant'Anna (2021) group-time effects and their aggregation."
+    ),
     compute="""\
-# Staggered adoption: Callaway & Sant'Anna (2021) group-time effects and their aggregation.
-panel = data.load(source)
-used_sources = {source: panel}
-simulated = False
-grade_design, design_label, decimals = "did", "Différence de différences échelonnée", 4
 options = dict(outcome=outcome, unit=unit, time=time, cohort=cohort, alpha=alpha)
 cs = callaway_santanna(panel, **options, control_group=control_group, est_method=est_method)
 headline = cs.aggregate(aggregation)
@@ -751,6 +736,7 @@ la régression à effets fixes classique ({glue:text}`twfe_value`, intervalle
 SYNTH = DesignCells(
     name="synth",
     label="Contrôle synthétique",
+    grade_design="synthetic_control",
     summary=(
         "un contrôle synthétique, sur les données de référence de la Proposition 99 "
         "(Californie, ventes de cigarettes)"
@@ -763,32 +749,20 @@ SYNTH = DesignCells(
         Param("treated_unit", "California", "The one treated unit."),
         Param("treatment_time", 1989, "First treated period."),
         Param("sdid_replications", 50, "Robustness: placebo draws of synthetic DiD."),
-        Param(
-            "outcome_label",
-            "Ventes de cigarettes (paquets par habitant)",
-            "Outcome, in French.",
-        ),
-        Param("effect_unit", "paquet par habitant", "Unit of the effect, in French."),
-        Param("higher_is_better", False, "Whether a higher outcome is an improvement."),
     ),
-    judgements={"risk_of_bias": "serious", "indirectness": "serious"},
+    indicator=Indicator(
+        label="Ventes de cigarettes (paquets par habitant)",
+        unit="paquet par habitant",
+        decimals=2,
+        higher_is_better=False,
+    ),
+    risk_of_bias="serious",
     imports="""\
-import pandas as pd
-from IPython.display import Markdown, display
-
-from impactlib import data, report
-from impactlib.appraisal import appraise
 from impactlib.did import did_2x2
-from impactlib.evidence import grade_evidence, standardised_effect
-from impactlib.results import write_estimates
-from impactlib.scaffold import estimates_table
 from impactlib.synth import synthetic_control, synthetic_did""",
+    frame="panel",
+    method="One treated unit: synthetic control (exact simplex weights, placebo inference).",
     compute="""\
-# One treated unit: synthetic control (exact simplex weights, placebo inference).
-panel = data.load(source)
-used_sources = {source: panel}
-simulated = False
-grade_design, design_label, decimals = "synthetic_control", "Contrôle synthétique", 2
 design = dict(
     outcome=outcome, unit=unit, time=time, treated_unit=treated_unit, treatment_time=treatment_time
 )
@@ -890,6 +864,7 @@ comparaison.""",
 RD = DesignCells(
     name="rd",
     label="Régression sur discontinuité",
+    grade_design="rd",
     summary=(
         "une régression sur discontinuité, sur les données de référence des élections "
         "sénatoriales américaines"
@@ -907,31 +882,19 @@ RD = DesignCells(
             "Check: a pre-determined variable that must not jump at the cutoff.",
         ),
         Param("bandwidth_multipliers", [0.5, 2.0], "Robustness: multiples of the bandwidth."),
-        Param(
-            "outcome_label",
-            "Part des voix démocrates six ans plus tard (%)",
-            "Outcome, in French.",
-        ),
-        Param("effect_unit", "point de pourcentage", "Unit of the effect, in French."),
-        Param("higher_is_better", True, "Whether a higher outcome is an improvement."),
     ),
-    judgements={"risk_of_bias": "low", "indirectness": "serious"},
+    indicator=Indicator(
+        label="Part des voix démocrates six ans plus tard (%)",
+        unit="point de pourcentage",
+        decimals=2,
+    ),
+    risk_of_bias="low",
     imports="""\
-import pandas as pd
-from IPython.display import Markdown, display
-
-from impactlib import data, report
-from impactlib.appraisal import appraise
-from impactlib.evidence import grade_evidence, standardised_effect
-from impactlib.rd import density_test, rd_plot, regression_discontinuity
-from impactlib.results import write_estimates
-from impactlib.scaffold import estimates_table""",
+from impactlib.rd import density_test, rd_plot, regression_discontinuity""",
+    method=(
+        "Sharp discontinuity at `cutoff`: local polynomial with robust bias-corrected inference."
+    ),
     compute="""\
-# Sharp discontinuity at `cutoff`: local polynomial with robust bias-corrected inference.
-sample = data.load(source)
-used_sources = {source: sample}
-simulated = False
-grade_design, design_label, decimals = "rd", "Régression sur discontinuité", 2
 rd_options = dict(running=running, cutoff=cutoff, kernel=kernel, p=order, alpha=alpha)
 headline = regression_discontinuity(sample, outcome=outcome, **rd_options)
 headline_label = "Polynôme local, fenêtre optimale (rdrobust)"
@@ -1025,6 +988,7 @@ qu'avec un seul de ces choix serait fragile.""",
 WEIGHTING = DesignCells(
     name="weighting",
     label="Pondération sur le score de propension",
+    grade_design="weighting",
     summary=(
         "une comparaison pondérée sur le score de propension, sur les données de référence "
         "des bénéficiaires du programme NSW et d'un échantillon de la population générale (CPS)"
@@ -1045,7 +1009,7 @@ WEIGHTING = DesignCells(
         Param("treatment", "treat", "Treatment column (1 = beneficiary)."),
         Param(
             "covariates",
-            ["age", "educ", "black", "hisp", "marr", "nodegree", "re74", "re75"],
+            _NSW_COVARIATES,
             "Propensity-score and outcome-model covariates, fixed before looking at effects.",
         ),
         Param("estimand", "ATT", "ATT (effect on the beneficiaries) or ATE."),
@@ -1056,22 +1020,13 @@ WEIGHTING = DesignCells(
             "[0.1, 0.9]; on the reference data that band leaves covariates constant, hence a "
             "looser one.",
         ),
-        Param("outcome_label", "Revenu annuel de 1978 (dollars)", "Outcome, in French."),
-        Param("effect_unit", "dollars de revenu annuel", "Unit of the effect, in French."),
-        Param("higher_is_better", True, "Whether a higher outcome is an improvement."),
     ),
-    judgements={"risk_of_bias": "serious", "indirectness": "serious"},
+    indicator=_NSW_EARNINGS,
+    risk_of_bias="serious",
     imports="""\
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
-from IPython.display import Markdown, display
 
-from impactlib import data, report
-from impactlib.appraisal import appraise
-from impactlib.evidence import grade_evidence, standardised_effect
-from impactlib.results import write_estimates
-from impactlib.scaffold import estimates_table
 from impactlib.weighting import (
     compare_estimators,
     ipw_weights,
@@ -1079,11 +1034,12 @@ from impactlib.weighting import (
     propensity_score,
     weighted_balance,
 )""",
+    frame="beneficiaries",
+    method=(
+        "Selection on observables: beneficiaries against a comparison group, weighted on the "
+        "propensity score. Headline: augmented IPW (doubly robust)."
+    ),
     compute="""\
-# Selection on observables: beneficiaries against a comparison group, weighted on the
-# propensity score. Headline: augmented IPW (doubly robust).
-beneficiaries = data.load(source)
-used_sources = {source: beneficiaries}
 if comparison_source is None:
     sample = beneficiaries
 else:
@@ -1093,8 +1049,6 @@ else:
         [beneficiaries[beneficiaries[treatment] == 1], comparison.assign(**{treatment: 0})],
         ignore_index=True,
     )
-simulated = False
-grade_design, design_label, decimals = "weighting", "Pondération sur le score de propension", 0
 options = dict(
     outcome=outcome,
     treatment=treatment,

@@ -306,6 +306,47 @@ def test_each_design_follows_the_report_template(tree, repo_root, design):
             assert lines[index - 1].startswith("#"), line
 
 
+def test_shared_code_is_declared_once(repo_root):
+    # What the skeleton writes for every design must not be written again by a design: a
+    # parameter declared twice would be silently overridden, an import twice is noise.
+    common = scaffold.merge_imports(scaffold.COMMON_IMPORTS).splitlines()
+    for design in DESIGNS:
+        cells = scaffold.DESIGN_CELLS[design]
+        names = [p.name for p in scaffold.parameters("x", design=design, theme="emploi", title="t")]
+        assert len(names) == len(set(names)), design
+        own = [line for line in cells.imports.splitlines() if line and line in common]
+        assert own == [], (design, own)
+        assert "grade_design" not in cells.compute, design
+        if cells.frame is not None:
+            assert "data.load(source)" not in cells.compute, design
+        # The common first lines of the computation come first, the design's code after.
+        compute = scaffold.compute_cell(cells)
+        assert compute.startswith("# ") and compute.endswith(cells.compute)
+
+
+def test_merge_imports_sorts_and_deduplicates_as_ruff_does():
+    merged = scaffold.merge_imports(
+        "import pandas as pd\nfrom IPython.display import Markdown, display\n\n"
+        "from impactlib import data, report",
+        "import numpy as np\nfrom IPython.display import HTML\nfrom impactlib import simulate",
+        "from impactlib.weighting import (\n    compare_estimators,\n    ipw_weights,\n)",
+    )
+    assert merged == (
+        "import numpy as np\n"
+        "import pandas as pd\n"
+        "from IPython.display import HTML, Markdown, display\n"
+        "\n"
+        "from impactlib import data, report, simulate\n"
+        "from impactlib.weighting import compare_estimators, ipw_weights"
+    )
+    long_names = ", ".join(f"function_number_{i}" for i in range(6))
+    wrapped = scaffold.merge_imports(f"from impactlib.module import {long_names}")
+    assert wrapped.splitlines()[0] == "from impactlib.module import ("
+    assert wrapped.splitlines()[1:] == [f"    function_number_{i}," for i in range(6)] + [")"]
+    with pytest.raises(ScaffoldError, match="not an import statement: 'x = 1'"):
+        scaffold.merge_imports("import os\nx = 1")
+
+
 def test_the_same_command_writes_the_same_files(tree, tmp_path):
     first = scaffold.new_study("emploi-a", design="synth", theme="emploi", root=tree)
     data = first.notebook.read_bytes()
