@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 export VIRTUAL_ENV := $(abspath $(VENV))
 
-.PHONY: all install repro test test-all lint format lab kernel serve status clean lock pdf-tools pdf
+.PHONY: all install repro test test-all lint format lab kernel serve status clean lock pdf-tools pdf browser-tools
 
 all: repro  ## install, then run every stage (studies and book)
 
@@ -30,7 +30,7 @@ repro: install  ## dvc repro: regenerate data, studies and the book
 status: install  ## what dvc repro would rerun
 	$(BIN)/dvc status
 
-test: install  ## the test suite (unit and pipeline tests, Monte Carlo marked slow excluded)
+test: install browser-tools  ## the test suite (unit and pipeline tests, Monte Carlo marked slow excluded)
 	$(BIN)/pytest
 
 test-all: install  ## every test, the slow Monte Carlo runs included
@@ -53,6 +53,13 @@ pdf-tools:  ## install the TeX tools of the PDFs (apt; sudo unless root)
 	  exit 1; fi
 	$(SUDO) apt-get update
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(PDF_APT_PACKAGES)
+
+browser-tools:  ## headless Chromium for the browser check of the book (apt; sudo unless root)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  command -v apt-get >/dev/null 2>&1 || { \
+	    echo "make browser-tools: install Chromium (Debian package chromium) or set IMPACT_BROWSER" >&2; \
+	    exit 1; }; \
+	  $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 pdf: install  ## book/pdf/: the book as one PDF and a two-page brief per study
 	$(BIN)/dvc repro pdf

@@ -8,78 +8,36 @@ byte-identical outputs and the glued numbers in the built HTML.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import yaml
 
+# The session fixture `project` and its helpers are in conftest.py (shared with
+# test_browser.py).
+from conftest import BIN, _dvc, _run
+
 pytestmark = pytest.mark.pipeline
 
-BIN = Path(sys.executable).parent
 STUDY = "emploi-nsw"
 NNBSP = "\u202f"
-
-
-def _run(args, cwd, timeout=900):
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    env.pop("IMPACT_ROOT", None)
-    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert done.returncode == 0, f"{args} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
-    return done.stdout + done.stderr
 
 
 def _stages_run(output: str) -> set[str]:
     return set(re.findall(r"Running stage '([^']+)'", output))
 
 
-def _dvc(*args, cwd):
-    return _run([str(BIN / "dvc"), *args], cwd)
-
-
-@pytest.fixture(scope="session")
-def project(repo_root, tmp_path_factory):
-    """A git copy of the working tree (tracked and new files, not ignored ones), reproduced."""
-    target = tmp_path_factory.mktemp("clone") / "repo"
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=repo_root,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split("\0")
-    for name in filter(None, listed):
-        source = repo_root / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    # Outputs of an earlier run must not be in the copy: the pipeline regenerates them.
-    for generated in ("results",):
-        shutil.rmtree(target / generated, ignore_errors=True)
-    for command in (
-        ["git", "init", "-q"],
-        ["git", "add", "-A"],
-        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "copy"],
-    ):
-        subprocess.run(command, cwd=target, check=True)
-    output = _dvc("repro", cwd=target)
-    return {"root": target, "first_run": output}
-
-
 def test_first_repro_runs_every_stage(project):
     ran = _stages_run(project["first_run"])
-    assert {"import", f"study@{STUDY}", "synthesis", "book"} <= ran
+    assert {"import", f"study@{STUDY}", "synthesis", "open-data", "book"} <= ran
     declared = yaml.safe_load((project["root"] / "params.yaml").read_text())
     expected = {f"study@{i}" for i in declared["studies"]} | {
         f"note@{i}" for i in declared["notes"]
     }
     expected |= {f"guide@{i}" for i in declared["guide"]}
-    assert ran == {"import", "synthesis", "book"} | expected
+    assert ran == {"import", "synthesis", "open-data", "book", "pdf"} | expected
 
 
 def test_results_hold_the_experimental_benchmark(project):
@@ -103,7 +61,10 @@ def test_nothing_to_do_is_fast_and_status_is_clean(project):
         output = _dvc("repro", cwd=project["root"])
         timings.append(time.perf_counter() - start)
         assert _stages_run(output) == set()
-    assert min(timings) < 2.0, f"a no-op dvc repro took {min(timings):.2f} s at best"
+    # Measured on 2 cores with 21 stages: 1.6 to 2.0 s when idle (dvc's own start-up about
+    # 0.2 s; collecting and checking the stages the rest), more under the load of the test
+    # suite. The bound catches a regression such as re-hashing the data or the book.
+    assert min(timings) < 3.0, f"a no-op dvc repro took {min(timings):.2f} s at best"
     assert "up to date" in _dvc("status", cwd=project["root"])
 
 
@@ -133,6 +94,34 @@ def test_book_holds_the_glued_estimate_and_citations(project):
     assert "evaluating the econometric evaluations of training programs" in bibliography
     assert "reevaluating the evaluation of training programs" in bibliography
     assert (html_dir / "index.html").is_file()
+    # Citation metadata: book/_ext/citation_meta.py reading book/citation.yaml.
+    assert '<meta name="citation_title" content="Accompagnement vers l&#x27;emploi' in report
+    assert '<meta name="citation_author" content="Impact Tank" />' in report
+    assert '<meta name="citation_publication_date" content="2026/11/26" />' in report
+    assert 'id="citer-ce-document"' in report and "<strong>DOI</strong> : à attribuer" in report
+    bib = (html_dir / "_static" / "citation" / f"{STUDY}.bib").read_text(encoding="utf-8")
+    assert bib.startswith(f"@techreport{{impacttank2026-{STUDY},")
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=project["root"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert f"Version du dépôt : <code>{head}" in report  # the copy has no tags: the hash
+
+
+def test_open_data_package_is_valid_and_in_the_book(project):
+    from frictionless import Package
+
+    root = project["root"]
+    package_path = root / "data" / "open" / "datapackage.json"
+    report = Package(str(package_path)).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    estimates = (root / "data" / "open" / "estimations.csv").read_text(encoding="utf-8")
+    assert STUDY in estimates
+    page = (root / "book" / "_build" / "html" / "donnees-ouvertes.html").read_text("utf-8")
+    assert "Etalab" in page and "estimations.csv" in page
 
 
 def test_comparison_holds_the_study(project):
@@ -152,6 +141,41 @@ def test_changed_parameter_reruns_its_study_and_downstream_only(project):
     values["alpha"] = 0.1
     params.write_text(yaml.safe_dump(values))
     output = _dvc("repro", cwd=root)
-    assert _stages_run(output) == {f"study@{STUDY}", "synthesis", "book"}
+    assert _stages_run(output) == {f"study@{STUDY}", "synthesis", "open-data", "book", "pdf"}
     payload = json.loads((root / "results" / STUDY / "estimates.json").read_text())
     assert payload["estimates"]["experimental"]["alpha"] == 0.1
+
+
+NEW_STUDY = "territoires-essai-gabarit"
+
+
+def test_zz_new_study_enters_the_pipeline_the_book_and_the_comparison(project):
+    # Last (after the parameter change above): `impact new-study`, then `dvc repro` in the
+    # same copy runs the new study and what reads it, nothing else.
+    root = project["root"]
+    _run(
+        [
+            str(BIN / "impact"),
+            "new-study",
+            NEW_STUDY,
+            "--design",
+            "rct",
+            "--theme",
+            "territoires",
+            "--title",
+            "Essai du gabarit de rapport",
+        ],
+        root,
+    )
+    output = _dvc("repro", cwd=root)
+    assert _stages_run(output) == {f"study@{NEW_STUDY}", "synthesis", "open-data", "book", "pdf"}
+    page = root / "book" / "_build" / "html" / "reports" / f"{NEW_STUDY}.html"
+    html = page.read_text(encoding="utf-8")
+    assert "Essai du gabarit de rapport" in html and "Chiffres clés" in html
+    assert f"1{NNBSP}794" in html  # the glued NSW difference in means, 1 794 dollars
+    payload = json.loads((root / "comparison" / "comparison.json").read_text())
+    row = payload["rows"][NEW_STUDY]
+    assert row["theme"] == "territoires" and row["design"] == "Essai randomisé"
+    comparer = (root / "book" / "_build" / "html" / "comparer.html").read_text(encoding="utf-8")
+    assert "Essai du gabarit de rapport" in comparer
+    assert "up to date" in _dvc("status", cwd=root)

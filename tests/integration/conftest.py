@@ -1,0 +1,60 @@
+"""The session fixture of the integration tests: the repository copied and reproduced once.
+
+`project` is shared by test_pipeline.py (the pipeline's contracts) and test_browser.py (the
+built book in a browser); both modules are marked `pipeline`. The helpers below are also
+imported by test_pipeline.py (`from conftest import ...`: this file is the `conftest` module
+pytest loads before collecting the tests of this folder).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+
+
+def _run(args, cwd, timeout=900):
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("IMPACT_ROOT", None)
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, f"{args} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    return done.stdout + done.stderr
+
+
+def _dvc(*args, cwd):
+    return _run([str(BIN / "dvc"), *args], cwd)
+
+
+@pytest.fixture(scope="session")
+def project(repo_root, tmp_path_factory):
+    """A git copy of the working tree (tracked and new files, not ignored ones), reproduced."""
+    target = tmp_path_factory.mktemp("clone") / "repo"
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    for name in filter(None, listed):
+        source = repo_root / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    # Outputs of an earlier run must not be in the copy: the pipeline regenerates them.
+    for generated in ("results",):
+        shutil.rmtree(target / generated, ignore_errors=True)
+    for command in (
+        ["git", "init", "-q"],
+        ["git", "add", "-A"],
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "copy"],
+    ):
+        subprocess.run(command, cwd=target, check=True)
+    output = _dvc("repro", cwd=target)
+    return {"root": target, "first_run": output}
