@@ -121,7 +121,7 @@ def test_open_data_package_is_valid_and_in_the_book(project):
     estimates = (root / "data" / "open" / "estimations.csv").read_text(encoding="utf-8")
     assert STUDY in estimates
     page = (root / "book" / "_build" / "html" / "donnees-ouvertes.html").read_text("utf-8")
-    assert "Etalab" in page and "estimations.csv" in page
+    assert "Licence Ouverte" in page and "estimations.csv" in page
 
 
 def test_comparison_holds_the_study(project):

@@ -15,7 +15,7 @@ import papermill
 import pytest
 import yaml
 
-from impactlib import cli, pipeline, scaffold
+from impactlib import cli, data, pipeline, scaffold
 from impactlib.scaffold import DESIGNS, ScaffoldError, add_study_to_params, add_study_to_toc
 from impactlib.validation import InputError
 
@@ -78,14 +78,26 @@ parts:
 FAST = ("rct", "cluster-rct")
 
 
+@pytest.fixture(scope="session")
+def raw_data(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The checksummed raw data: the repository's, or imported once for a fresh clone."""
+    if (repo_root / "data" / "raw").is_dir():
+        return repo_root / "data" / "raw"
+    root = tmp_path_factory.mktemp("imported")
+    (root / "data").mkdir()
+    shutil.copy(repo_root / "data" / "sources.yaml", root / "data" / "sources.yaml")
+    data.import_sources(root)
+    return root / "data" / "raw"
+
+
 @pytest.fixture
-def tree(tmp_path: Path, repo_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def tree(tmp_path: Path, repo_root: Path, raw_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A small project: registry, raw data (linked), params.yaml and _toc.yml with comments."""
     root = tmp_path / "repo"
     for name in ("dvc.yaml", "pyproject.toml", "data/sources.yaml", "book/references.bib"):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(repo_root / name, root / name)
-    (root / "data" / "raw").symlink_to(repo_root / "data" / "raw", target_is_directory=True)
+    (root / "data" / "raw").symlink_to(raw_data, target_is_directory=True)
     (root / "params.yaml").write_text(PARAMS_YAML, encoding="utf-8")
     (root / "book" / "_toc.yml").write_text(TOC_YML, encoding="utf-8")
     for name in ("notebooks/studies", "notebooks/notes", "notebooks/guide", "params"):
