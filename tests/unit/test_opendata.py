@@ -9,7 +9,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from impactlib.economics import cost_effectiveness, scale_up_projection
+from impactlib.appraisal import appraise
 from impactlib.estimate import Estimate
 from impactlib.evidence import grade_evidence, standardised_effect
 from impactlib.opendata import (
@@ -25,7 +25,7 @@ from impactlib.opendata import (
 )
 from impactlib.results import write_estimates
 from impactlib.sheets import bibtex_keys
-from impactlib.synthesis import build_comparison, comparison_block, write_comparison
+from impactlib.synthesis import build_comparison, write_comparison
 
 frictionless = pytest.importorskip("frictionless")
 
@@ -46,19 +46,23 @@ EFFECT = Estimate(
 @pytest.fixture
 def project(scratch_project, repo_root):
     """A scratch project with one study, its comparison, and the real BCG extraction sheet."""
-    block = comparison_block(
+    # The block a report gives to the comparison, built the way reports build it.
+    block = appraise(
+        EFFECT,
+        standardised=standardised_effect(EFFECT, kind="smd", sd=4.0),
+        grade=grade_evidence(design="rct", risk_of_bias="low", estimate=EFFECT),
+        cost_per_beneficiary=500.0,
+        target_population=1000,
+        take_up=[0.5, 0.5],
+        attenuation=1.0,
+        seed=1,
+        effect_unit="dollars",
+    ).comparison(
         title="Étude test",
         theme="emploi",
         innovation="innovation",
         design="Essai randomisé",
         outcome="re78",
-        headline=EFFECT,
-        standardised_effect=standardised_effect(EFFECT, kind="smd", sd=4.0),
-        evidence=grade_evidence(design="rct", risk_of_bias="low", estimate=EFFECT),
-        cost_effectiveness=cost_effectiveness(EFFECT, 500.0),
-        scale_up=scale_up_projection(
-            EFFECT, target_population=1000, take_up=0.5, cost_per_beneficiary=500.0, seed=1
-        ),
         cost_source="hypothèse de travail",
     )
     second = EFFECT.__class__(**{**EFFECT.to_dict(), "value": 0.1, "n": None})
