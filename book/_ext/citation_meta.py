@@ -1,7 +1,7 @@
 """Citable reports and notes: Highwire meta tags, a "Citer ce document" box, BibTeX files.
 
 For every page ``reports/<id>`` and ``notes/<id>`` of the book, this local Sphinx extension
-reads the page's entry in ``book/citation.yaml`` (through :mod:`impactlib.citation`) and
+reads the page's entry in ``book/citation.yaml`` (through :mod:`impactlib.publish.citation`) and
 
 - adds the Highwire Press ``<meta name="citation_*">`` tags to the HTML head, which Google
   Scholar and Zotero read;
@@ -10,7 +10,7 @@ reads the page's entry in ``book/citation.yaml`` (through :mod:`impactlib.citati
 - writes that entry to ``_static/citation/<id>.bib`` in the built site.
 
 The version is ``git describe --tags --always --dirty`` at build time
-(:func:`impactlib.citation.version`), never a hand-edited string; it is also shown in the
+(:func:`impactlib.publish.citation.version`), never a hand-edited string; it is also shown in the
 footer of every page and available to MyST pages as the substitution ``{{ version }}``.
 A report or note page without an entry in ``citation.yaml`` is a warning, hence an error
 under ``jupyter-book build -W``.
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sphinx.util import logging
 
-from impactlib import citation
+from impactlib.publish import citation
 
 logger = logging.getLogger(__name__)
 

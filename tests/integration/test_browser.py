@@ -2,7 +2,7 @@
 
 Uses the session's reproduced copy (`project`, conftest.py): the site in
 <copy>/book/_build/html is served on 127.0.0.1 and each page of book/_toc.yml is opened in
-headless Chromium with no other host reachable (impactlib.sitecheck). Fails on a broken
+headless Chromium with no other host reachable (support.sitecheck). Fails on a broken
 link or anchor, a missing or empty image, a script or stylesheet from another host, a
 request that fails, or formulas MathJax did not typeset. Screenshots of the home page and
 of a report are kept in tests/artifacts/browser/ (or $IMPACT_ARTEFACTS).
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from impactlib.sitecheck import INSTALL_HINT, check_site, find_browser, screenshot, serve, toc_pages
+from support.sitecheck import INSTALL_HINT, check_site, find_browser, screenshot, serve, toc_pages
 
 pytestmark = pytest.mark.pipeline
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from impactlib import appraisal as appraisal_module
-from impactlib.appraisal import appraise
-from impactlib.economics import cost_effectiveness, scale_up_projection
-from impactlib.estimate import Estimate
-from impactlib.evidence import grade_evidence, standardised_effect
-from impactlib.validation import InputError
+from impactlib.appraisal import appraisal as appraisal_module
+from impactlib.appraisal import (
+    appraise,
+    cost_effectiveness,
+    grade_evidence,
+    scale_up_projection,
+    standardised_effect,
+)
+from impactlib.core import Estimate, InputError
 
 EFFECT = Estimate(
     value=2.0,

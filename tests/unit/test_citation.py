@@ -15,9 +15,9 @@ import pybtex.database
 import pytest
 import yaml
 
-from impactlib import citation
-from impactlib.pipeline import declared
-from impactlib.validation import InputError
+from impactlib.core import InputError
+from impactlib.project import declared
+from impactlib.publish import citation
 
 ROOT = Path(__file__).resolve().parents[2]
 # CFF 1.2.0 JSON schema, vendored from the cffconvert 2.0.0 wheel (tests/data/README.md).
@@ -94,7 +94,7 @@ def test_zenodo_json_agrees_with_citation_cff(cff):
     assert zenodo["keywords"] == cff["keywords"]
     assert " ".join(zenodo["description"].split()) == " ".join(cff["abstract"].split())
     # Version scheme: both hold the last release, which is the package version (the tag
-    # v<version>); the exact build version is git describe (impactlib.citation.version).
+    # v<version>); the exact build version is git describe (impactlib.publish.citation.version).
     package = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert zenodo["version"] == str(cff["version"]) == package["version"]
     assert cff["license"] == package["license"]

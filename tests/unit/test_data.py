@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from impactlib import data
-from impactlib.paths import ProjectRootNotFound, project_root
+from impactlib.project import ProjectRootNotFound, project_root
+from impactlib.project import sources as data
 
 
 def test_registry_declares_every_required_field(repo_root):
@@ -104,7 +104,7 @@ def test_citation_keys_exist_in_the_bibliography(repo_root):
 def test_atomic_writes_get_ordinary_permissions_and_leave_nothing_on_failure(tmp_path):
     import os
 
-    from impactlib.atomic import atomic_path
+    from impactlib.project import atomic_path
 
     mask = os.umask(0o022)
     try:

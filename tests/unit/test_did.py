@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from impactlib.core import Estimate, InputError
 from impactlib.did import (
     AGGREGATIONS,
     CallawaySantAnnaResult,
@@ -25,8 +26,6 @@ from impactlib.did import (
     event_study,
     twfe,
 )
-from impactlib.estimate import Estimate
-from impactlib.validation import InputError
 
 matplotlib.use("Agg")
 

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from impactlib.disclosure import (
+from impactlib.core import InputError
+from impactlib.publish.disclosure import (
     DisclosureError,
     check_table,
     find_direct_identifiers,
@@ -23,7 +24,6 @@ from impactlib.disclosure import (
     recoverable_cells,
     suppress_small_counts,
 )
-from impactlib.validation import InputError
 
 NIR13 = "1840376451089"  # invented: man, born March 1984, Seine-Maritime (76)
 NIR_KEY = 97 - int(NIR13) % 97  # = 96

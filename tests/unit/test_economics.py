@@ -1,4 +1,4 @@
-"""Unit tests of :mod:`impactlib.economics`.
+"""Unit tests of :mod:`impactlib.appraisal`.
 
 Every expected number is recomputed in the test from the formula written out (or from an
 independent closed form, such as the present value of an annuity), never typed from a
@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from impactlib.economics import (
+from impactlib.appraisal import (
     DISCOUNT_RATE_RANGE,
     MIN_DRAWS,
     benefit_cost,
@@ -29,8 +29,7 @@ from impactlib.economics import (
     net_present_value,
     scale_up_projection,
 )
-from impactlib.estimate import Estimate
-from impactlib.validation import InputError
+from impactlib.core import Estimate, InputError
 
 
 def make_estimate(value: float, std_error: float, alpha: float = 0.05, **kw) -> Estimate:

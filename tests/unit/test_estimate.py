@@ -1,4 +1,4 @@
-"""Unit tests of :class:`impactlib.estimate.Estimate`: validation, JSON round trip, summary."""
+"""Unit tests of :class:`impactlib.core.Estimate`: validation, JSON round trip, summary."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from impactlib.estimate import Estimate
+from impactlib.core import Estimate
 
 
 def make(**overrides) -> Estimate:

@@ -1,7 +1,7 @@
-"""Unit tests of :mod:`impactlib.evidence`: standardised effects and GRADE levels.
+"""Unit tests of :mod:`impactlib.appraisal`: standardised effects and GRADE levels.
 
 The GRADE rules tested here are those of Guyatt et al. (BMJ 2008) and the GRADE Handbook
-(Schünemann et al. eds., 2013), as documented in :func:`impactlib.evidence.grade_evidence`:
+(Schünemann et al. eds., 2013), as documented in :func:`impactlib.appraisal.grade_evidence`:
 randomised trials start high, other designs low; each domain rates down by 0, 1 or 2; the
 level is clamped to [very low, high]. Each rule is one test; the French sentences the book
 prints are checked verbatim.
@@ -17,8 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from impactlib.estimate import Estimate
-from impactlib.evidence import (
+from impactlib.appraisal import (
     DESIGNS,
     LEVEL_LABELS,
     LEVELS,
@@ -28,7 +27,7 @@ from impactlib.evidence import (
     grade_evidence,
     standardised_effect,
 )
-from impactlib.validation import InputError
+from impactlib.core import Estimate, InputError
 
 MINUS = "\u2212"
 

@@ -14,6 +14,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from impactlib.core import InputError
 from impactlib.experiment import (
     balance_table,
     difference_in_means,
@@ -21,7 +22,6 @@ from impactlib.experiment import (
     minimum_detectable_effect,
     randomization_inference,
 )
-from impactlib.validation import InputError
 
 TRUE_ATE = 1.5
 NSW_COVARIATES = ["age", "educ", "re74", "re75"]

@@ -21,10 +21,10 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import NormalIndPower, TTestIndPower
 
-import impactlib.experiment as experiment
-from impactlib.estimate import Estimate
+from impactlib.core import Estimate, InputError, adjust_estimates
 from impactlib.experiment import (
     adjust_pvalues,
+    assignments,
     attrition,
     balance_table,
     difference_in_means,
@@ -33,8 +33,6 @@ from impactlib.experiment import (
     randomization_inference,
     sample_size,
 )
-from impactlib.multiple import adjust_estimates
-from impactlib.validation import InputError
 
 TRUE_ATE = 1.5
 
@@ -300,17 +298,17 @@ def test_exact_with_strata_and_with_clusters_by_brute_force():
 def test_each_sampler_regime_draws_assignments_uniformly(monkeypatch, kind, limits):
     # 2 of 6 units treated: 15 assignments. Unit i contributes 2^i to the first sum, so each
     # draw identifies its assignment; a chi-square test checks the 15 frequencies.
-    monkeypatch.setattr(experiment, "_TABLE_MAX", limits[0])
-    monkeypatch.setattr(experiment, "_BERNOULLI_MIN", limits[1])
+    monkeypatch.setattr(assignments, "_TABLE_MAX", limits[0])
+    monkeypatch.setattr(assignments, "_BERNOULLI_MIN", limits[1])
     units = np.column_stack([2.0 ** np.arange(6), np.ones(6), np.zeros(6)])
-    blocks = experiment._Blocks(
+    blocks = assignments._Blocks(
         units=[units],
         assigned=[np.array([1, 1, 0, 0, 0, 0], bool)],
         k=np.array([2]),
         totals=units.sum(axis=0)[None],
         weights=np.array([1.0]),
     )
-    sampler = experiment._Sampler(blocks, "difference_in_means")
+    sampler = assignments._Sampler(blocks, "difference_in_means")
     regime = {
         "table": sampler.table_ids,
         "permuted": sampler.medium_groups,

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from matplotlib.figure import Figure
 from scipy import optimize, stats
 
-from impactlib.estimate import Estimate
+from impactlib.core import Estimate, InputError
 from impactlib.meta import (
     MetaResult,
     cumulative,
@@ -42,14 +42,13 @@ from impactlib.meta import (
     rank_test,
     trim_and_fill,
 )
-from impactlib.meta.pooling import (
+from impactlib.meta.pooling import pool_arrays
+from impactlib.meta.tau2 import (
     METAFOR_THRESHOLD,
     _reml_negloglik,
     _solve_reml_score,
     _tau2_reml,
-    pool_arrays,
 )
-from impactlib.validation import InputError
 
 DATA = Path(__file__).parent / "data"
 

@@ -9,10 +9,17 @@ import shutil
 import pandas as pd
 import pytest
 
-from impactlib.appraisal import appraise
-from impactlib.estimate import Estimate
-from impactlib.evidence import grade_evidence, standardised_effect
-from impactlib.opendata import (
+from impactlib.appraisal import (
+    appraise,
+    build_comparison,
+    grade_evidence,
+    standardised_effect,
+    write_comparison,
+)
+from impactlib.core import Estimate
+from impactlib.meta.sheets import bibtex_keys
+from impactlib.project import write_estimates
+from impactlib.publish.opendata import (
     LICENCE,
     OpenDataError,
     catalogue_markdown,
@@ -23,9 +30,6 @@ from impactlib.opendata import (
     undocumented_fields,
     write_catalogue,
 )
-from impactlib.results import write_estimates
-from impactlib.sheets import bibtex_keys
-from impactlib.synthesis import build_comparison, write_comparison
 
 frictionless = pytest.importorskip("frictionless")
 

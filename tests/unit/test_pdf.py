@@ -26,8 +26,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from impactlib import pdf
-from impactlib.validation import InputError
+from impactlib.core import InputError
+from impactlib.publish import citation, pdf
+from impactlib.publish.pdf import book, brief
 
 ROOT = Path(__file__).resolve().parents[2]
 MISSING = pdf.missing_tools()
@@ -39,7 +40,7 @@ MINUS = "\u2212"
 
 NASTY = r"Taux à 50 % & plus_value #1 $ 3 ~ x^2 \chemin {accolades}"
 
-# A report's comparison block (impactlib.synthesis.comparison_block), numbers chosen so that
+# A report's comparison block (impactlib.appraisal.comparison_block), numbers chosen so that
 # the formatted strings are easy to work out by hand.
 BLOCK = {
     "title": "Accompagnement vers l'emploi (démonstration)",
@@ -237,11 +238,11 @@ def _flat(text: str) -> str:
     ],
 )
 def test_latex_escape(text, latex):
-    assert pdf.latex_escape(text) == latex
+    assert citation.latex_escape(text) == latex
 
 
 def test_escaping_leaves_no_special_character_unescaped():
-    escaped = pdf.latex_escape(NASTY)
+    escaped = citation.latex_escape(NASTY)
     # Remove the escapes themselves: nothing special may remain.
     rest = re.sub(r"\\(textbackslash|textasciitilde|textasciicircum)\{\}|\\[%&_#${}]", "", escaped)
     assert not set(rest) & set("\\%&_#$~^{}")
@@ -253,11 +254,11 @@ def test_escaping_leaves_no_special_character_unescaped():
 def test_brief_source_holds_the_key_numbers(project):
     source = pdf.brief_tex("demo", project)
     for expected in KEY_STRINGS:
-        assert pdf.latex_escape(expected) in source, expected
+        assert citation.latex_escape(expected) in source, expected
     assert "DONNÉES SIMULÉES" not in source
     assert r"\includegraphics" in source and "{figure.png}" in source
     # How to cite: the entry of book/citation.yaml, outside git the package version.
-    assert pdf.latex_escape("Impact Tank (2026). Démonstration : une synthèse.") in source
+    assert citation.latex_escape("Impact Tank (2026). Démonstration : une synthèse.") in source
     assert "impacttank2026-demo" in source
 
 
@@ -276,10 +277,10 @@ def test_brief_source_says_non_applicable_without_costs(project):
     )
     _write_results(project, block)
     source = pdf.brief_tex("demo", project)
-    assert pdf.latex_escape(reason) in source
+    assert citation.latex_escape(reason) in source
     assert "non applicable : Non applicable" not in source  # the reason is not doubled
     assert source.count("non applicable") >= 3  # impact per 1 000, cost per unit, total cost
-    assert pdf.latex_escape("Non applicable : pas de coût par bénéficiaire.") in source
+    assert citation.latex_escape("Non applicable : pas de coût par bénéficiaire.") in source
 
 
 def test_brief_source_carries_the_simulated_banner(project):
@@ -299,7 +300,7 @@ def test_brief_source_escapes_every_text_of_the_results(project):
     _write_results(project, block)
     source = pdf.brief_tex("demo", project)
     assert NASTY not in source
-    assert source.count(pdf.latex_escape(NASTY)) >= 4  # pdf title, title, reason, cost
+    assert source.count(citation.latex_escape(NASTY)) >= 4  # pdf title, title, reason, cost
 
 
 def test_standardised_relative_effect_reads_as_a_percentage(project):
@@ -310,7 +311,7 @@ def test_standardised_relative_effect_reads_as_a_percentage(project):
     _write_results(project, block)
     source = pdf.brief_tex("demo", project)
     expected = f"{MINUS}36,0{NNBSP}% [{MINUS}47,7{NNBSP}% ; {MINUS}21,8{NNBSP}%]"
-    assert pdf.latex_escape(expected) in source
+    assert citation.latex_escape(expected) in source
 
 
 def test_brief_figure_rule(project):
@@ -379,7 +380,7 @@ def test_publish_swaps_in_a_complete_folder(project, monkeypatch):
     old = project / "book" / "pdf" / "LISEZMOI.txt"
     old.parent.mkdir(parents=True)
     old.write_text("ancien")
-    monkeypatch.setattr(pdf, "missing_tools", lambda: [])
+    monkeypatch.setattr(brief, "missing_tools", lambda: [])
 
     def fake(name):
         def build(*args, output, **_kwargs):
@@ -388,8 +389,8 @@ def test_publish_swaps_in_a_complete_folder(project, monkeypatch):
 
         return build
 
-    monkeypatch.setattr(pdf, "build_book_pdf", fake("book"))
-    monkeypatch.setattr(pdf, "build_brief", fake("brief"))
+    monkeypatch.setattr(brief, "build_book_pdf", fake("book"))
+    monkeypatch.setattr(brief, "build_brief", fake("brief"))
     folder = pdf.publish_pdfs(project)
     assert sorted(p.name for p in folder.iterdir()) == ["impact-tank.pdf", "synthese-demo.pdf"]
 
@@ -398,12 +399,12 @@ def test_failed_publication_keeps_the_previous_folder(project, monkeypatch):
     previous = project / "book" / "pdf" / "impact-tank.pdf"
     previous.parent.mkdir(parents=True)
     previous.write_bytes(b"%PDF-1.5 previous")
-    monkeypatch.setattr(pdf, "missing_tools", lambda: [])
+    monkeypatch.setattr(brief, "missing_tools", lambda: [])
 
     def fail(*_args, **_kwargs):
         raise pdf.PdfBuildError("xelatex failed")
 
-    monkeypatch.setattr(pdf, "build_book_pdf", fail)
+    monkeypatch.setattr(brief, "build_book_pdf", fail)
     with pytest.raises(pdf.PdfBuildError, match="xelatex failed"):
         pdf.publish_pdfs(project)
     assert previous.read_bytes() == b"%PDF-1.5 previous"
@@ -436,7 +437,7 @@ def test_book_config_builds_with_xelatex_without_jupyterbook_latex():
 
 
 def test_pdf_config_resolves_local_extensions_and_adds_latex_settings(tmp_path):
-    path = pdf._pdf_config(ROOT, tmp_path)
+    path = book._pdf_config(ROOT, tmp_path)
     config = yaml.safe_load(path.read_text(encoding="utf-8"))
     original = yaml.safe_load((ROOT / "book" / "_config.yml").read_text(encoding="utf-8"))
     extensions = config["sphinx"]["local_extensions"]

@@ -1,4 +1,4 @@
-"""Unit tests of :mod:`impactlib.rates`: rate ratios and rate differences of count outcomes.
+"""Unit tests of :mod:`impactlib.experiment`: rate ratios and rate differences of count outcomes.
 
 Four kinds of checks, as in ``test_experiment.py``: independent re-computations (crude rates
 and the CR1 sandwich written out with numpy, and a direct statsmodels call), seeded Monte
@@ -21,14 +21,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from impactlib.evidence import grade_evidence
-from impactlib.rates import (
+from impactlib.appraisal import grade_evidence
+from impactlib.core import InputError
+from impactlib.experiment import (
     implied_icc,
     rate_difference,
     rate_ratio,
     simulate_cluster_count_trial,
 )
-from impactlib.validation import InputError
 
 TRUE_RR = 0.77  # the value the report autonomie-chutes-essai is calibrated on
 COLUMNS = {"outcome": "events", "treatment": "treatment", "exposure": "exposure"}

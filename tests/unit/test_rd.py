@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
-from impactlib.estimate import Estimate
+from impactlib.core import Estimate, InputError
 from impactlib.rd import (
     Bandwidths,
     DensityTest,
@@ -27,7 +27,6 @@ from impactlib.rd import (
     rd_plot,
     regression_discontinuity,
 )
-from impactlib.validation import InputError
 
 rdrobust = pytest.importorskip("rdrobust")
 

@@ -15,9 +15,12 @@ import papermill
 import pytest
 import yaml
 
-from impactlib import cli, data, pipeline, scaffold
-from impactlib.scaffold import DESIGNS, ScaffoldError, add_study_to_params, add_study_to_toc
-from impactlib.validation import InputError
+from impactlib.cli import commands as cli
+from impactlib.cli import runner, scaffold
+from impactlib.cli.scaffold import DESIGNS, ScaffoldError, add_study_to_params, add_study_to_toc
+from impactlib.core import InputError
+from impactlib.project import notebooks
+from impactlib.project import sources as data
 
 HEADINGS = [
     "# ",  # the title: any text
@@ -217,7 +220,7 @@ def test_cli_creates_the_four_files_and_keeps_comments(tree, capsys):
     assert params_text == PARAMS_YAML.replace(
         "  - emploi-autre\n", "  - emploi-autre\n  - emploi-new\n"
     )
-    assert pipeline.declared_studies(tree) == ["emploi-nsw", "emploi-autre", "emploi-new"]
+    assert notebooks.declared_studies(tree) == ["emploi-nsw", "emploi-autre", "emploi-new"]
     toc_text = (tree / "book" / "_toc.yml").read_text(encoding="utf-8")
     assert toc_text == TOC_YML.replace(
         "      - file: reports/emploi-autre\n",
@@ -305,7 +308,7 @@ def test_each_design_follows_the_report_template(tree, repo_root, design):
     assert set(declared) == set(values) | {"study_id"}
     assert values["cost_source"] == "hypothèse de travail à remplacer"
     assert values["theme"] == "emploi"
-    pipeline.check_parameters(created.notebook, {**values, "study_id": study_id})
+    runner.check_parameters(created.notebook, {**values, "study_id": study_id})
     text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
     assert "[À compléter" in text and "{bibliography}" not in text
     keys = set(re.findall(r"\{cite:[pt]\}`([^`]+)`", text))
@@ -401,7 +404,7 @@ def test_a_new_study_runs_out_of_the_box(tree, monkeypatch, design):
     study_id = f"emploi-{design}"
     scaffold.new_study(study_id, design=design, theme="emploi", root=tree)
     monkeypatch.chdir(tree)  # papermill reads paths from the root, as under DVC
-    executed = nbformat.read(pipeline.run_notebook(study_id, tree), as_version=4)
+    executed = nbformat.read(runner.run_notebook(study_id, tree), as_version=4)
     errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if "ename" in o]
     assert errors == []
     references = {

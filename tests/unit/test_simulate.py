@@ -6,9 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from impactlib.experiment import difference_in_means
-from impactlib.simulate import cluster_trial, intraclass_correlation
-from impactlib.validation import InputError
+from impactlib.core import InputError
+from impactlib.experiment import cluster_trial, difference_in_means, intraclass_correlation
 
 
 def test_cluster_trial_has_the_documented_shape():

@@ -1,4 +1,4 @@
-"""impactlib.sitecheck on tiny hand-made sites: each defect reported with its page and target.
+"""support.sitecheck on tiny hand-made sites: each defect reported with its page and target.
 
 The file checks need nothing but Python; the browser checks need headless Chromium and are
 skipped only when none is installed (the integration test, which checks the real book,
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from impactlib.sitecheck import (
+from impactlib.core import InputError
+from support.sitecheck import (
     BrowserMissing,
     Problem,
     check_files,
@@ -23,7 +24,6 @@ from impactlib.sitecheck import (
     serve,
     toc_pages,
 )
-from impactlib.validation import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 MATHJAX = ROOT / "book" / "_vendor" / "mathjax"

@@ -6,7 +6,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from impactlib import cli, pipeline
+from impactlib.cli import commands as cli
+from impactlib.cli import runner
+from impactlib.project import notebooks
 
 
 def _write_notebook(path, parameters_source="alpha = 0.05\n", tagged=True):
@@ -35,37 +37,37 @@ def demo_study(scratch_project):
 
 
 def test_unknown_study_id_is_refused_with_the_declared_ones(demo_study):
-    with pytest.raises(pipeline.StudyError, match="unknown study or note 'other'.*declares: demo"):
-        pipeline.run_notebook("other")
+    with pytest.raises(notebooks.StudyError, match="unknown study or note 'other'.*declares: demo"):
+        runner.run_notebook("other")
 
 
 def test_parameter_not_declared_by_the_notebook_is_an_error(demo_study):
     (demo_study / "params" / "demo.yaml").write_text("alpha: 0.1\nalpah: 0.2\n")
-    with pytest.raises(pipeline.StudyError, match="'alpah' not declared.*demo.ipynb"):
-        pipeline.run_notebook("demo")
+    with pytest.raises(notebooks.StudyError, match="'alpah' not declared.*demo.ipynb"):
+        runner.run_notebook("demo")
     assert not (demo_study / "book" / "reports").exists()
 
 
 def test_notebook_without_parameters_cell_is_refused(demo_study):
     _write_notebook(demo_study / "notebooks" / "studies" / "demo.ipynb", tagged=False)
-    with pytest.raises(pipeline.StudyError, match="no cell tagged 'parameters'"):
-        pipeline.run_notebook("demo")
+    with pytest.raises(notebooks.StudyError, match="no cell tagged 'parameters'"):
+        runner.run_notebook("demo")
 
 
 def test_missing_parameter_file_and_notebook_are_named(demo_study):
     (demo_study / "params" / "demo.yaml").unlink()
-    with pytest.raises(pipeline.StudyError, match="parameter file .*demo.yaml does not exist"):
-        pipeline.run_notebook("demo")
+    with pytest.raises(notebooks.StudyError, match="parameter file .*demo.yaml does not exist"):
+        runner.run_notebook("demo")
     (demo_study / "notebooks" / "studies" / "demo.ipynb").unlink()
-    with pytest.raises(pipeline.StudyError, match="notebook .*demo.ipynb does not exist"):
-        pipeline.run_notebook("demo")
+    with pytest.raises(notebooks.StudyError, match="notebook .*demo.ipynb does not exist"):
+        runner.run_notebook("demo")
 
 
 @pytest.mark.parametrize("bad", ["Demo", "demo_study", "-demo", "demo--x"])
 def test_study_ids_must_be_slugs(scratch_project, bad):
     (scratch_project / "params.yaml").write_text(f"studies:\n  - '{bad}'\n")
-    with pytest.raises(pipeline.StudyError, match="not a lowercase slug"):
-        pipeline.declared_studies()
+    with pytest.raises(notebooks.StudyError, match="not a lowercase slug"):
+        notebooks.declared_studies()
 
 
 def test_cli_reports_errors_in_one_line_and_exits_2(demo_study, capsys):
@@ -91,7 +93,7 @@ def test_finalise_report_removes_timestamps_and_hides_injected_parameters(tmp_pa
     }
     path = tmp_path / "report.ipynb"
     nbformat.write(notebook, path)
-    pipeline.finalise_report(path)
+    runner.finalise_report(path)
     result = nbformat.read(path, as_version=4)
     assert result.metadata["papermill"] == {"parameters": {"x": 1}}
     assert "remove-cell" in result.cells[0].metadata["tags"]
@@ -105,20 +107,20 @@ def test_notebook_without_kernelspec_is_refused(demo_study):
     notebook = nbformat.read(path, as_version=4)
     del notebook.metadata["kernelspec"]
     nbformat.write(notebook, path)
-    with pytest.raises(pipeline.StudyError, match="no kernelspec"):
-        pipeline.run_notebook("demo")
+    with pytest.raises(notebooks.StudyError, match="no kernelspec"):
+        runner.run_notebook("demo")
 
 
 def test_an_id_declared_twice_is_refused(scratch_project):
     (scratch_project / "params.yaml").write_text("studies: [demo]\nnotes: [demo]\n")
-    with pytest.raises(pipeline.StudyError, match="'demo' is declared twice"):
-        pipeline.declared()
+    with pytest.raises(notebooks.StudyError, match="'demo' is declared twice"):
+        notebooks.declared()
 
 
 def test_kinds_map_to_their_folders(scratch_project):
     (scratch_project / "params.yaml").write_text("studies: [a]\nnotes: [b]\nguide: [c]\n")
-    registry = pipeline.declared()
+    registry = notebooks.declared()
     assert {i: k.name for i, k in registry.items()} == {"a": "study", "b": "note", "c": "guide"}
-    paths = pipeline.notebook_paths("b", registry["b"])
+    paths = notebooks.notebook_paths("b", registry["b"])
     assert paths["notebook"] == scratch_project / "notebooks" / "notes" / "b.ipynb"
     assert paths["report"] == scratch_project / "book" / "notes" / "b.ipynb"

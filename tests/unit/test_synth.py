@@ -20,18 +20,17 @@ from hypothesis import strategies as st
 from matplotlib.figure import Figure
 from scipy import optimize, stats
 
-from impactlib.estimate import Estimate
+from impactlib.core import Estimate, InputError
 from impactlib.synth import (
     MIN_DONORS,
     MIN_PRE_PERIODS,
     SyntheticControl,
-    _synthdid,
     simplex_weights,
     synthetic_control,
     synthetic_did,
     synthetic_weights,
 )
-from impactlib.validation import InputError
+from impactlib.synth.weights import _synthdid
 
 synthdid = pytest.importorskip("synthdid")
 

@@ -6,18 +6,19 @@ import json
 
 import pytest
 
-from impactlib.economics import cost_effectiveness, scale_up_projection
-from impactlib.estimate import Estimate
-from impactlib.evidence import grade_evidence, standardised_effect
-from impactlib.results import write_estimates
-from impactlib.synthesis import (
+from impactlib.appraisal import (
     SynthesisError,
     build_comparison,
     comparison_block,
+    cost_effectiveness,
+    grade_evidence,
     read_comparison,
+    scale_up_projection,
+    standardised_effect,
     write_comparison,
 )
-from impactlib.validation import InputError
+from impactlib.core import Estimate, InputError
+from impactlib.project import write_estimates
 
 EFFECT = Estimate(
     value=2.0,

@@ -17,8 +17,8 @@ import pytest
 import statsmodels.api as sm
 from scipy.spatial.distance import cdist
 
+from impactlib.core import InputError
 from impactlib.experiment import difference_in_means
-from impactlib.validation import InputError
 from impactlib.weighting import (
     aipw,
     compare_estimators,

@@ -19,44 +19,30 @@ Examples
 0.264
 """
 
-from impactlib.meta.bias import (
-    EggerResult,
-    RankTestResult,
-    TrimAndFillResult,
-    egger_test,
-    rank_test,
-    trim_and_fill,
-)
-from impactlib.meta.effects import MEASURES, effect_sizes
-from impactlib.meta.plots import forest_plot, funnel_plot
-from impactlib.meta.pooling import (
-    METHODS,
-    MetaResult,
-    TransformedResult,
-    pool,
-)
-from impactlib.meta.regression import MetaRegressionResult, meta_regression
-from impactlib.meta.sensitivity import SubgroupResult, cumulative, leave_one_out, pool_by
+from impactlib.core.lazy import lazy_exports
 
-__all__ = [
-    "MEASURES",
-    "METHODS",
-    "EggerResult",
-    "MetaRegressionResult",
-    "MetaResult",
-    "RankTestResult",
-    "SubgroupResult",
-    "TransformedResult",
-    "TrimAndFillResult",
-    "cumulative",
-    "effect_sizes",
-    "egger_test",
-    "forest_plot",
-    "funnel_plot",
-    "leave_one_out",
-    "meta_regression",
-    "pool",
-    "pool_by",
-    "rank_test",
-    "trim_and_fill",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "EggerResult": ".bias",
+        "RankTestResult": ".bias",
+        "TrimAndFillResult": ".bias",
+        "egger_test": ".bias",
+        "rank_test": ".bias",
+        "trim_and_fill": ".bias",
+        "MEASURES": ".effects",
+        "effect_sizes": ".effects",
+        "forest_plot": ".plots",
+        "funnel_plot": ".plots",
+        "MetaResult": ".pooling",
+        "TransformedResult": ".pooling",
+        "pool": ".pooling",
+        "MetaRegressionResult": ".regression",
+        "meta_regression": ".regression",
+        "SubgroupResult": ".sensitivity",
+        "cumulative": ".sensitivity",
+        "leave_one_out": ".sensitivity",
+        "pool_by": ".sensitivity",
+        "METHODS": ".tau2",
+    },
+)

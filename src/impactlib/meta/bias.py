@@ -27,16 +27,18 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from impactlib.core.validation import InputError, require_probability
 from impactlib.meta.pooling import (
     MetaResult,
-    _check_knapp_hartung,
-    check_inputs,
-    fit_model,
     pool_arrays,
     study_labels,
 )
 from impactlib.meta.regression import meta_regression
-from impactlib.validation import InputError, require_probability
+from impactlib.meta.tau2 import (
+    _check_knapp_hartung,
+    check_inputs,
+    fit_model,
+)
 
 
 @dataclass(frozen=True)

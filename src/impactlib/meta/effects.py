@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from impactlib.validation import InputError, require_dataframe
+from impactlib.core.validation import InputError, require_dataframe
 
 MEASURES = ("SMD", "RR", "OR", "RD", "ZCOR", "GEN")
 TWO_BY_TWO = ("RR", "OR", "RD")

@@ -20,11 +20,12 @@ from matplotlib.patches import Patch, Polygon
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from scipy import stats
 
+from impactlib.core.validation import InputError, require_columns
 from impactlib.meta.bias import TrimAndFillResult
 from impactlib.meta.effects import RATIO_MEASURES
 from impactlib.meta.pooling import MetaResult, pool
-from impactlib.report import PALETTE, fmt_interval, fmt_number, fmt_percent, french_axis, set_theme
-from impactlib.validation import InputError, require_columns
+from impactlib.report.figures import PALETTE, french_axis, set_theme
+from impactlib.report.formats import fmt_interval, fmt_number, fmt_percent
 
 AXIS_LABELS = {
     "RR": "Risque relatif (échelle log)",

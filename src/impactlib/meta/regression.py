@@ -1,7 +1,7 @@
 """Meta-regression: effects on study-level moderators (metafor's ``rma(yi, vi, mods = ...)``).
 
 The model, its tau^2 estimators and its Knapp-Hartung option are those of
-:mod:`impactlib.meta.pooling` with a design matrix of moderators; tested against metafor's
+:mod:`impactlib.meta` with a design matrix of moderators; tested against metafor's
 README (meta-regression of the BCG trials on absolute latitude), statsmodels' WLS and
 pymare.
 """
@@ -14,18 +14,20 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from impactlib.estimate import Estimate
+from impactlib.core.estimate import Estimate
+from impactlib.core.validation import InputError, require_probability
 from impactlib.meta.pooling import (
-    METHOD_NAMES,
-    _check_knapp_hartung,
     _critical,
     _json_safe,
     _p_value,
+)
+from impactlib.meta.tau2 import (
+    METHOD_NAMES,
+    _check_knapp_hartung,
     _threshold,
     check_inputs,
     fit_model,
 )
-from impactlib.validation import InputError, require_probability
 
 
 @dataclass(frozen=True, eq=False)

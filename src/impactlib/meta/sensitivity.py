@@ -13,15 +13,22 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from impactlib.core.validation import (
+    InputError,
+    require_columns,
+    require_dataframe,
+    require_probability,
+)
 from impactlib.meta.pooling import (
     MetaResult,
-    _check_knapp_hartung,
-    check_inputs,
     pool_arrays,
     study_labels,
 )
 from impactlib.meta.regression import MetaRegressionResult, meta_regression
-from impactlib.validation import InputError, require_columns, require_dataframe, require_probability
+from impactlib.meta.tau2 import (
+    _check_knapp_hartung,
+    check_inputs,
+)
 
 _COLUMNS = ["value", "std_error", "ci_low", "ci_high", "p_value", "tau2", "i2", "q", "k"]
 

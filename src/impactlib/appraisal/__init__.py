@@ -1,0 +1,73 @@
+"""What a report says after its estimate: comparable effects, level of evidence, economics,
+the appraisal of a report and the comparison of impacts.
+
+Economics answer what a decision maker asks after an impact evaluation: how much does one
+unit of outcome cost, do the benefits outweigh the costs once discounted, and what would scaling the
+innovation up to a whole population cost and yield. No well-kept Python library packages
+these calculations (``numpy_financial`` covers the NPV only and is not a project
+dependency); they are a few lines each, written here with numpy and tested against the
+formulas written out by hand in ``tests/unit/test_economics.py``.
+
+Conventions
+-----------
+- Money is in euros (``currency="EUR"``) unless a ``currency`` (ISO 4217 code) is given;
+  it is recorded in every result, never converted.
+- An effect is measured *per beneficiary*, in the units of its outcome, and the cost per
+  beneficiary must refer to the same people: with an intention-to-treat effect, the cost
+  per person *offered* the innovation; with an effect on participants, the cost per
+  participant.
+- ``higher_is_better`` gives the beneficial direction of the outcome (``False`` for, say,
+  days in hospital or the months of unemployment). Costs per unit of outcome are costs per
+  unit of *improvement* and are only defined when the improvement is established.
+- Sentences meant for the book (``*_reason`` fields) are in French; error messages are in
+  English and name the parameter at fault.
+"""
+
+from impactlib.core.lazy import lazy_exports
+
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "Appraisal": ".appraisal",
+        "appraise": ".appraisal",
+        "BenefitCost": ".benefit_cost",
+        "benefit_cost": ".benefit_cost",
+        "benefit_cost_ratio": ".benefit_cost",
+        "net_present_value": ".benefit_cost",
+        "COMPARISON_FILE": ".comparison",
+        "REQUIRED_FIELDS": ".comparison",
+        "SynthesisError": ".comparison",
+        "THEMES": ".comparison",
+        "build_comparison": ".comparison",
+        "comparison_block": ".comparison",
+        "read_comparison": ".comparison",
+        "write_comparison": ".comparison",
+        "CostEffectiveness": ".costs",
+        "NO_COST_REASON": ".costs",
+        "cost_effectiveness": ".costs",
+        "cost_per_beneficiary": ".costs",
+        "DESIGNS": ".grading",
+        "DESIGN_ALIASES": ".grading",
+        "EvidenceGrade": ".grading",
+        "I_SQUARED_THRESHOLD": ".grading",
+        "JUDGEMENTS": ".grading",
+        "LEVELS": ".grading",
+        "LEVEL_LABELS": ".grading",
+        "OBSERVATIONAL": ".grading",
+        "QUASI_EXPERIMENTAL": ".grading",
+        "RANDOMISED": ".grading",
+        "RISK_OF_BIAS": ".grading",
+        "UPGRADES": ".grading",
+        "grade_evidence": ".grading",
+        "DISCOUNT_RATE_RANGE": ".inputs",
+        "MIN_DRAWS": ".inputs",
+        "ScaleUpProjection": ".scale_up",
+        "scale_up_projection": ".scale_up",
+        "DEFAULT_NONE_REASON": ".standardised",
+        "KINDS": ".standardised",
+        "MINUS": ".standardised",
+        "NNBSP": ".standardised",
+        "StandardisedEffect": ".standardised",
+        "standardised_effect": ".standardised",
+    },
+)

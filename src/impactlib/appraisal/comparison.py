@@ -1,0 +1,196 @@
+"""The comparison of impacts: one row per report and note, built from results files only.
+
+A study notebook ends by writing a ``comparison`` block into its
+``results/<id>/estimates.json`` with :func:`comparison_block`; ``impact synthesis`` (the
+DVC ``synthesis`` stage) reads every declared study and note, checks each block and writes
+``comparison/comparison.json``, which the "Comparer les impacts" page reads. A study
+whose block lacks a field is refused with a message naming the study and the field.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from impactlib.appraisal.costs import CostEffectiveness
+from impactlib.appraisal.grading import EvidenceGrade
+from impactlib.appraisal.scale_up import ScaleUpProjection
+from impactlib.appraisal.standardised import StandardisedEffect
+from impactlib.core.estimate import Estimate
+from impactlib.core.validation import InputError
+from impactlib.project.paths import project_root, results_dir
+from impactlib.project.results import write_json_atomic
+
+THEMES = {
+    "autonomie": "Prévention de la perte d'autonomie",
+    "emploi": "Inclusion dans l'emploi",
+    "territoires": "Revitalisation des territoires",
+}
+REQUIRED_FIELDS = (
+    "title",
+    "theme",
+    "innovation",
+    "design",
+    "outcome",
+    "headline",
+    "standardised_effect",
+    "cost_per_beneficiary",
+    "cost_effectiveness",
+    "cost_source",
+    "evidence",
+    "scale_up",
+)
+COMPARISON_FILE = Path("comparison") / "comparison.json"
+
+
+class SynthesisError(InputError):
+    """A results file cannot enter the comparison; the message names the study and field."""
+
+
+def comparison_block(
+    *,
+    title: str,
+    theme: str,
+    innovation: str,
+    design: str,
+    outcome: str,
+    headline: Estimate,
+    standardised_effect: StandardisedEffect,
+    evidence: EvidenceGrade,
+    cost_effectiveness: CostEffectiveness | None,
+    scale_up: ScaleUpProjection | None,
+    cost_source: str | None,
+    simulated: bool = False,
+) -> dict[str, Any]:
+    """What a study contributes to the comparison of impacts.
+
+    ``cost_effectiveness`` and ``scale_up`` may be ``None`` only for literature notes,
+    which have no cost data; a report must give both (checked by :func:`build_comparison`).
+    ``cost_source`` says where the cost comes from (a citation, or that it is a working
+    hypothesis), and the comparison prints it beside the cost.
+    """
+    if theme not in THEMES:
+        raise InputError(f"theme {theme!r} is not one of {', '.join(THEMES)}")
+    return {
+        "title": title,
+        "theme": theme,
+        "innovation": innovation,
+        "design": design,
+        "outcome": outcome,
+        "simulated": bool(simulated),
+        "headline": headline.to_dict(),
+        "standardised_effect": standardised_effect.to_dict(),
+        "cost_per_beneficiary": (
+            cost_effectiveness.cost_per_beneficiary if cost_effectiveness else None
+        ),
+        "cost_effectiveness": cost_effectiveness.to_dict() if cost_effectiveness else None,
+        "cost_source": cost_source,
+        "evidence": evidence.to_dict(),
+        "scale_up": scale_up.to_dict() if scale_up else None,
+    }
+
+
+def _row(study: str, kind: str, block: Any) -> dict[str, Any]:
+    if not isinstance(block, dict):
+        raise SynthesisError(f"{kind} {study!r}: results file has no 'comparison' block")
+    for field in REQUIRED_FIELDS:
+        if field not in block:
+            raise SynthesisError(f"{kind} {study!r}: comparison block lacks field {field!r}")
+    if kind == "study":
+        scale_up = block["scale_up"]
+        if scale_up is None:
+            raise SynthesisError(
+                f"study {study!r}: field 'scale_up' is empty (reports must give a scale-up "
+                "projection)"
+            )
+        # A report without costs is accepted only when it says there are none: a rule
+        # rather than a financed programme (its projection has no cost per beneficiary)
+        # and a cost_source that explains why.
+        no_cost = scale_up.get("cost_per_beneficiary") is None
+        if block["cost_effectiveness"] is None and not (no_cost and block["cost_source"]):
+            raise SynthesisError(
+                f"study {study!r}: field 'cost_effectiveness' is empty (reports must give "
+                "costs, or declare cost_per_beneficiary None with a cost_source saying why)"
+            )
+    if block["theme"] not in THEMES:
+        raise SynthesisError(f"{kind} {study!r}: unknown theme {block['theme']!r}")
+    headline, std = block["headline"], block["standardised_effect"]
+    grade, cea, scale = block["evidence"], block["cost_effectiveness"], block["scale_up"]
+    return {
+        "id": study,
+        "kind": kind,
+        "title": block["title"],
+        "theme": block["theme"],
+        "theme_label": THEMES[block["theme"]],
+        "innovation": block["innovation"],
+        "design": block["design"],
+        "outcome": block["outcome"],
+        "simulated": block.get("simulated", False),
+        "effect": headline["value"],
+        "effect_ci_low": headline["ci_low"],
+        "effect_ci_high": headline["ci_high"],
+        "std_kind": std["kind"],
+        "std_label": std["label"],
+        "std_effect": std["value"],
+        "std_ci_low": std["ci_low"],
+        "std_ci_high": std["ci_high"],
+        "std_reason": std["reason"],
+        "cost_per_beneficiary": block["cost_per_beneficiary"],
+        "currency": cea["currency"] if cea else None,
+        "cost_source": block["cost_source"],
+        "impact_per_1000": cea["impact_per_1000"] if cea else None,
+        "cost_per_unit": cea["cost_per_unit"] if cea else None,
+        "cost_per_unit_reason": cea["cost_per_unit_reason"] if cea else None,
+        # The beneficial direction, so that a fall in mortality reads as a gain.
+        "higher_is_better": (cea or scale or {}).get("higher_is_better", True),
+        "evidence_level": grade["level"],
+        "evidence_label": grade["label"],
+        "evidence_reasons": list(grade["reasons"]),
+        "scale_beneficiaries": scale["beneficiaries"] if scale else None,
+        "scale_total_cost": scale["total_cost"] if scale else None,
+        "scale_total_effect": scale["total_effect"] if scale else None,
+        "scale_total_effect_ci_low": scale["total_effect_ci_low"] if scale else None,
+        "scale_total_effect_ci_high": scale["total_effect_ci_high"] if scale else None,
+    }
+
+
+def build_comparison(root: Path | None = None) -> pd.DataFrame:
+    """Read every declared study and note and return the comparison table.
+
+    Studies must carry a complete comparison block; notes enter the comparison when they
+    carry one.
+    """
+    from impactlib.project.notebooks import declared  # the registry of params.yaml
+
+    root = root or project_root()
+    rows = []
+    for notebook_id, kind in declared(root).items():
+        if kind.name not in ("study", "note"):
+            continue
+        path = results_dir(notebook_id, root) / "estimates.json"
+        if not path.is_file():
+            raise SynthesisError(f"{kind.name} {notebook_id!r}: {path} does not exist")
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        if kind.name == "note" and "comparison" not in payload:
+            continue
+        rows.append(_row(notebook_id, kind.name, payload.get("comparison")))
+    if not rows:
+        raise SynthesisError("no study or note carries a comparison block")
+    return pd.DataFrame(rows)
+
+
+def write_comparison(table: pd.DataFrame, root: Path | None = None) -> Path:
+    """Write the comparison as ``comparison/comparison.json`` (DVC metrics)."""
+    root = root or project_root()
+    records = json.loads(table.to_json(orient="records", double_precision=15))
+    payload = {"n_rows": len(records), "rows": {r["id"]: r for r in records}}
+    return write_json_atomic(root / COMPARISON_FILE, payload)
+
+
+def read_comparison(root: Path | None = None) -> pd.DataFrame:
+    root = root or project_root()
+    payload = json.loads((root / COMPARISON_FILE).read_text(encoding="utf-8"))
+    return pd.DataFrame(list(payload["rows"].values()))

@@ -1,0 +1,157 @@
+"""Comparable effects: an estimate put on a scale shared across outcomes, or the reason
+there is none."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from impactlib.core.estimate import Estimate
+from impactlib.core.validation import InputError
+
+NNBSP = "\u202f"  # narrow no-break space, before % and : in French
+
+
+MINUS = "\u2212"
+
+
+# --- standardised effects ---------------------------------------------------------------------
+
+KINDS = ("smd", "relative", "ratio", "none")
+
+
+_KIND_LABELS = {
+    "smd": "Différence standardisée (en écarts-types du groupe témoin)",
+    "relative": "Variation relative par rapport au niveau de référence",
+    "ratio": f"Variation relative (rapport {MINUS} 1)",
+    "none": "Non standardisable",
+}
+
+
+DEFAULT_NONE_REASON = "Une standardisation n'a pas de sens pour cet indicateur."
+
+
+@dataclass(frozen=True)
+class StandardisedEffect:
+    """An effect on a scale shared across outcomes, or the reason there is none.
+
+    ``value``, ``ci_low`` and ``ci_high`` are ``None`` exactly when ``kind == "none"``;
+    ``reason`` (French) is then set, and ``None`` otherwise. Relative changes are fractions
+    (0.12 for +12 %).
+    """
+
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    kind: str
+    label: str
+    reason: str | None
+    outcome: str
+    alpha: float
+
+    @property
+    def defined(self) -> bool:
+        return self.value is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _positive_number(value: object, *, name: str, kind: str | None = None) -> float:
+    context = f" for kind={kind!r}" if kind else ""
+    if value is None:
+        raise InputError(f"{name} is required{context}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InputError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    number = float(value)
+    if not math.isfinite(number) or number <= 0:
+        raise InputError(f"{name} must be a finite number > 0{context}, got {value!r}")
+    return number
+
+
+def standardised_effect(
+    estimate: Estimate,
+    *,
+    kind: str,
+    sd: float | None = None,
+    baseline: float | None = None,
+    reason: str | None = None,
+) -> StandardisedEffect:
+    """Put an estimated effect on a scale comparable across outcomes.
+
+    ``kind`` chooses the scale:
+
+    - ``"smd"``: the effect divided by ``sd``, the standard deviation of the outcome in the
+      control group (Glass's delta); the interval is divided the same way. ``sd`` is taken
+      as known: its own sampling error is not added.
+    - ``"relative"``: the effect divided by ``baseline``, the control-group mean or rate
+      (> 0): a relative change (0.12 for +12 %), interval scaled the same way, baseline
+      taken as known.
+    - ``"ratio"``: for an estimate on the log scale of a ratio (log risk ratio, log odds
+      ratio, as :mod:`impactlib.meta` stores them): ``exp(effect) - 1``, the relative
+      change, with the interval transformed the same way (the map is monotone).
+    - ``"none"``: no standardisation is meaningful (a count of jobs created in a
+      territory, a composite index...). The result carries no number, only ``reason``
+      (French; a default sentence unless one is given).
+
+    Parameters
+    ----------
+    estimate : Estimate
+    kind : {"smd", "relative", "ratio", "none"}
+    sd : float, optional
+        Control-group standard deviation of the outcome, > 0; required for ``"smd"`` only.
+    baseline : float, optional
+        Control-group mean or rate, > 0; required for ``"relative"`` only.
+    reason : str, optional
+        For ``"none"`` only: why no standardisation makes sense.
+
+    Returns
+    -------
+    StandardisedEffect
+
+    Examples
+    --------
+    >>> est = Estimate(value=3.0, std_error=1.0, ci_low=1.0, ci_high=5.0, p_value=0.003,
+    ...                n=200, method="difference in means", outcome="score")
+    >>> standardised_effect(est, kind="smd", sd=10.0).value
+    0.3
+    >>> standardised_effect(est, kind="none").value is None
+    True
+    """
+    if not isinstance(estimate, Estimate):
+        raise InputError(f"estimate must be an Estimate, got {type(estimate).__name__}")
+    if kind not in KINDS:
+        raise InputError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+    if sd is not None and kind != "smd":
+        raise InputError(f"sd applies to kind='smd' only, not kind={kind!r}")
+    if baseline is not None and kind != "relative":
+        raise InputError(f"baseline applies to kind='relative' only, not kind={kind!r}")
+    if reason is not None and kind != "none":
+        raise InputError(f"reason applies to kind='none' only, not kind={kind!r}")
+
+    common = {"kind": kind, "label": _KIND_LABELS[kind], "outcome": estimate.outcome}
+    common["alpha"] = estimate.alpha
+    if kind == "none":
+        if reason is not None and (not isinstance(reason, str) or not reason.strip()):
+            raise InputError(f"reason must be a non-empty string, got {reason!r}")
+        text = reason if reason is not None else DEFAULT_NONE_REASON
+        return StandardisedEffect(value=None, ci_low=None, ci_high=None, reason=text, **common)
+    if kind == "ratio":
+        try:
+            values = [math.expm1(x) for x in (estimate.value, estimate.ci_low, estimate.ci_high)]
+        except OverflowError:
+            raise InputError(
+                f"estimate value or interval too large for exp() (got {estimate.value!r}): "
+                "kind='ratio' expects an effect on the log scale"
+            ) from None
+    else:
+        scale = (
+            _positive_number(sd, name="sd", kind=kind)
+            if kind == "smd"
+            else _positive_number(baseline, name="baseline", kind=kind)
+        )
+        values = [x / scale for x in (estimate.value, estimate.ci_low, estimate.ci_high)]
+    value, low, high = values
+    return StandardisedEffect(value=value, ci_low=low, ci_high=high, reason=None, **common)

@@ -1,0 +1,138 @@
+"""The ``impact`` command: what the DVC stages call, and helpers for people."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from impactlib.cli import runner, scaffold
+from impactlib.core.validation import InputError
+from impactlib.project import notebooks
+from impactlib.project import sources as data
+from impactlib.project.paths import ProjectRootNotFound
+from impactlib.publish import opendata, pdf
+
+
+def _cmd_import(args: argparse.Namespace) -> None:
+    for path in data.import_sources(names=args.sources or None):
+        print(f"imported {path}")
+
+
+def _cmd_checksum(args: argparse.Namespace) -> None:
+    source = data.get_source(args.source)
+    print(data.content_checksum(source.fetch()))
+
+
+def _cmd_run(args: argparse.Namespace) -> None:
+    print(f"executed {runner.run_notebook(args.id)}")
+
+
+def _cmd_synthesis(_args: argparse.Namespace) -> None:
+    print(f"executed {runner.run_synthesis()}")
+
+
+def _cmd_list(_args: argparse.Namespace) -> None:
+    for notebook_id, kind in notebooks.declared().items():
+        print(f"{kind.name}\t{notebook_id}")
+
+
+def _cmd_build_book(_args: argparse.Namespace) -> None:
+    runner.build_book()
+
+
+def _cmd_new_study(args: argparse.Namespace) -> None:
+    created = scaffold.new_study(args.id, design=args.design, theme=args.theme, title=args.title)
+    root = created.params_yaml.parent
+    for path in created.written:
+        print(f"wrote {path.relative_to(root)}")
+    print(f"next: edit params/{created.study_id}.yaml and the notebook, then `dvc repro`")
+
+
+def _cmd_open_data(_args: argparse.Namespace) -> None:
+    path = opendata.publish()
+    print(f"wrote {path.parent}")
+    print(f"wrote {opendata.write_catalogue()}")
+
+
+def _cmd_pdf(args: argparse.Namespace) -> None:
+    if args.brief:
+        missing = pdf.missing_tools()
+        if missing:
+            raise pdf.PdfBuildError(pdf.install_instructions(missing))
+        print(f"wrote {pdf.build_brief(args.brief, output=args.output)}")
+        return
+    for path in sorted(pdf.publish_pdfs().iterdir()):
+        print(f"wrote {path}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="impact", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("import", help="materialise data sources into data/raw/")
+    p.add_argument("sources", nargs="*", help="source names (default: all in data/sources.yaml)")
+    p.set_defaults(func=_cmd_import)
+
+    p = commands.add_parser("checksum", help="print the content checksum of a declared source")
+    p.add_argument("source")
+    p.set_defaults(func=_cmd_checksum)
+
+    p = commands.add_parser(
+        "run", help="execute a study, note or guide notebook with its parameters"
+    )
+    p.add_argument("id", help="identifier declared in params.yaml")
+    p.set_defaults(func=_cmd_run)
+
+    p = commands.add_parser("list", help="list the studies, notes and guide pages of params.yaml")
+    p.set_defaults(func=_cmd_list)
+
+    p = commands.add_parser("synthesis", help="build the comparison of impacts and its page")
+    p.set_defaults(func=_cmd_synthesis)
+
+    p = commands.add_parser("build-book", help="build the Jupyter Book (HTML)")
+    p.set_defaults(func=_cmd_build_book)
+
+    p = commands.add_parser(
+        "new-study",
+        help="create a study (notebook, params, params.yaml, book) from the report template",
+    )
+    p.add_argument("id", help="new identifier: lowercase letters, digits, single hyphens")
+    # Checked by scaffold.new_study (not `choices`), so that a refusal exits with code 2 and
+    # a message naming the problem, like every other error of the command.
+    p.add_argument("--design", required=True, help=f"one of: {', '.join(scaffold.DESIGNS)}")
+    p.add_argument("--theme", required=True, help=f"one of: {', '.join(scaffold.THEMES)}")
+    p.add_argument("--title", help="title of the report (default: a placeholder)")
+    p.set_defaults(func=_cmd_new_study)
+
+    p = commands.add_parser(
+        "open-data", help="publish data/open/ (disclosure-checked Data Package) and its book page"
+    )
+    p.set_defaults(func=_cmd_open_data)
+
+    p = commands.add_parser(
+        "pdf", help="book/pdf/: the book as one PDF and a two-page brief per study (needs TeX)"
+    )
+    p.add_argument("--brief", metavar="ID", help="build only the brief of this study")
+    p.add_argument(
+        "--output", type=Path, help="with --brief: where (default book/pdf/synthese-<id>.pdf)"
+    )
+    p.set_defaults(func=_cmd_pdf)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (data.SourceError, notebooks.StudyError, InputError, ProjectRootNotFound) as exc:
+        print(f"impact {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except pdf.PdfBuildError as exc:
+        print(f"impact {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

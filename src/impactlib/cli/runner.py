@@ -1,0 +1,153 @@
+"""What the DVC stages run: papermill execution of a notebook, the synthesis page, the book
+build."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from impactlib.project.notebooks import StudyError, declared, notebook_paths, read_parameters
+from impactlib.project.paths import figures_dir, project_root
+
+# Papermill and nbclient stamp wall-clock times into the executed notebook; removing them
+# makes the executed report depend only on its inputs.
+_VOLATILE_KEYS = ("start_time", "end_time", "duration")
+
+
+def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
+    """Refuse parameters that the notebook's ``parameters`` cell does not declare.
+
+    Papermill only warns about them, and a misspelt parameter would then be ignored while
+    the study ran with its default.
+    """
+    import papermill
+
+    kernelspec = nbformat.read(notebook, as_version=4).metadata.get("kernelspec", {})
+    if not kernelspec.get("name"):
+        # Papermill reads the language from it; the study itself always runs on "python3".
+        raise StudyError(f"{notebook}: no kernelspec in the notebook metadata")
+    declared = papermill.inspect_notebook(str(notebook))
+    if not declared:
+        raise StudyError(f"{notebook}: no cell tagged 'parameters' (papermill needs one)")
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise StudyError(
+            f"parameter(s) {', '.join(repr(u) for u in unknown)} not declared in the "
+            f"parameters cell of {notebook.name} (declared: {', '.join(sorted(declared))})"
+        )
+
+
+def finalise_report(path: Path) -> None:
+    """Make an executed notebook ready for the book and reproducible.
+
+    Removes the execution timestamps that papermill and nbclient write, and hides the
+    cell papermill injects with the parameters (the book shows the parameters elsewhere).
+    """
+    notebook = nbformat.read(path, as_version=4)
+    for key in _VOLATILE_KEYS:
+        notebook.metadata.get("papermill", {}).pop(key, None)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags:
+            cell.id = "injected-parameters"  # papermill gives it a random id
+            if "remove-cell" not in tags:
+                cell.metadata["tags"] = [*tags, "remove-cell"]
+        for key in _VOLATILE_KEYS:
+            cell.metadata.get("papermill", {}).pop(key, None)
+    nbformat.write(notebook, path)
+
+
+def run_notebook(notebook_id: str, root: Path | None = None) -> Path:
+    """Execute one declared notebook with its parameters; return the executed copy's path."""
+    root = root or project_root()
+    registry = declared(root)
+    if notebook_id not in registry:
+        raise StudyError(
+            f"unknown study or note {notebook_id!r}; params.yaml declares: "
+            f"{', '.join(registry) or 'none'}"
+        )
+    kind = registry[notebook_id]
+    paths = notebook_paths(notebook_id, kind, root)
+    if not paths["notebook"].is_file():
+        raise StudyError(
+            f"{kind.name} {notebook_id!r}: notebook {paths['notebook']} does not exist"
+        )
+    parameters = {**read_parameters(notebook_id, kind, root), "study_id": notebook_id}
+    check_parameters(paths["notebook"], parameters)
+
+    figures_dir(notebook_id, root).mkdir(parents=True, exist_ok=True)  # papermill makes none
+    return execute(paths["notebook"], paths["report"], parameters, root)
+
+
+def execute(notebook: Path, target: Path, parameters: dict[str, Any], root: Path) -> Path:
+    """Run ``notebook`` with papermill into ``target``, atomically, from the root folder.
+
+    The copy is written to a temporary name and moved into place only on success; a
+    failed run is kept as ``<name>.failed.ipynb`` beside it for inspection.
+    """
+    import papermill
+
+    # The kernel inherits this environment. A fixed hash seed makes set iteration order,
+    # and so results of libraries that iterate over sets (pyfixest orders fixed effects
+    # that way), identical from one run to the next.
+    os.environ["PYTHONHASHSEED"] = "0"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial.ipynb")
+    failed = target.with_suffix(".failed.ipynb")
+    failed.unlink(missing_ok=True)
+    try:
+        papermill.execute_notebook(
+            str(notebook.relative_to(root)),
+            str(partial.relative_to(root)),
+            parameters=parameters,
+            kernel_name="python3",
+            cwd=str(root),
+            progress_bar=False,
+        )
+    except BaseException:
+        if partial.exists():
+            partial.replace(failed)
+        raise
+    finalise_report(partial)
+    partial.replace(target)
+    return target
+
+
+SYNTHESIS_NOTEBOOK = Path("notebooks") / "synthesis" / "comparer.ipynb"
+
+
+SYNTHESIS_PAGE = Path("book") / "comparer.ipynb"
+
+
+def run_synthesis(root: Path | None = None) -> Path:
+    """Build ``comparison/comparison.json`` from the results, then the comparison page."""
+    from impactlib.appraisal.comparison import build_comparison, write_comparison
+
+    root = root or project_root()
+    write_comparison(build_comparison(root), root)
+    (root / "comparison" / "figures").mkdir(parents=True, exist_ok=True)
+    return execute(root / SYNTHESIS_NOTEBOOK, root / SYNTHESIS_PAGE, {}, root)
+
+
+def build_book(root: Path | None = None) -> None:
+    """Build the HTML book from the executed notebooks, warnings as errors, no execution."""
+    root = root or project_root()
+    command = [
+        # The script beside this interpreter: the book builds with the project's environment.
+        str(Path(sys.executable).with_name("jupyter-book")),
+        "build",
+        str(root / "book"),
+        "--builder",
+        "html",
+        "--warningiserror",
+        "--keep-going",
+    ]
+    completed = subprocess.run(command, cwd=root, check=False)
+    if completed.returncode != 0:
+        raise SystemExit(f"book build failed (exit {completed.returncode}); see the log above")

@@ -1,0 +1,136 @@
+"""Checks shared by the difference-in-differences estimators: one row per unit and period,
+cohorts constant within units, clusters, whole-number periods."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from impactlib.core.validation import (
+    InputError,
+    drop_missing,
+    plain,
+    require_columns,
+    require_dataframe,
+    require_finite,
+    require_numeric,
+    require_probability,
+    require_unique_unit_period,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+AGGREGATIONS = ("simple", "group", "dynamic", "calendar")
+
+
+CONTROL_GROUPS = {"never_treated": "nevertreated", "not_yet_treated": "notyettreated"}
+
+
+EST_METHODS = {"dr": "doubly robust", "ipw": "inverse probability weighting", "reg": "regression"}
+
+
+# --- shared checks -------------------------------------------------------------------------
+
+
+def _require_constant_within(
+    data: pd.DataFrame, column: str, by: str, *, role: str, hint: str = ""
+) -> None:
+    """Refuse a column that takes more than one value within a level of ``by``."""
+    counts = data.groupby(by, sort=True)[column].nunique()
+    varying = counts[counts > 1]
+    if len(varying):
+        level = plain(varying.index[0])
+        values = sorted(pd.unique(data.loc[data[by] == level, column]).tolist())[:4]
+        raise InputError(
+            f"{role} column {column!r} changes within {by!r} = {level!r} (values {values}); "
+            f"it must be constant there ({len(varying)} such level(s)){hint}"
+        )
+
+
+def _require_cluster(data: pd.DataFrame, cluster: str) -> int:
+    n_clusters = int(data[cluster].nunique())
+    if n_clusters < 2:
+        raise InputError(f"cluster column {cluster!r} has a single cluster")
+    return n_clusters
+
+
+def _prepare_panel(
+    data: object,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    roles: dict[str, str],
+    cluster: str | None,
+    covariates: Sequence[str] = (),
+    alpha: float,
+) -> tuple[pd.DataFrame, int, str]:
+    """Common checks; return the complete rows, how many were dropped, and the cluster."""
+    frame = require_dataframe(data)
+    require_probability(alpha, name="alpha")
+    require_columns(frame, [outcome], role="outcome")
+    require_columns(frame, [unit], role="unit")
+    require_columns(frame, [time], role="time")
+    for role, column in roles.items():
+        require_columns(frame, [column], role=role)
+    require_columns(frame, covariates, role="covariate")
+    if cluster is not None:
+        require_columns(frame, [cluster], role="cluster")
+    named = [outcome, unit, time, *roles.values(), *covariates]
+    repeated = sorted({c for c in named if named.count(c) > 1})
+    if repeated:
+        raise InputError(f"column(s) {repeated} given for more than one role")
+    require_unique_unit_period(frame, unit, time)
+    if "cohort" in roles:
+        _refuse_missing_cohort(frame, roles["cohort"])
+    cluster = unit if cluster is None else cluster
+    used = list(dict.fromkeys([*named, cluster]))
+    kept, n_dropped = drop_missing(frame, used)
+    if kept.empty:
+        raise InputError(f"no row left after removing missing values in {used}")
+    require_numeric(kept, outcome, role="outcome")
+    require_finite(kept, [outcome], role="outcome")
+    for name in covariates:
+        require_numeric(kept, name, role="covariate")
+    require_finite(kept, list(covariates), role="covariate")
+    return kept, n_dropped, cluster
+
+
+def _refuse_missing_cohort(data: pd.DataFrame, cohort: str) -> None:
+    """A missing cohort is ambiguous (never treated? unknown?): refuse it, never drop it."""
+    n_missing = int(data[cohort].isna().sum())
+    if n_missing:
+        raise InputError(
+            f"cohort column {cohort!r} has {n_missing} missing value(s): code never-treated "
+            "units as 0 (the first treated period otherwise)"
+        )
+
+
+def _check_cohorts(data: pd.DataFrame, *, cohort: str, unit: str, time: str) -> None:
+    """Validate the cohort column: numeric, >= 0, constant within units."""
+    require_numeric(data, cohort, role="cohort")
+    require_numeric(data, time, role="time")
+    require_finite(data, [cohort, time], role="cohort or time")
+    negative = data[cohort] < 0
+    if negative.any():
+        raise InputError(
+            f"cohort column {cohort!r} has {int(negative.sum())} negative value(s): it holds "
+            "the first treated period, or 0 for never-treated units"
+        )
+    _require_constant_within(
+        data, cohort, unit, role="cohort", hint=": a unit is first treated once"
+    )
+
+
+def _require_whole(data: pd.DataFrame, columns: Sequence[str]) -> None:
+    for column in columns:
+        values = data[column].to_numpy(dtype=float)
+        if not np.all(values == np.round(values)):
+            raise InputError(
+                f"column {column!r} must hold whole numbers (periods) for relative periods"
+            )

@@ -1,0 +1,306 @@
+"""The 2x2 difference in differences and two-way fixed effects regressions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+
+from impactlib.core.estimate import Estimate
+from impactlib.core.inference import t_interval
+from impactlib.core.validation import (
+    InputError,
+    require_binary,
+)
+
+if TYPE_CHECKING:
+    pass
+from impactlib.did.panel import _prepare_panel, _require_cluster, _require_constant_within
+
+# --- 2x2 --------------------------------------------------------------------------------
+
+
+def did_2x2(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    treated: str,
+    post: str,
+    cluster: str | None = None,
+    alpha: float = 0.05,
+) -> Estimate:
+    """Canonical two-group, two-period difference in differences.
+
+    OLS of the outcome on the group indicator, the period indicator and their product; the
+    coefficient of the product is the DiD estimate, equal to
+    ``(treated post - treated pre) - (control post - control pre)`` in cell means. Several
+    periods on each side are pooled into "pre" and "post". The errors are cluster-robust
+    (statsmodels' CR1, Stata's small-sample factor), by ``unit`` unless ``cluster`` says
+    otherwise, and inference uses Student's t with ``G - 1`` degrees of freedom.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long format: one row per unit and period.
+    outcome : str
+        Numeric outcome column.
+    unit, time : str
+        Unit identifier and period columns; a unit may appear once per period.
+    treated : str
+        Binary group indicator, constant within each unit (1 = treated group).
+    post : str
+        Binary period indicator, constant within each period (1 = after the treatment).
+    cluster : str, optional
+        Column of clusters for the standard errors; defaults to ``unit``.
+    alpha : float, default 0.05
+        One minus the confidence level.
+
+    Returns
+    -------
+    Estimate
+        ``estimand`` is the ATT; ``n_treated`` and ``n_control`` count units; ``n_dropped``
+        counts rows removed for missing values; ``extra`` holds the four cell means.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({
+    ...     "id": [1, 1, 2, 2, 3, 3, 4, 4], "year": [0, 1] * 4,
+    ...     "y": [1.0, 2.0, 1.5, 2.5, 1.0, 4.0, 2.0, 5.2],
+    ...     "g": [0, 0, 0, 0, 1, 1, 1, 1], "after": [0, 1] * 4})
+    >>> est = did_2x2(df, outcome="y", unit="id", time="year", treated="g", post="after")
+    >>> round(est.value, 2)
+    2.1
+    """
+    kept, n_dropped, cluster = _prepare_panel(
+        data,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        roles={"treated": treated, "post": post},
+        cluster=cluster,
+        alpha=alpha,
+    )
+    if kept[post].nunique() < 2:
+        raise InputError(
+            f"post column {post!r} never varies: the design needs periods before and after"
+        )
+    d = require_binary(kept, treated, role="treated")
+    p = require_binary(kept, post, role="post")
+    _require_constant_within(
+        kept,
+        treated,
+        unit,
+        role="treated",
+        hint=": it marks the group; use twfe() for a treatment that switches on",
+    )
+    _require_constant_within(kept, post, time, role="post")
+    cells = {(g, q): (d == g) & (p == q) for g in (0, 1) for q in (0, 1)}  # (treated, post) -> rows
+    names = {(1, 1): "treated_post", (1, 0): "treated_pre", (0, 1): "control_post"}
+    names[(0, 0)] = "control_pre"
+    empty = [names[key] for key, rows in cells.items() if not rows.any()]
+    if empty:
+        raise InputError(f"no observation in cell(s) {empty}: every group needs both periods")
+    n_clusters = _require_cluster(kept, cluster)
+
+    y = kept[outcome].to_numpy(dtype=float)
+    design = np.column_stack([np.ones_like(y), d, p, d * p]).astype(float)
+    groups = pd.factorize(kept[cluster])[0]
+    fit = sm.OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    value, se = float(fit.params[3]), float(fit.bse[3])
+    df = float(n_clusters - 1)
+    ci_low, ci_high, p_value = t_interval(value, se, df, alpha)
+    units = kept.drop_duplicates(subset=[unit])
+    n_treated = int(units[treated].astype(int).sum())
+    return Estimate(
+        value=value,
+        std_error=se,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        p_value=p_value,
+        n=len(y),
+        method=f"Difference in differences (2x2 OLS), CR1 cluster-robust errors by {cluster!r}",
+        outcome=outcome,
+        treatment=treated,
+        design="did",
+        estimand="ATT",
+        n_treated=n_treated,
+        n_control=len(units) - n_treated,
+        n_clusters=n_clusters,
+        n_dropped=n_dropped,
+        alpha=alpha,
+        extra={
+            "df": df,
+            "cluster": cluster,
+            "post": post,
+            "cell_means": {names[k]: float(y[rows].mean()) for k, rows in cells.items()},
+        },
+    )
+
+
+# --- two-way fixed effects ----------------------------------------------------------------
+
+
+def _feols(frame: pd.DataFrame, regressors: list[str]):
+    """Fit ``y ~ regressors | unit + time`` with CRV1 errors by ``cluster`` (pyfixest).
+
+    Returns None when every regressor is absorbed by the fixed effects. The callers read
+    ``_coefnames``, ``_N``, ``_G`` and ``_vcov`` of the fit (pyfixest 0.60 has no public
+    accessor for the rows used and the cluster count); the tests pin their meaning.
+    """
+    import pyfixest as pf  # imported here: heavy, and only these estimators need it
+
+    formula = f"y ~ {' + '.join(regressors)} | unit + time"
+    try:
+        return pf.feols(formula, data=frame, vcov={"CRV1": "cluster"})
+    except ValueError as exc:
+        if "collinear" not in str(exc):
+            raise
+        return None  # every regressor is absorbed by the fixed effects
+
+
+def twfe(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    treatment: str,
+    cluster: str | None = None,
+    alpha: float = 0.05,
+) -> Estimate:
+    """Two-way fixed effects regression of the outcome on a binary treatment.
+
+    Fits ``outcome ~ treatment | unit + time`` with pyfixest (``feols``) and CRV1
+    cluster-robust errors, by ``unit`` unless ``cluster`` says otherwise; intervals use
+    Student's t with ``G - 1`` degrees of freedom, as pyfixest and fixest do. Units observed
+    once (singletons) are removed by pyfixest and counted in ``n_dropped``.
+
+    .. warning::
+       With staggered adoption and effects that vary across cohorts or over time since
+       treatment, the TWFE coefficient is a weighted average of 2x2 comparisons, some of
+       which use already-treated units as controls, with weights that can be negative: it
+       can be far from any average treatment effect, even of the wrong sign
+       (Goodman-Bacon 2021, J. Econometrics 225(2); de Chaisemartin & D'Haultfoeuille 2020,
+       AER 110(9)). It is unbiased for a common, constant effect or a single adoption date.
+       With staggered adoption use :func:`callaway_santanna`.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long format: one row per unit and period.
+    outcome : str
+        Numeric outcome column.
+    unit, time : str
+        Unit identifier and period columns (any labels: they become fixed effects).
+    treatment : str
+        Binary treatment status of the unit in the period (0/1 or boolean).
+    cluster : str, optional
+        Column of clusters for the standard errors; defaults to ``unit``.
+    alpha : float, default 0.05
+        One minus the confidence level.
+
+    Returns
+    -------
+    Estimate
+        ``n_treated`` counts units treated at least once, ``n_control`` the others.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> unit, year = np.repeat(np.arange(40), 4), np.tile(np.arange(4), 40)
+    >>> d = ((unit < 20) & (year >= 2)).astype(int)
+    >>> y = unit * 0.1 + year + 2.0 * d + rng.normal(scale=0.1, size=160)
+    >>> df = pd.DataFrame({"y": y, "id": unit, "year": year, "d": d})
+    >>> est = twfe(df, outcome="y", unit="id", time="year", treatment="d")
+    >>> bool(est.ci_low < 2.0 < est.ci_high), est.n_treated, est.n_clusters
+    (True, 20, 40)
+    """
+    kept, n_missing, cluster = _prepare_panel(
+        data,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        roles={"treatment": treatment},
+        cluster=cluster,
+        alpha=alpha,
+    )
+    d = require_binary(kept, treatment)
+    n_clusters_in = _require_cluster(kept, cluster)
+    frame = pd.DataFrame(
+        {
+            "y": kept[outcome].to_numpy(dtype=float),
+            "d": d.astype(float),
+            "unit": pd.factorize(kept[unit])[0],
+            "time": pd.factorize(kept[time])[0],
+            "cluster": pd.factorize(kept[cluster])[0],
+        }
+    )
+    fit = _feols(frame, ["d"])
+    if fit is None or "d" not in list(fit._coefnames):
+        raise InputError(
+            f"treatment column {treatment!r} is collinear with the unit and time fixed "
+            "effects (no unit changes status, or all change at once): TWFE cannot estimate it"
+        )
+    value, se = float(fit.coef()["d"]), float(fit.se()["d"])
+    n_used = int(fit._N)
+    n_clusters = int(np.min(fit._G)) if fit._G is not None else n_clusters_in
+    df = float(n_clusters - 1)
+    ci_low, ci_high, p_value = t_interval(value, se, df, alpha)
+    ever = frame.groupby("unit")["d"].max()
+    return Estimate(
+        value=value,
+        std_error=se,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        p_value=p_value,
+        n=n_used,
+        method=(
+            "Two-way fixed effects (pyfixest feols, unit and time effects), "
+            f"CRV1 cluster-robust errors by {cluster!r}"
+        ),
+        outcome=outcome,
+        treatment=treatment,
+        design="did",
+        estimand="ATT (TWFE-weighted)",
+        n_treated=int((ever > 0).sum()),
+        n_control=int((ever == 0).sum()),
+        n_clusters=n_clusters,
+        n_dropped=n_missing + len(frame) - n_used,
+        alpha=alpha,
+        extra={"df": df, "cluster": cluster, "n_singletons": len(frame) - n_used},
+    )
+
+
+# --- event study ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaldTest:
+    """A joint test that several coefficients are zero.
+
+    ``statistic`` is F (Wald / ``df``, compared with F(``df``, ``df_denominator``)) or the
+    chi-square Wald statistic (``df_denominator`` is then None).
+    """
+
+    statistic: float
+    df: int
+    df_denominator: float | None
+    p_value: float
+    distribution: str
+    hypothesis: str = ""
+
+    def summary(self) -> str:
+        dof = f"{self.df}" + (
+            f", {self.df_denominator:g}" if self.df_denominator is not None else ""
+        )
+        return (
+            f"{self.hypothesis}: {self.distribution}({dof}) = {self.statistic:.4f}, "
+            f"p-value {self.p_value:.4g}"
+        )

@@ -1,0 +1,185 @@
+"""Extraction sheets for literature reviews: one CSV row per study, checked before pooling.
+
+A sheet holds, for each study, its label, its BibTeX key (which must exist in the book's
+``references.bib``), its design, its risk of bias (RoB 2 wording) and the numbers the
+effect measure needs, in metafor's column names:
+
+========  ==============================================================================
+measure   columns
+========  ==============================================================================
+RR/OR/RD  ``ai`` events and ``n1i`` size of the treated group, ``ci`` and ``n2i`` control
+SMD       ``m1i, sd1i, n1i`` (treated mean, SD, size) and ``m2i, sd2i, n2i`` (control)
+ZCOR      ``ri`` correlation and ``ni`` sample size
+GEN       ``yi`` effect and ``vi`` sampling variance, already computed
+========  ==============================================================================
+
+:func:`read_extraction_sheet` refuses a sheet with any problem, listing every one with
+its row (data rows counted from 1, the header excluded: the spreadsheet line is
+row + 1), the study label and the column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from impactlib.core.validation import InputError
+from impactlib.meta.effects import (
+    check_effect_columns,
+    effect_sizes,
+    require_measure,
+    required_roles,
+    row_name,
+)
+
+BASE_COLUMNS = ("study", "citation_key", "design", "risk_of_bias")
+DESIGNS = ("rct", "cluster-rct", "quasi-experimental", "observational")
+RISK_OF_BIAS = ("low", "some concerns", "high")
+_BIB_ENTRY = re.compile(r"@\s*([A-Za-z]+)\s*[{(]\s*([^,\s{}()]+)\s*,")
+_NOT_ENTRIES = {"comment", "string", "preamble"}
+
+
+class SheetError(InputError):
+    """An extraction sheet with problems; ``problems`` lists one message per problem."""
+
+    def __init__(self, path: object, problems: Sequence[str]):
+        self.path = str(path)
+        self.problems = list(problems)
+        listed = "\n  ".join(self.problems)
+        super().__init__(f"{self.path}: {len(self.problems)} problem(s)\n  {listed}")
+
+
+def bibtex_keys(bib_path: str | Path) -> set[str]:
+    """Citation keys of a BibTeX file (``@type{key,``), ignoring @comment/@string/@preamble."""
+    path = Path(bib_path)
+    if not path.is_file():
+        raise InputError(f"bib_path {str(path)!r} is not a file")
+    text = path.read_text(encoding="utf-8")
+    return {key for kind, key in _BIB_ENTRY.findall(text) if kind.lower() not in _NOT_ENTRIES}
+
+
+def _clean_text(series: pd.Series) -> pd.Series:
+    return series.map(lambda x: x.strip() if isinstance(x, str) else x)
+
+
+def read_extraction_sheet(
+    path: str | Path,
+    *,
+    bib_path: str | Path,
+    measure: str,
+    required_columns: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Read and check an extraction sheet; return it with the effect sizes ``yi`` and ``vi``.
+
+    Parameters
+    ----------
+    path : path
+        CSV file, one row per study, with the columns ``study``, ``citation_key``,
+        ``design``, ``risk_of_bias`` and those ``measure`` needs (see the module notes).
+    bib_path : path
+        BibTeX file in which every ``citation_key`` must exist.
+    measure : {"RR", "OR", "RD", "SMD", "ZCOR", "GEN"}
+        Effect measure, computed by :func:`impactlib.meta.effect_sizes`.
+    required_columns : sequence of str
+        Further columns the sheet must have (e.g. moderators such as ``"year"``).
+
+    Returns
+    -------
+    DataFrame
+        The sheet (text trimmed, ``design`` and ``risk_of_bias`` in lower case) with the
+        columns ``yi`` and ``vi`` appended; ``attrs["measure"]`` records the measure.
+
+    Raises
+    ------
+    SheetError
+        Listing every problem: a missing column; a missing, duplicate or unknown study
+        label or citation key; a design or risk-of-bias value outside the allowed lists
+        (``DESIGNS``, ``RISK_OF_BIAS``); a missing or non-numeric number; a negative
+        count, SD or variance; more events than participants in a group.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "refs.bib").write_text("@article{aronson1948,\\n title={BCG}}\\n")
+    >>> _ = (folder / "sheet.csv").write_text(
+    ...     "study,citation_key,design,risk_of_bias,ai,n1i,ci,n2i\\n"
+    ...     "Aronson 1948,aronson1948,rct,some concerns,4,123,11,139\\n")
+    >>> sheet = read_extraction_sheet(folder / "sheet.csv", bib_path=folder / "refs.bib",
+    ...                               measure="RR")
+    >>> round(sheet.loc[0, "yi"], 4)
+    np.float64(-0.8893)
+    """
+    require_measure(measure)
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"extraction sheet {str(path)!r} is not a file")
+    keys = bibtex_keys(bib_path)
+    try:
+        sheet = pd.read_csv(path, dtype=str, keep_default_na=True, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise SheetError(path, [f"cannot read the CSV file: {exc}"]) from None
+    sheet.columns = [str(c).strip() for c in sheet.columns]
+    for column in sheet.columns:
+        sheet[column] = _clean_text(sheet[column]).replace("", pd.NA)
+    roles = required_roles(measure, sheet.columns)
+    needed = [*BASE_COLUMNS, *roles, *required_columns]
+    missing = [c for c in dict.fromkeys(needed) if c not in sheet.columns]
+    if missing:
+        raise SheetError(path, [f"missing column(s): {', '.join(repr(c) for c in missing)}"])
+    if sheet.empty:
+        raise SheetError(path, ["the sheet has no study (no data row)"])
+
+    problems: list[str] = []
+    labels = sheet["study"].tolist()
+    first_row: dict[tuple[str, str], int] = {}
+    for i, label in enumerate(labels, start=1):
+        where = row_name(i, label)
+        if pd.isna(label):
+            problems.append(f"{where}, column 'study': missing study label")
+        elif (seen := first_row.setdefault(("study", label), i)) != i:
+            problems.append(f"{where}, column 'study': duplicate of row {seen}")
+        key = sheet.at[i - 1, "citation_key"]
+        if pd.isna(key):
+            problems.append(f"{where}, column 'citation_key': missing citation key")
+        elif key not in keys:
+            problems.append(
+                f"{where}, column 'citation_key': {key!r} is not a key of {str(bib_path)!r}"
+            )
+        elif (seen := first_row.setdefault(("citation_key", key), i)) != i:
+            problems.append(
+                f"{where}, column 'citation_key': {key!r} already used by "
+                f"{row_name(seen, labels[seen - 1])}"
+            )
+        for column, allowed in (("design", DESIGNS), ("risk_of_bias", RISK_OF_BIAS)):
+            value = sheet.at[i - 1, column]
+            if pd.isna(value):
+                problems.append(f"{where}, column {column!r}: missing value")
+            elif value.lower() not in allowed:
+                problems.append(
+                    f"{where}, column {column!r}: unknown value {value!r} "
+                    f"(allowed: {', '.join(allowed)})"
+                )
+    columns = {role: role for role in roles}
+    problems += check_effect_columns(sheet, measure, columns, labels)
+    if problems:
+        raise SheetError(path, sorted(problems, key=_row_number))
+
+    sheet["design"] = sheet["design"].str.lower()
+    sheet["risk_of_bias"] = sheet["risk_of_bias"].str.lower()
+    for role in roles:
+        sheet[role] = pd.to_numeric(sheet[role])
+    effects = effect_sizes(sheet, measure, id="study", **columns)
+    if measure == "GEN":
+        sheet = sheet.drop(columns=["yi", "vi"])
+    out = pd.concat([sheet, effects[["yi", "vi"]]], axis=1)
+    out.attrs["measure"] = measure
+    return out
+
+
+def _row_number(message: str) -> int:
+    match = re.match(r"row (\d+)", message)
+    return int(match.group(1)) if match else 0

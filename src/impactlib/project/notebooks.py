@@ -1,0 +1,94 @@
+"""The notebook registry: the studies, notes and guide pages that ``params.yaml`` declares.
+
+The pipeline runs three kinds of notebook, each listed under its key in ``params.yaml``:
+
+========  ==============  ======================  ===============
+kind      params.yaml     notebook                executed copy
+========  ==============  ======================  ===============
+study     ``studies``     notebooks/studies/<id>  book/reports/<id>
+note      ``notes``       notebooks/notes/<id>    book/notes/<id>
+guide     ``guide``       notebooks/guide/<id>    book/guide/<id>
+========  ==============  ======================  ===============
+
+Each ``<id>`` (unique across kinds) has its parameters in ``params/<id>.yaml``; the
+notebook itself writes ``results/<id>/estimates.json`` and its figures.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from impactlib.project.paths import project_root
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    params_key: str
+    notebook_dir: str
+    book_dir: str
+
+
+KINDS = {
+    kind.name: kind
+    for kind in (
+        Kind("study", "studies", "notebooks/studies", "book/reports"),
+        Kind("note", "notes", "notebooks/notes", "book/notes"),
+        Kind("guide", "guide", "notebooks/guide", "book/guide"),
+    )
+}
+
+
+class StudyError(ValueError):
+    """A notebook is unknown, badly declared, or was given parameters it does not declare."""
+
+
+def declared(root: Path | None = None) -> dict[str, Kind]:
+    """Every notebook id listed in ``params.yaml``, mapped to its kind."""
+    root = root or project_root()
+    document = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8")) or {}
+    registry: dict[str, Kind] = {}
+    for kind in KINDS.values():
+        ids = document.get(kind.params_key) or []
+        if not isinstance(ids, list):
+            raise StudyError(f"params.yaml: {kind.params_key!r} must be a list of identifiers")
+        for notebook_id in ids:
+            if not isinstance(notebook_id, str) or not SLUG.match(notebook_id):
+                raise StudyError(
+                    f"params.yaml: {kind.name} id {notebook_id!r} is not a lowercase slug"
+                )
+            if notebook_id in registry:
+                raise StudyError(f"params.yaml: id {notebook_id!r} is declared twice")
+            registry[notebook_id] = kind
+    return registry
+
+
+def declared_studies(root: Path | None = None) -> list[str]:
+    """Study identifiers listed under ``studies`` in ``params.yaml``."""
+    return [i for i, kind in declared(root).items() if kind.name == "study"]
+
+
+def notebook_paths(notebook_id: str, kind: Kind, root: Path | None = None) -> dict[str, Path]:
+    root = root or project_root()
+    return {
+        "notebook": root / kind.notebook_dir / f"{notebook_id}.ipynb",
+        "params": root / "params" / f"{notebook_id}.yaml",
+        "report": root / kind.book_dir / f"{notebook_id}.ipynb",
+    }
+
+
+def read_parameters(notebook_id: str, kind: Kind, root: Path | None = None) -> dict[str, Any]:
+    path = notebook_paths(notebook_id, kind, root)["params"]
+    if not path.is_file():
+        raise StudyError(f"{kind.name} {notebook_id!r}: parameter file {path} does not exist")
+    parameters = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(parameters, dict):
+        raise StudyError(f"{path}: expected a mapping of parameter names to values")
+    return parameters

@@ -1,0 +1,1 @@
+"""What leaves the repository: citation metadata, disclosure control, open data, PDFs."""

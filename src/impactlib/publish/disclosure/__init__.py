@@ -1,0 +1,53 @@
+"""Statistical disclosure control: what every table passes before it reaches ``data/open/``.
+
+Three rules, each refusing with a :class:`DisclosureError` that names the table and the
+column or cell found (never the sensitive value itself):
+
+1. **Direct identifiers.** A column whose *name* denotes a person's name, e-mail, phone,
+   social security number (NIR) or address is refused (names are compared without accents
+   or case, token by token: ``Prénom``, ``first_name``, ``adresseMail`` all match). Every
+   text cell is also scanned for *content* that looks like an e-mail address, a French
+   phone number, a NIR (13 characters of the NIR's shape; when two more digits follow,
+   they must be its key, Corsica ``2A``/``2B`` included, so that a 15-digit number that is
+   no NIR passes) or a street address (a number and a street type); integer columns are
+   scanned for NIRs. Pattern matching can refuse a harmless text (it says which column
+   and row) and cannot see a name written in prose: it is a safety net, not a reason to
+   put free text about people in a table meant for publication.
+2. **Small counts.** Cells of declared count columns below ``threshold`` (11 by default,
+   the usual French rule of *secret statistique* for counts of people) are suppressed by
+   :func:`suppress_small_counts`, with secondary suppression so that the totals printed in
+   the table cannot give them back; :func:`check_table` refuses such a cell instead, by
+   default.
+3. **k-anonymity.** On microdata, every combination of the declared quasi-identifiers
+   (age band, sex, commune...) must be shared by at least ``k`` rows (5 by default).
+
+No well-kept Python library does all three for a pandas table: the reference tools for
+cell suppression are tau-Argus and the R package sdcTable; ACRO (Python) checks research
+outputs inside its own session workflow. k-anonymity is a ``groupby``; the rest is written
+here and tested in ``tests/unit/test_disclosure.py``.
+"""
+
+from impactlib.core.lazy import lazy_exports
+
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "DEFAULT_K": ".check",
+        "DisclosureReport": ".check",
+        "check_table": ".check",
+        "smallest_class": ".check",
+        "DisclosureError": ".errors",
+        "Finding": ".identifiers",
+        "IDENTIFIER_NAMES": ".identifiers",
+        "PATTERN_KINDS": ".identifiers",
+        "find_direct_identifiers": ".identifiers",
+        "find_identifier": ".identifiers",
+        "identifier_kind_of_name": ".identifiers",
+        "nir_key_is_valid": ".identifiers",
+        "DEFAULT_THRESHOLD": ".suppression",
+        "SuppressedCell": ".suppression",
+        "Suppression": ".suppression",
+        "recoverable_cells": ".suppression",
+        "suppress_small_counts": ".suppression",
+    },
+)

@@ -1,0 +1,298 @@
+"""The French text of a two-page brief, from a study's comparison block."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from impactlib.core.validation import InputError
+from impactlib.project.paths import figures_dir, results_dir
+from impactlib.publish.citation import latex_escape
+from impactlib.publish.pdf.tools import _PLACEHOLDER, _missing
+from impactlib.report.formats import fmt_interval, fmt_number, fmt_percent, fmt_pvalue
+
+# Brief layouts tried in order until the brief fits on two pages: font size, figure height
+# as a share of the text height.
+LAYOUTS = (("10pt", 0.42), ("10pt", 0.32), ("9pt", 0.24))
+
+
+MAX_PAGES = 2
+
+
+BRIEF_FIGURE = "figure.png"  # the chart's name beside brief.tex
+
+
+def _decimals(*values: float | None) -> int:
+    """Decimals that show three significant digits of the largest of ``values``."""
+    finite = [abs(v) for v in values if not _missing(v) and v != 0]
+    if not finite:
+        return 0
+    return int(min(6, max(0, 2 - math.floor(math.log10(max(finite))))))
+
+
+def fmt_with_interval(value: float, low: float | None, high: float | None) -> str:
+    """``'1 794 [476 ; 3 113]'``: three significant digits, the interval at the same scale."""
+    decimals = _decimals(value, low, high)
+    text = fmt_number(value, decimals)
+    if _missing(low) or _missing(high):
+        return text
+    return f"{text} {fmt_interval(low, high, decimals)}"
+
+
+def fmt_amount(value: float, low: float | None = None, high: float | None = None) -> str:
+    """Amounts of a million or more in millions: ``'292,5 millions [228,4 ; 356,6]'``."""
+    if abs(value) < 1e6:
+        return fmt_with_interval(value, low, high)
+    value, low, high = (None if _missing(v) else v / 1e6 for v in (value, low, high))
+    decimals = _decimals(value, low, high)
+    text = f"{fmt_number(value, decimals)} {'million' if abs(value) < 2 else 'millions'}"
+    if low is not None and high is not None:
+        text += f" {fmt_interval(low, high, decimals)}"
+    return text
+
+
+def _level(alpha: float | None) -> str:
+    return fmt_percent(1 - (alpha if alpha is not None else 0.05))
+
+
+def _std_text(std: Mapping[str, Any]) -> str:
+    if _missing(std.get("value")):
+        return f"non standardisable : {std.get('reason') or 'raison non précisée'}"
+    value, low, high = std["value"], std.get("ci_low"), std.get("ci_high")
+    if std.get("kind") == "smd":
+        text = f"{fmt_number(value, 2)} écart-type"
+        if not (_missing(low) or _missing(high)):
+            text += f" {fmt_interval(low, high, 2)}"
+    else:  # relative changes ("relative", "ratio") read best as percentages
+        text = fmt_percent(value, 1)
+        if not (_missing(low) or _missing(high)):
+            text += f" [{fmt_percent(low, 1)} ; {fmt_percent(high, 1)}]"
+    return text
+
+
+def _not_applicable(reason: str) -> str:
+    """ "non applicable : <reason>", unless the reason already says so."""
+    return (
+        reason if reason.casefold().startswith("non applicable") else f"non applicable : {reason}"
+    )
+
+
+def _two_lines(main: str, detail: str, *, bold: bool = False) -> str:
+    """A table cell: ``main`` (escaped, bold if asked), then ``detail`` in small type."""
+    text = latex_escape(main)
+    text = rf"\textbf{{{text}}}" if bold else text
+    return text + (rf"\newline{{\small {latex_escape(detail)}}}" if detail else "")
+
+
+def _sample_text(headline: Mapping[str, Any]) -> str:
+    parts = []
+    if not _missing(headline.get("n_treated")) and not _missing(headline.get("n_control")):
+        parts.append(
+            f"{fmt_number(headline['n_treated'])} traités, {fmt_number(headline['n_control'])} "
+            "témoins"
+        )
+    if not _missing(headline.get("n_clusters")):
+        parts.append(f"{fmt_number(headline['n_clusters'])} grappes")
+    text = f"n\u00a0=\u00a0{fmt_number(headline['n'])}" if not _missing(headline.get("n")) else ""
+    return f"{text} ({', '.join(parts)})" if parts and text else text
+
+
+# ----------------------------------------------------------------------------------------
+# Briefs: content
+
+
+def read_comparison_block(study_id: str, root: Path | None = None) -> dict[str, Any]:
+    """The ``comparison`` block and ``facts`` of ``results/<id>/estimates.json``."""
+    path = results_dir(study_id, root) / "estimates.json"
+    if not path.is_file():
+        raise InputError(f"brief {study_id!r}: {path} does not exist (run the study first)")
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    block = payload.get("comparison")
+    if not isinstance(block, dict):
+        raise InputError(f"brief {study_id!r}: {path} has no 'comparison' block")
+    for field in ("title", "theme", "design", "outcome", "headline", "evidence"):
+        if field not in block:
+            raise InputError(f"brief {study_id!r}: comparison block lacks field {field!r}")
+    return {"comparison": block, "facts": payload.get("facts") or {}}
+
+
+def brief_figure(study_id: str, root: Path | None = None) -> Path | None:
+    """The chart of a brief: the ``brief_figure`` fact of the results, else the first figure.
+
+    A notebook chooses its chart with ``facts={"brief_figure": "rd_plot"}`` (the name of a
+    PNG of ``results/<id>/figures/``, with or without ``.png``); without it, the first PNG
+    in alphabetical order is taken. None when the study saved no figure.
+    """
+    facts = read_comparison_block(study_id, root)["facts"]
+    folder = figures_dir(study_id, root)
+    chosen = facts.get("brief_figure")
+    if chosen:
+        path = folder / (chosen if str(chosen).endswith(".png") else f"{chosen}.png")
+        if not path.is_file():
+            raise InputError(
+                f"brief {study_id!r}: fact brief_figure={chosen!r} names no file of {folder}"
+            )
+        return path
+    figures = sorted(folder.glob("*.png")) if folder.is_dir() else []
+    return figures[0] if figures else None
+
+
+def _row(label: str, value: str) -> str:
+    return f"{latex_escape(label)} & {value} \\\\"
+
+
+def _key_rows(block: Mapping[str, Any]) -> list[str]:
+    headline = block["headline"]
+    cea = block.get("cost_effectiveness") or {}
+    scale = block.get("scale_up") or {}
+    unit = cea.get("effect_unit") or scale.get("effect_unit") or ""
+    currency = cea.get("currency") or scale.get("currency") or "EUR"
+    higher = cea.get("higher_is_better", scale.get("higher_is_better", True))
+    level = _level(headline.get("alpha"))
+
+    value, low, high = headline["value"], headline.get("ci_low"), headline.get("ci_high")
+    effect = f"{fmt_number(value, _decimals(value, low, high))} {unit}".strip()
+    if not (_missing(low) or _missing(high)):
+        effect += f", IC à {level} {fmt_interval(low, high, _decimals(value, low, high))}"
+    p_value = fmt_pvalue(headline.get("p_value"))
+    effect += f" ; p\u00a0{p_value}" if p_value.startswith("<") else f" ; p\u00a0=\u00a0{p_value}"
+    direction = "une hausse est favorable" if higher else "une baisse est favorable"
+    effect_text = _two_lines(effect, f"{_sample_text(headline)} ; {direction}.", bold=True)
+    std = block.get("standardised_effect") or {}
+
+    if _missing(block.get("cost_per_beneficiary")):
+        cost = _not_applicable(block.get("cost_source") or "aucun coût retenu")
+    else:
+        cost = f"{fmt_number(block['cost_per_beneficiary'])} {currency}"
+        if block.get("cost_source"):
+            cost += f" ({block['cost_source']})"
+
+    if not cea or _missing(cea.get("impact_per_1000")):
+        impact = "non applicable"
+    else:
+        impact = fmt_with_interval(
+            cea["impact_per_1000"],
+            cea.get("impact_per_1000_ci_low"),
+            cea.get("impact_per_1000_ci_high"),
+        )
+        impact = f"{impact} {unit}".strip()
+
+    if not cea:
+        per_unit = "non applicable"
+    elif _missing(cea.get("cost_per_unit")):
+        per_unit = cea.get("cost_per_unit_reason") or "non défini"
+    else:
+        per_unit = fmt_with_interval(
+            cea["cost_per_unit"], cea.get("cost_per_unit_ci_low"), cea.get("cost_per_unit_ci_high")
+        )
+        per_unit = f"{per_unit} {currency} par unité d'effet ({unit})"
+
+    evidence = block["evidence"]
+    rows = [
+        _row("Indicateur", latex_escape(block["outcome"])),
+        _row("Méthode", latex_escape(block["design"])),
+        _row("Effet estimé", effect_text),
+        _row("Effet standardisé", _two_lines(_std_text(std), std.get("label") or "")),
+        _row("Coût par bénéficiaire", latex_escape(cost)),
+        _row(f"Impact pour 1 000 {currency}".replace(" 000", "\u202f000"), latex_escape(impact)),
+        _row("Coût par unité d'effet", latex_escape(per_unit)),
+        _row(
+            "Niveau de preuve",
+            rf"\textbf{{\color{{accent}}{latex_escape(evidence.get('label', ''))}}}"
+            + latex_escape(" (grille GRADE ; raisons en page 2)"),
+        ),
+    ]
+    return rows
+
+
+def _scale_up(block: Mapping[str, Any]) -> str:
+    scale = block.get("scale_up")
+    if not scale:
+        return latex_escape("Non applicable : ce travail ne donne pas de projection.")
+    unit = scale.get("effect_unit") or ""
+    currency = scale.get("currency") or "EUR"
+    level = _level(scale.get("alpha"))
+    take_up = fmt_percent(scale["take_up"])
+    if scale.get("take_up_range"):
+        low, high = scale["take_up_range"]
+        take_up += f" (entre {fmt_percent(low)} et {fmt_percent(high)})"
+    rows = [
+        _row(
+            "Hypothèses",
+            latex_escape(
+                f"population cible {fmt_number(scale['target_population'])} ; taux de recours "
+                f"{take_up} ; effet ramené à {fmt_percent(scale.get('attenuation', 1.0))} de "
+                "l'effet mesuré"
+            ),
+        ),
+        _row(
+            "Bénéficiaires",
+            latex_escape(
+                fmt_amount(
+                    scale["beneficiaries"],
+                    scale.get("beneficiaries_ci_low"),
+                    scale.get("beneficiaries_ci_high"),
+                )
+            ),
+        ),
+    ]
+    if _missing(scale.get("total_cost")):
+        rows.append(_row("Coût total", latex_escape("non applicable")))
+    else:
+        cost = fmt_amount(
+            scale["total_cost"], scale.get("total_cost_ci_low"), scale.get("total_cost_ci_high")
+        )
+        rows.append(_row("Coût total", latex_escape(f"{cost} {currency}")))
+    total = fmt_amount(
+        scale["total_effect"], scale.get("total_effect_ci_low"), scale.get("total_effect_ci_high")
+    )
+    rows.append(
+        _row("Effet total", latex_escape(f"{total} (somme sur les bénéficiaires, en {unit})"))
+    )
+    if _missing(scale.get("impact_per_1000")):
+        impact = "non applicable"
+    else:
+        impact = fmt_with_interval(
+            scale["impact_per_1000"],
+            scale.get("impact_per_1000_ci_low"),
+            scale.get("impact_per_1000_ci_high"),
+        )
+        impact = f"{impact} {unit}"
+    rows.append(_row(f"Impact pour 1\u202f000 {currency}", latex_escape(impact)))
+    if _missing(scale.get("cost_per_unit")):
+        per_unit = scale.get("cost_per_unit_reason") or "non défini"
+    else:
+        per_unit = fmt_with_interval(
+            scale["cost_per_unit"],
+            scale.get("cost_per_unit_ci_low"),
+            scale.get("cost_per_unit_ci_high"),
+        )
+        per_unit = f"{per_unit} {currency} par unité d'effet"
+    rows.append(_row("Coût par unité d'effet", latex_escape(per_unit)))
+    draws = scale.get("n_draws")
+    note = f"Intervalles de simulation à {level}"
+    note += f" ({fmt_number(draws)} tirages Monte-Carlo)." if draws else "."
+    table = "\n".join(rows)
+    return (
+        r"\begin{tabularx}{\linewidth}{@{}>{\raggedright\arraybackslash\bfseries}"
+        r"p{0.27\linewidth}>{\raggedright\arraybackslash}X@{}}"
+        f"\n{table}\n\\end{{tabularx}}\n\n{{\\small {latex_escape(note)}}}"
+    )
+
+
+def _theme_label(theme: str) -> str:
+    from impactlib.appraisal.comparison import THEMES
+
+    return THEMES.get(theme, theme)
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    names = set(_PLACEHOLDER.findall(template))
+    if names != set(values):
+        raise RuntimeError(
+            f"brief template placeholders {sorted(names)} do not match {sorted(values)}"
+        )
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)

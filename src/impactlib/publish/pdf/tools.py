@@ -1,0 +1,258 @@
+"""TeX tools of the PDFs: what is missing, how to install it, reproducible compilation."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+from impactlib.project.paths import project_root
+
+PDF_DIR = Path("book") / "pdf"
+
+
+BOOK_PDF = "impact-tank.pdf"
+
+
+README_FILE = "LISEZMOI.txt"
+
+
+# The Debian packages of the PDF toolchain (DESIGN.md section 6), about 195 MB.
+APT_PACKAGES = (
+    "latexmk",
+    "texlive-latex-recommended",
+    "texlive-latex-extra",
+    "texlive-fonts-recommended",
+    "texlive-xetex",
+    "fonts-freefont-otf",
+    "texlive-plain-generic",
+)
+
+
+APT_COMMAND = "apt-get install -y --no-install-recommends " + " ".join(APT_PACKAGES)
+
+
+# Programs called, and the Debian package that provides each. Jupyter Book's pdflatex
+# builder runs `make all-pdf` in the LaTeX folder, which runs latexmk, xelatex, xdvipdfmx.
+EXECUTABLES = {
+    "xelatex": "texlive-xetex",
+    "xdvipdfmx": "texlive-xetex",
+    "latexmk": "latexmk",
+    "kpsewhich": "texlive-binaries",
+    "make": "make",
+}
+
+
+# Files found by kpsewhich that the book and the briefs load, and their package.
+TEX_FILES = {
+    "polyglossia.sty": "texlive-latex-recommended",
+    "fncychap.sty": "texlive-latex-extra",
+    "tabulary.sty": "texlive-latex-extra",
+    "FreeSerif.otf": "fonts-freefont-otf",
+    "FreeSans.otf": "fonts-freefont-otf",
+}
+
+
+_NO_ID = "<00> <00>"
+
+
+_PLACEHOLDER = re.compile(r"<<([a-z_]+)>>")
+
+
+_PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+
+
+_STREAM = re.compile(rb"(?<!end)stream\r?\n(.*?)\r?\nendstream", re.S)
+
+
+_PAGES_WRITTEN = re.compile(r"Output written on .*?\((\d+) pages?")
+
+
+class PdfBuildError(RuntimeError):
+    """TeX failed; the message names the document and where the full log is kept."""
+
+
+# ----------------------------------------------------------------------------------------
+# Tools
+
+
+def missing_tools() -> list[str]:
+    """The TeX tools and files this machine lacks, each with its Debian package.
+
+    An empty list means that :func:`build_book_pdf` and :func:`build_brief` can run.
+
+    Examples
+    --------
+    >>> missing = missing_tools()  # e.g. ['xelatex (texlive-xetex)', ...] without TeX
+    """
+    missing = [
+        f"{name} ({package})" for name, package in EXECUTABLES.items() if not shutil.which(name)
+    ]
+    kpsewhich = shutil.which("kpsewhich")
+    if kpsewhich is None:
+        return missing
+    completed = subprocess.run([kpsewhich, *TEX_FILES], capture_output=True, text=True, check=False)
+    found = {Path(line.strip()).name for line in completed.stdout.splitlines() if line.strip()}
+    return missing + [f"{name} ({pkg})" for name, pkg in TEX_FILES.items() if name not in found]
+
+
+def install_instructions(missing: list[str]) -> str:
+    """The text of ``LISEZMOI.txt`` (French): what is missing and how to install it."""
+    lines = [
+        "Les PDF du livre et les synthèses de deux pages n'ont pas été produits :",
+        "les outils TeX suivants manquent sur cette machine.",
+        "",
+        *[f"  - {item}" for item in missing],
+        "",
+        "Pour les installer (Debian ou Ubuntu, environ 195 Mo), depuis la racine du dépôt :",
+        "",
+        "  make pdf-tools",
+        "",
+        "ce qui revient à (sans sudo si vous êtes root) :",
+        "",
+        "  sudo apt-get update",
+        f"  sudo {APT_COMMAND}",
+        "",
+        "puis relancer l'étape (-f : l'étape est à jour pour DVC, qui a enregistré ce",
+        "fichier comme sa sortie) :",
+        "",
+        "  dvc repro -f pdf",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def source_date_epoch(root: Path | None = None) -> str:
+    """``SOURCE_DATE_EPOCH`` for TeX: the environment's, else the git commit time.
+
+    Outside a git checkout, the current time (the PDFs then carry the build date and are
+    not byte-reproducible).
+    """
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return os.environ["SOURCE_DATE_EPOCH"]
+    root = root or project_root()
+    completed = subprocess.run(
+        ["git", "-C", str(root), "log", "-1", "--format=%ct"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    stamp = completed.stdout.strip()
+    if completed.returncode == 0 and stamp.isdigit():
+        return stamp
+    return str(int(time.time()))
+
+
+def _tex_environment(root: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "SOURCE_DATE_EPOCH": source_date_epoch(root),
+        "FORCE_SOURCE_DATE": "1",  # TeX's own date (\today, \year) from it too
+        "PYTHONHASHSEED": "0",  # Sphinx: same set orders, same LaTeX source
+    }
+
+
+def pdf_page_count(path: Path) -> int:
+    """Number of pages of a PDF, without a PDF library.
+
+    Counts the ``/Type /Page`` objects, inside compressed object streams too (xdvipdfmx
+    writes PDF 1.5 object streams).
+    """
+    data = Path(path).read_bytes()
+    chunks = [data]
+    for match in _STREAM.finditer(data):
+        try:
+            chunks.append(zlib.decompress(match.group(1)))
+        except zlib.error:  # an image or a stream with another filter
+            continue
+    return sum(len(_PAGE_OBJECT.findall(chunk)) for chunk in chunks)
+
+
+def _report_warnings(what: str, build_output: str, tex_log: Path) -> None:
+    warnings = [line for line in build_output.splitlines() if "WARNING:" in line]
+    missing = _missing_characters(tex_log)
+    if warnings:
+        print(
+            f"{what}: {len(warnings)} Sphinx warning(s), not errors for the PDF:", file=sys.stderr
+        )
+        for line in warnings:
+            print(f"  {line}", file=sys.stderr)
+    if missing:
+        print(f"{what}: characters absent from the fonts, dropped by TeX:", file=sys.stderr)
+        for line in missing:
+            print(f"  {line}", file=sys.stderr)
+
+
+def _missing_characters(tex_log: Path) -> list[str]:
+    if not tex_log.is_file():
+        return []
+    text = tex_log.read_text(encoding="utf-8", errors="replace")
+    return sorted({line.strip() for line in text.splitlines() if "Missing character" in line})
+
+
+# ----------------------------------------------------------------------------------------
+# Briefs: formatting
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def _trailer_id(source: str) -> str:
+    digest = hashlib.md5(source.encode("utf-8"), usedforsecurity=False).hexdigest()
+    return f"<{digest}> <{digest}>"
+
+
+def _breakable_paths(latex: str) -> str:
+    """Let long file paths break after their slashes."""
+    return latex.replace("/", r"/\allowbreak{}")
+
+
+# ----------------------------------------------------------------------------------------
+# Briefs: compilation
+
+
+def _compile(source: str, folder: Path, root: Path) -> tuple[Path, int]:
+    tex = folder / "brief.tex"
+    tex.write_text(source, encoding="utf-8")
+    completed = subprocess.run(
+        ["xelatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+        cwd=folder,
+        env=_tex_environment(root),
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=False,
+    )
+    pdf = folder / "brief.pdf"
+    log = folder / "brief.log"
+    if completed.returncode != 0 or not pdf.is_file():
+        tail = "\n".join(completed.stdout.splitlines()[-25:])
+        raise PdfBuildError(
+            f"xelatex failed on the brief (exit {completed.returncode}); LaTeX files kept "
+            f"in {folder}. Last lines:\n{tail}"
+        )
+    missing = _missing_characters(log)
+    if missing:
+        raise PdfBuildError(
+            f"the brief uses characters absent from its fonts ({'; '.join(missing)}); "
+            f"LaTeX files kept in {folder}"
+        )
+    written = _PAGES_WRITTEN.search(log.read_text(encoding="utf-8", errors="replace"))
+    return pdf, int(written.group(1)) if written else pdf_page_count(pdf)
+
+
+def _swap(new: Path, target: Path) -> None:
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,160 @@
+"""Checks and arguments shared by the regression-discontinuity functions (cutoff, kernel,
+order, bandwidth) and the capture of rdrobust's printed notes."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from impactlib.core.validation import (
+    InputError,
+    drop_missing,
+    require_columns,
+    require_dataframe,
+    require_finite,
+    require_numeric,
+)
+
+_KERNELS = {"triangular": "tri", "epanechnikov": "epa", "uniform": "uni"}
+
+
+_SELECTORS = (
+    "mserd",
+    "msetwo",
+    "msesum",
+    "msecomb1",
+    "msecomb2",
+    "cerrd",
+    "certwo",
+    "cersum",
+    "cercomb1",
+    "cercomb2",
+)
+
+
+# --- shared checks ------------------------------------------------------------------------
+
+
+def _quiet(function: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, list[str]]:
+    """Call ``function`` with its printed output and warnings captured; return both."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = function(*args, **kwargs)
+    messages = [line.strip() for line in printed.getvalue().splitlines() if line.strip()]
+    messages += [str(w.message).strip() for w in caught]
+    return result, messages
+
+
+def _check_cutoff(cutoff: object) -> float:
+    if isinstance(cutoff, bool) or not isinstance(cutoff, int | float | np.integer | np.floating):
+        raise InputError(f"cutoff must be a number, got {cutoff!r}")
+    if not np.isfinite(cutoff):
+        raise InputError(f"cutoff must be finite, got {cutoff!r}")
+    return float(cutoff)
+
+
+def _check_order(p: object, *, name: str = "p") -> int:
+    if isinstance(p, bool) or not isinstance(p, int | np.integer) or not 0 <= p <= 10:
+        raise InputError(f"{name} (polynomial order) must be an integer from 0 to 10, got {p!r}")
+    return int(p)
+
+
+def _check_kernel(kernel: str) -> str:
+    if kernel not in _KERNELS:
+        raise InputError(f"kernel must be one of {sorted(_KERNELS)}, got {kernel!r}")
+    return _KERNELS[kernel]
+
+
+def _check_bandwidth(bandwidth: object) -> float | list[float] | None:
+    if bandwidth is None:
+        return None
+    values = np.atleast_1d(np.asarray(bandwidth, dtype=object))
+    ok = values.size in (1, 2) and all(
+        isinstance(v, int | float | np.integer | np.floating)
+        and not isinstance(v, bool)
+        and np.isfinite(v)
+        and v > 0
+        for v in values
+    )
+    if not ok:
+        raise InputError(
+            f"bandwidth must be one positive number or two (left, right), got {bandwidth!r}"
+        )
+    numbers = [float(v) for v in values]
+    return numbers[0] if len(numbers) == 1 else numbers
+
+
+def _prepare(
+    data: object,
+    *,
+    running: str,
+    cutoff: float,
+    outcome: str | None = None,
+    cluster: str | None = None,
+    min_distinct: int = 1,
+) -> tuple[pd.DataFrame, int]:
+    """Check the columns and the cutoff; return the complete rows and how many were dropped."""
+    data = require_dataframe(data)
+    if outcome is not None:
+        require_columns(data, [outcome], role="outcome")
+    require_columns(data, [running], role="running variable")
+    if cluster is not None:
+        require_columns(data, [cluster], role="cluster")
+    used = [c for c in (outcome, running, cluster) if c is not None]
+    if len(set(used)) < len(used):
+        raise InputError(f"outcome, running variable and cluster must differ, got {used}")
+    require_numeric(data, running, role="running variable")
+    if pd.api.types.is_bool_dtype(data[running]):
+        raise InputError(f"running variable column {running!r} must be numeric, got booleans")
+    if outcome is not None:
+        require_numeric(data, outcome, role="outcome")
+    kept, n_dropped = drop_missing(data, used)
+    if kept.empty:
+        raise InputError(f"no row left after removing missing values in {used}")
+    require_finite(kept, [running], role="running variable")
+    if outcome is not None:
+        require_finite(kept, [outcome], role="outcome")
+    x = kept[running].to_numpy(dtype=float)
+    low, high = float(x.min()), float(x.max())
+    if not low <= cutoff <= high:
+        raise InputError(
+            f"cutoff {cutoff:g} is outside the range of running variable {running!r} "
+            f"[{low:g}, {high:g}]"
+        )
+    sides = {
+        "left (below)": (x[x < cutoff], f"{running} < {cutoff:g}"),
+        "right (at or above)": (x[x >= cutoff], f"{running} >= {cutoff:g}"),
+    }
+    for side, (values, condition) in sides.items():
+        if values.size == 0:
+            raise InputError(
+                f"no observation on the {side} side of the cutoff {cutoff:g} "
+                f"({condition} is never true): a discontinuity needs both sides"
+            )
+        distinct = np.unique(values).size
+        if distinct < min_distinct:
+            raise InputError(
+                f"only {distinct} distinct value(s) of {running!r} on the {side} side of the "
+                f"cutoff {cutoff:g}; at least {min_distinct} are needed for this polynomial order"
+            )
+    return kept, n_dropped
+
+
+def _rdrobust_args(
+    kept: pd.DataFrame, *, outcome: str, running: str, cluster: str | None
+) -> dict[str, Any]:
+    args: dict[str, Any] = {
+        "y": kept[outcome].to_numpy(dtype=float),
+        "x": kept[running].to_numpy(dtype=float),
+    }
+    if cluster is not None:
+        codes, _ = pd.factorize(kept[cluster], sort=True)
+        args["cluster"] = codes
+    return args

@@ -1,0 +1,26 @@
+"""The look of the book: figure theme, French number formatting, glue helpers.
+
+The think tank publishes in French: numbers use a comma as decimal mark and a narrow
+no-break space between thousands (``1 794,34``). Every number that reaches the prose goes
+through :func:`glue` from the notebook that computed it, never typed by hand.
+"""
+
+from impactlib.core.lazy import lazy_exports
+
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "PALETTE": ".figures",
+        "french_axis": ".figures",
+        "save_figure": ".figures",
+        "set_theme": ".figures",
+        "THIN_SPACE": ".formats",
+        "fmt_interval": ".formats",
+        "fmt_number": ".formats",
+        "fmt_percent": ".formats",
+        "fmt_pvalue": ".formats",
+        "glue": ".gluing",
+        "glue_estimate": ".gluing",
+        "french_table": ".tables",
+    },
+)

@@ -1,0 +1,55 @@
+"""Figures of the book: the theme, French axes and byte-identical PNG files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+
+from impactlib.project.paths import figures_dir
+from impactlib.report.formats import fmt_number
+
+PALETTE = ["#1b4965", "#e07a5f", "#81b29a", "#f2cc8f", "#5c677d", "#3d405b"]
+
+
+def set_theme() -> None:
+    """Apply the book's figure style (called once at the top of each notebook)."""
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (7.0, 4.2),
+            "figure.dpi": 110,
+            "savefig.dpi": 150,
+            "savefig.bbox": "tight",
+            "font.size": 10.5,
+            "axes.titlesize": 12,
+            "axes.titleweight": "bold",
+            "axes.titlelocation": "left",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "axes.grid.axis": "y",
+            "grid.color": "#d9d9d9",
+            "grid.linewidth": 0.6,
+            "axes.prop_cycle": mpl.cycler(color=PALETTE),
+            "axes.formatter.use_locale": False,
+            "legend.frameon": False,
+        }
+    )
+
+
+def french_axis(axis: mpl.axis.Axis, decimals: int = 0) -> None:
+    """Label an axis with French-formatted numbers."""
+    axis.set_major_formatter(mpl.ticker.FuncFormatter(lambda x, _pos: fmt_number(x, decimals)))
+
+
+def save_figure(fig: plt.Figure, study: str, name: str, *, folder: Path | None = None) -> Path:
+    """Save ``fig`` as ``results/<study>/figures/<name>.png`` (or in ``folder``).
+
+    The file is byte-identical across runs.
+    """
+    path = (folder or figures_dir(study)) / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # No "Software" stamp: the file then depends only on the figure.
+    fig.savefig(path, format="png", metadata={"Software": None})
+    return path
