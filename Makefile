@@ -64,8 +64,9 @@ browser-tools:  ## headless Chromium for the browser check of the book (apt; sud
 pdf: install  ## book/pdf/: the book as one PDF and a two-page brief per study
 	$(BIN)/dvc repro pdf
 
-lint: install
-	$(BIN)/ruff check src tests notebooks
+lint: install  ## ruff on the library, the tests and the notebooks' code
+	$(BIN)/ruff check src tests
+	$(BIN)/python tests/support/notebook_lint.py
 
 format: install
 	$(BIN)/ruff format src tests
@@ -73,7 +74,15 @@ format: install
 kernel: install  ## register the environment as a Jupyter kernel for a JupyterLab outside .venv
 	$(BIN)/python -m ipykernel install --user --name impact-tank --display-name "Python (impact-tank)"
 
-lab: install  ## open the notebooks in JupyterLab
+# Notebooks are MyST Markdown: in this environment's JupyterLab a double click opens them as
+# notebooks (jupytext's viewer), through the settings overrides of .venv (not the user's).
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
+
+$(LAB_OVERRIDES): $(STAMP)
+	mkdir -p $(dir $@)
+	printf '%s\n' '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}}}' > $@
+
+lab: install $(LAB_OVERRIDES)  ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
 
 serve:  ## read the built book at http://127.0.0.1:8000

@@ -6,8 +6,6 @@ import datetime
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -21,6 +19,8 @@ from impactlib.cli.scaffold import DESIGNS, ScaffoldError, add_study_to_params, 
 from impactlib.core import InputError
 from impactlib.project import notebooks
 from impactlib.project import sources as data
+from impactlib.project.notebooks import read_notebook
+from support.notebook_lint import ruff_notebooks
 
 HEADINGS = [
     "# ",  # the title: any text
@@ -155,7 +155,7 @@ def test_an_id_declared_under_any_kind_is_refused(tree, study_id, where):
 
 @pytest.mark.parametrize(
     "existing",
-    ["notebooks/studies/orphan.ipynb", "notebooks/notes/orphan.ipynb", "params/orphan.yaml"],
+    ["notebooks/studies/orphan.md", "notebooks/notes/orphan.md", "params/orphan.yaml"],
 )
 def test_an_id_with_existing_files_is_refused(tree, existing):
     (tree / existing).write_text("{}", encoding="utf-8")
@@ -213,7 +213,7 @@ def test_a_failed_write_puts_everything_back(tree, monkeypatch):
 def test_cli_creates_the_four_files_and_keeps_comments(tree, capsys):
     assert cli.main(["new-study", "emploi-new", "--design", "did", "--theme", "emploi"]) == 0
     out = capsys.readouterr().out
-    for path in ("notebooks/studies/emploi-new.ipynb", "params/emploi-new.yaml", "params.yaml"):
+    for path in ("notebooks/studies/emploi-new.md", "params/emploi-new.yaml", "params.yaml"):
         assert f"wrote {path}" in out
     params_text = (tree / "params.yaml").read_text(encoding="utf-8")
     # The original text, with exactly one line added after the last study.
@@ -292,7 +292,7 @@ def test_flow_style_studies_are_refused():
 def test_each_design_follows_the_report_template(tree, repo_root, design):
     study_id = f"emploi-{design}"
     created = scaffold.new_study(study_id, design=design, theme="emploi", root=tree)
-    notebook = nbformat.read(created.notebook, as_version=4)
+    notebook = read_notebook(created.notebook)
     nbformat.validate(notebook)
     assert notebook.metadata.kernelspec == scaffold.KERNELSPEC
     headings = markdown_headings(notebook)
@@ -304,7 +304,7 @@ def test_each_design_follows_the_report_template(tree, repo_root, design):
     assert len(tagged) == 1 and notebook.cells.index(tagged[0]) == 1
     # Every parameter of params/<id>.yaml is declared in the notebook, and nothing more.
     values = yaml.safe_load(created.params.read_text(encoding="utf-8"))
-    declared = papermill.inspect_notebook(str(created.notebook))
+    declared = papermill.inspect_notebook(read_notebook(created.notebook))
     assert set(declared) == set(values) | {"study_id"}
     assert values["cost_source"] == "hypothèse de travail à remplacer"
     assert values["theme"] == "emploi"
@@ -374,18 +374,12 @@ def test_the_same_command_writes_the_same_files(tree, tmp_path):
 
 
 def test_generated_cells_pass_ruff(tree):
-    ruff = Path(sys.executable).with_name("ruff")
-    if not ruff.exists():
-        pytest.skip("ruff is not installed beside this interpreter")
-    for design in DESIGNS:
-        scaffold.new_study(f"emploi-{design}", design=design, theme="emploi", root=tree)
-    # The project's configuration (line length 100); impactlib is first-party as in src/.
-    options = ["--config", "lint.isort.known-first-party=['impactlib']"]
-    folder = str(tree / "notebooks" / "studies")
-    check = subprocess.run([ruff, "check", *options, folder], capture_output=True, text=True)
-    assert check.returncode == 0, check.stdout + check.stderr
-    fmt = subprocess.run([ruff, "format", "--check", folder], capture_output=True, text=True)
-    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    paths = [
+        scaffold.new_study(f"emploi-{design}", design=design, theme="emploi", root=tree).notebook
+        for design in DESIGNS
+    ]
+    result = ruff_notebooks(paths)
+    assert result.returncode == 0, result.stdout
 
 
 def glued_names(notebook) -> set[str]:
@@ -449,7 +443,7 @@ def test_the_citation_entry_is_added_when_the_book_has_citation_metadata(tree, r
     assert entry == {"title": 'Un titre "cité"', "date": datetime.date(2026, 12, 1), "doi": ""}
     # An id with a citation entry but nothing else is refused before anything is written.
     before = snapshot(tree)
-    (tree / "notebooks" / "studies" / "emploi-cite.ipynb").unlink()
+    (tree / "notebooks" / "studies" / "emploi-cite.md").unlink()
     (tree / "params" / "emploi-cite.yaml").unlink()
     (tree / "params.yaml").write_text(PARAMS_YAML, encoding="utf-8")
     middle = snapshot(tree)

@@ -22,13 +22,13 @@ def _write_notebook(path, parameters_source="alpha = 0.05\n", tagged=True):
         "language": "python",
         "display_name": "Python 3",
     }
-    nbformat.write(notebook, path)
+    notebooks.write_notebook(notebook, path)
 
 
 @pytest.fixture
 def demo_study(scratch_project):
     _write_notebook(
-        scratch_project / "notebooks" / "studies" / "demo.ipynb",
+        scratch_project / "notebooks" / "studies" / "demo.md",
         "study_id = 'demo'\nalpha = 0.05\n",
     )
     (scratch_project / "params").mkdir()
@@ -43,13 +43,13 @@ def test_unknown_study_id_is_refused_with_the_declared_ones(demo_study):
 
 def test_parameter_not_declared_by_the_notebook_is_an_error(demo_study):
     (demo_study / "params" / "demo.yaml").write_text("alpha: 0.1\nalpah: 0.2\n")
-    with pytest.raises(notebooks.StudyError, match="'alpah' not declared.*demo.ipynb"):
+    with pytest.raises(notebooks.StudyError, match="'alpah' not declared.*demo.md"):
         runner.run_notebook("demo")
     assert not (demo_study / "book" / "reports").exists()
 
 
 def test_notebook_without_parameters_cell_is_refused(demo_study):
-    _write_notebook(demo_study / "notebooks" / "studies" / "demo.ipynb", tagged=False)
+    _write_notebook(demo_study / "notebooks" / "studies" / "demo.md", tagged=False)
     with pytest.raises(notebooks.StudyError, match="no cell tagged 'parameters'"):
         runner.run_notebook("demo")
 
@@ -58,8 +58,8 @@ def test_missing_parameter_file_and_notebook_are_named(demo_study):
     (demo_study / "params" / "demo.yaml").unlink()
     with pytest.raises(notebooks.StudyError, match="parameter file .*demo.yaml does not exist"):
         runner.run_notebook("demo")
-    (demo_study / "notebooks" / "studies" / "demo.ipynb").unlink()
-    with pytest.raises(notebooks.StudyError, match="notebook .*demo.ipynb does not exist"):
+    (demo_study / "notebooks" / "studies" / "demo.md").unlink()
+    with pytest.raises(notebooks.StudyError, match="notebook .*demo.md does not exist"):
         runner.run_notebook("demo")
 
 
@@ -103,10 +103,10 @@ def test_finalise_report_removes_timestamps_and_hides_injected_parameters(tmp_pa
 
 
 def test_notebook_without_kernelspec_is_refused(demo_study):
-    path = demo_study / "notebooks" / "studies" / "demo.ipynb"
-    notebook = nbformat.read(path, as_version=4)
+    path = demo_study / "notebooks" / "studies" / "demo.md"
+    notebook = notebooks.read_notebook(path)
     del notebook.metadata["kernelspec"]
-    nbformat.write(notebook, path)
+    notebooks.write_notebook(notebook, path)
     with pytest.raises(notebooks.StudyError, match="no kernelspec"):
         runner.run_notebook("demo")
 
@@ -122,5 +122,5 @@ def test_kinds_map_to_their_folders(scratch_project):
     registry = notebooks.declared()
     assert {i: k.name for i, k in registry.items()} == {"a": "study", "b": "note", "c": "guide"}
     paths = notebooks.notebook_paths("b", registry["b"])
-    assert paths["notebook"] == scratch_project / "notebooks" / "notes" / "b.ipynb"
+    assert paths["notebook"] == scratch_project / "notebooks" / "notes" / "b.md"
     assert paths["report"] == scratch_project / "book" / "notes" / "b.ipynb"

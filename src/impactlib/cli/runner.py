@@ -11,7 +11,14 @@ from typing import Any
 
 import nbformat
 
-from impactlib.project.notebooks import StudyError, declared, notebook_paths, read_parameters
+from impactlib.project.notebooks import (
+    NOTEBOOK_SUFFIX,
+    StudyError,
+    declared,
+    notebook_paths,
+    read_notebook,
+    read_parameters,
+)
 from impactlib.project.paths import figures_dir, project_root
 
 # Papermill and nbclient stamp wall-clock times into the executed notebook; removing them
@@ -27,11 +34,12 @@ def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
     """
     import papermill
 
-    kernelspec = nbformat.read(notebook, as_version=4).metadata.get("kernelspec", {})
+    node = read_notebook(notebook)
+    kernelspec = node.metadata.get("kernelspec", {})
     if not kernelspec.get("name"):
         # Papermill reads the language from it; the study itself always runs on "python3".
         raise StudyError(f"{notebook}: no kernelspec in the notebook metadata")
-    declared = papermill.inspect_notebook(str(notebook))
+    declared = papermill.inspect_notebook(node)
     if not declared:
         raise StudyError(f"{notebook}: no cell tagged 'parameters' (papermill needs one)")
     unknown = sorted(set(parameters) - set(declared))
@@ -49,6 +57,7 @@ def finalise_report(path: Path) -> None:
     cell papermill injects with the parameters (the book shows the parameters elsewhere).
     """
     notebook = nbformat.read(path, as_version=4)
+    notebook.metadata.pop("jupytext", None)  # the text format's header, not the report's
     for key in _VOLATILE_KEYS:
         notebook.metadata.get("papermill", {}).pop(key, None)
     for cell in notebook.cells:
@@ -103,7 +112,7 @@ def execute(notebook: Path, target: Path, parameters: dict[str, Any], root: Path
     failed.unlink(missing_ok=True)
     try:
         papermill.execute_notebook(
-            str(notebook.relative_to(root)),
+            read_notebook(notebook),
             str(partial.relative_to(root)),
             parameters=parameters,
             kernel_name="python3",
@@ -119,7 +128,7 @@ def execute(notebook: Path, target: Path, parameters: dict[str, Any], root: Path
     return target
 
 
-SYNTHESIS_NOTEBOOK = Path("notebooks") / "synthesis" / "comparer.ipynb"
+SYNTHESIS_NOTEBOOK = Path("notebooks") / "synthesis" / f"comparer{NOTEBOOK_SUFFIX}"
 
 
 SYNTHESIS_PAGE = Path("book") / "comparer.ipynb"

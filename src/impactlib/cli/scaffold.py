@@ -2,7 +2,7 @@
 
 :func:`new_study` writes, for a study ``<id>`` of a given design and theme:
 
-- ``notebooks/studies/<id>.ipynb``: the report template (the 14 headings of every report)
+- ``notebooks/studies/<id>.md``: the report template (the 14 headings of every report)
   with the design's computation, checks, figure and robustness table, running as is on the
   design's reference data of ``data/sources.yaml`` (or, for a cluster-randomised trial, on
   data simulated by :mod:`impactlib.experiment`), and ``[À compléter : ...]`` where the
@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jupytext
 import nbformat
 import pandas as pd
 import yaml
@@ -43,6 +44,7 @@ from impactlib.cli.scaffold_cells import DESIGN_CELLS, DesignCells, Param
 from impactlib.core.estimate import Estimate
 from impactlib.core.validation import InputError
 from impactlib.project.atomic import atomic_path
+from impactlib.project.notebooks import NOTEBOOK_FORMAT, NOTEBOOK_SUFFIX
 from impactlib.project.paths import project_root
 
 DESIGNS = tuple(DESIGN_CELLS)
@@ -223,7 +225,7 @@ def parameters_cell(study_id: str, params: list[Param]) -> str:
 def params_file(study_id: str, params: list[Param], *, design: str) -> str:
     """Text of ``params/<id>.yaml``: every parameter, with the comment that justifies it."""
     lines = [
-        f"# Parameters of the study {study_id} (notebooks/studies/{study_id}.ipynb), created by",
+        f"# Parameters of the study {study_id} (notebooks/studies/{study_id}.md), created by",
         f"# `impact new-study --design {design}`. Papermill injects them into the notebook's",
         "# `parameters` cell; every key must be declared there (`impact run` refuses others).",
         "# The defaults run the template on reference data: replace them with the study's own,",
@@ -771,7 +773,9 @@ def check_study_id(study_id: str, root: Path) -> None:
             f"study id {study_id!r} already exists: params.yaml declares it under "
             f"{registry[study_id].params_key!r}"
         )
-    existing = [root / kind.notebook_dir / f"{study_id}.ipynb" for kind in KINDS.values()]
+    existing = [
+        root / kind.notebook_dir / f"{study_id}{NOTEBOOK_SUFFIX}" for kind in KINDS.values()
+    ]
     existing += [root / "params" / f"{study_id}.yaml"]
     found = [str(p.relative_to(root)) for p in existing if p.exists()]
     if found:
@@ -830,7 +834,7 @@ def new_study(
 
     # Everything is computed and checked before the first write.
     paths = {
-        "notebook": root / "notebooks" / "studies" / f"{study_id}.ipynb",
+        "notebook": root / "notebooks" / "studies" / f"{study_id}{NOTEBOOK_SUFFIX}",
         "params": root / "params" / f"{study_id}.yaml",
         "params_yaml": root / "params.yaml",
         "toc": root / "book" / "_toc.yml",
@@ -841,7 +845,7 @@ def new_study(
     nbformat.validate(notebook)
     params = parameters(study_id, design=design, theme=theme, title=title)
     contents = {
-        "notebook": nbformat.writes(notebook) + "\n",
+        "notebook": jupytext.writes(notebook, fmt=NOTEBOOK_FORMAT),
         "params": params_file(study_id, params, design=design),
         "params_yaml": add_study_to_params(
             paths["params_yaml"].read_text(encoding="utf-8"), study_id

@@ -12,6 +12,10 @@ guide     ``guide``       notebooks/guide/<id>    book/guide/<id>
 
 Each ``<id>`` (unique across kinds) has its parameters in ``params/<id>.yaml``; the
 notebook itself writes ``results/<id>/estimates.json`` and its figures.
+
+Notebooks are kept as MyST Markdown text (``<id>.md``, paired by jupytext), so that a
+report's prose and code diff and review like an article; :func:`read_notebook` gives the
+notebook papermill executes, and the executed copy in ``book/`` is an ``.ipynb``.
 """
 
 from __future__ import annotations
@@ -19,12 +23,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from impactlib.project.paths import project_root
 
+if TYPE_CHECKING:
+    import nbformat
+
+NOTEBOOK_SUFFIX = ".md"  # MyST Markdown, read and written by jupytext
+NOTEBOOK_FORMAT = "md:myst"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -78,7 +87,7 @@ def declared_studies(root: Path | None = None) -> list[str]:
 def notebook_paths(notebook_id: str, kind: Kind, root: Path | None = None) -> dict[str, Path]:
     root = root or project_root()
     return {
-        "notebook": root / kind.notebook_dir / f"{notebook_id}.ipynb",
+        "notebook": root / kind.notebook_dir / f"{notebook_id}{NOTEBOOK_SUFFIX}",
         "params": root / "params" / f"{notebook_id}.yaml",
         "report": root / kind.book_dir / f"{notebook_id}.ipynb",
     }
@@ -92,3 +101,25 @@ def read_parameters(notebook_id: str, kind: Kind, root: Path | None = None) -> d
     if not isinstance(parameters, dict):
         raise StudyError(f"{path}: expected a mapping of parameter names to values")
     return parameters
+
+
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    """Read a notebook kept as text (or an ``.ipynb``), with cell ids that never change.
+
+    jupytext gives cells read from text random ids; numbering them instead makes the
+    executed copy depend only on the notebook's content.
+    """
+    import jupytext  # imported here: only the runner and the scaffold read notebooks
+
+    path = Path(path)
+    notebook = jupytext.read(path, fmt=NOTEBOOK_FORMAT if path.suffix == ".md" else None)
+    for index, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{index}"
+    return notebook
+
+
+def write_notebook(notebook: nbformat.NotebookNode, path: Path) -> None:
+    """Write ``notebook`` as MyST Markdown text (the form notebooks are kept in)."""
+    import jupytext
+
+    jupytext.write(notebook, path, fmt=NOTEBOOK_FORMAT)
