@@ -126,7 +126,7 @@ def test_mpdta_simple_aggregation_reproduces_published_figure(cs_mpdta):
     assert isinstance(est, Estimate)
     assert est.n == 2500 and est.n_dropped == 0
     assert est.n_treated == 191 and est.n_control == 309 and est.n_clusters == 500
-    assert est.design == "did" and est.estimand == "ATT (simple aggregation)"
+    assert est.design == "staggered_did" and est.estimand == "ATT (simple aggregation)"
     assert "Callaway & Sant'Anna" in est.method and "analytical" in est.method
     z = stats.norm.ppf(0.975)
     assert est.ci_low == pytest.approx(est.value - z * est.std_error, rel=1e-12)

@@ -667,7 +667,7 @@ def test_to_estimate_round_trips_through_json(bcg):
         res.ci_low,
         res.ci_high,
     )
-    assert est.n == 13 and est.design == "meta-analysis"
+    assert est.n == 13 and est.design == "rct" and est.extra["k"] == 13
     assert est.extra["tau2"] == res.tau2 and est.extra["measure"] == "RR"
     assert "REML" in est.method
     assert Estimate.from_json(est.to_json()) == est

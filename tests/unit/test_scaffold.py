@@ -78,7 +78,7 @@ parts:
 """
 
 # Executing every design takes about 90 s on 2 cores (measured): two run by default.
-FAST = ("rct", "cluster-rct")
+FAST = ("rct", "cluster_rct")
 
 
 @pytest.fixture(scope="session")
@@ -167,7 +167,7 @@ def test_an_id_with_existing_files_is_refused(tree, existing):
 
 def test_unknown_design_and_theme_are_refused(tree):
     before = snapshot(tree)
-    with pytest.raises(ScaffoldError, match="unknown design 'iv': choose one of rct, cluster-rct"):
+    with pytest.raises(ScaffoldError, match="unknown design 'iv': choose one of rct, cluster_rct"):
         scaffold.new_study("emploi-new", design="iv", theme="emploi", root=tree)
     with pytest.raises(ScaffoldError, match="unknown theme 'sante': choose one of autonomie"):
         scaffold.new_study("emploi-new", design="rct", theme="sante", root=tree)
@@ -290,7 +290,7 @@ def test_flow_style_studies_are_refused():
 
 @pytest.mark.parametrize("design", DESIGNS)
 def test_each_design_follows_the_report_template(tree, repo_root, design):
-    study_id = f"emploi-{design}"
+    study_id = f"emploi-{design.replace('_', '-')}"
     created = scaffold.new_study(study_id, design=design, theme="emploi", root=tree)
     notebook = read_notebook(created.notebook)
     nbformat.validate(notebook)
@@ -363,19 +363,21 @@ def test_merge_imports_sorts_and_deduplicates_as_ruff_does():
 
 
 def test_the_same_command_writes_the_same_files(tree, tmp_path):
-    first = scaffold.new_study("emploi-a", design="synth", theme="emploi", root=tree)
+    first = scaffold.new_study("emploi-a", design="synthetic_control", theme="emploi", root=tree)
     data = first.notebook.read_bytes()
     first.notebook.unlink()
     first.params.unlink()
     (tree / "params.yaml").write_text(PARAMS_YAML, encoding="utf-8")
     (tree / "book" / "_toc.yml").write_text(TOC_YML, encoding="utf-8")
-    again = scaffold.new_study("emploi-a", design="synth", theme="emploi", root=tree)
+    again = scaffold.new_study("emploi-a", design="synthetic_control", theme="emploi", root=tree)
     assert again.notebook.read_bytes() == data
 
 
 def test_generated_cells_pass_ruff(tree):
     paths = [
-        scaffold.new_study(f"emploi-{design}", design=design, theme="emploi", root=tree).notebook
+        scaffold.new_study(
+            f"emploi-{design.replace('_', '-')}", design=design, theme="emploi", root=tree
+        ).notebook
         for design in DESIGNS
     ]
     result = ruff_notebooks(paths)
@@ -395,7 +397,7 @@ def glued_names(notebook) -> set[str]:
     "design", [d if d in FAST else pytest.param(d, marks=pytest.mark.slow) for d in DESIGNS]
 )
 def test_a_new_study_runs_out_of_the_box(tree, monkeypatch, design):
-    study_id = f"emploi-{design}"
+    study_id = f"emploi-{design.replace('_', '-')}"
     scaffold.new_study(study_id, design=design, theme="emploi", root=tree)
     monkeypatch.chdir(tree)  # papermill reads paths from the root, as under DVC
     executed = nbformat.read(runner.run_notebook(study_id, tree), as_version=4)
@@ -412,10 +414,10 @@ def test_a_new_study_runs_out_of_the_box(tree, monkeypatch, design):
     assert "headline" in payload["estimates"]
     block = payload["comparison"]
     assert block["theme"] == "emploi" and block["cost_source"] == "hypothèse de travail à remplacer"
-    assert block["simulated"] is (design == "cluster-rct")
+    assert block["simulated"] is (design == "cluster_rct")
     figures = list((tree / "results" / study_id / "figures").glob("*.png"))
     assert figures
-    if design == "cluster-rct":
+    if design == "cluster_rct":
         shown = json.dumps(
             [c.outputs for c in executed.cells if c.cell_type == "code"], ensure_ascii=False
         )

@@ -43,7 +43,7 @@ HEADER = "study,citation_key,design,risk_of_bias,ai,n1i,ci,n2i"
 ROWS = [
     "Aronson 1948,aronson1948,rct,some concerns,4,123,11,139",
     "Ferguson & Simes 1949,ferguson1949,rct,low,6,306,29,303",
-    "Rosenthal et al 1960,rosenthal1960,quasi-experimental,high,3,231,11,220",
+    "Rosenthal et al 1960,rosenthal1960,quasi_rct,high,3,231,11,220",
     "Hart & Sutherland 1977,hart1977,rct,low,62,13598,248,12867",
 ]
 
@@ -116,7 +116,7 @@ def test_smd_zcor_and_gen_sheets(tmp_path, bib):
     gen = read_extraction_sheet(
         write_sheet(
             tmp_path,
-            ["A,aronson1948,rct,low,0.25,0.04", "B,hart1977,cluster-rct,low,0.1,0.02"],
+            ["A,aronson1948,rct,low,0.25,0.04", "B,hart1977,cluster_rct,low,0.1,0.02"],
             "study,citation_key,design,risk_of_bias,yi,vi",
         ),
         bib_path=bib,
@@ -153,7 +153,7 @@ def test_bibtex_keys_parsing(bib):
 
 def test_vocabularies():
     assert RISK_OF_BIAS == ("low", "some concerns", "high")  # RoB 2 judgements
-    assert {"rct", "quasi-experimental", "observational"} <= set(DESIGNS)
+    assert {"rct", "quasi_rct", "observational"} <= set(DESIGNS)
 
 
 # --- refusals: each names the row, the study and the column ---------------------------------------

@@ -127,7 +127,7 @@ def test_prop99_exact_simplex_synthetic_control(prop99_sc):
     assert round(est.value, 2) == -19.51
     assert est.n == 39 * 31 and est.n_treated == 1 and est.n_control == 38
     assert est.n_dropped == 0
-    assert est.design == "synthetic control"
+    assert est.design == "synthetic_control"
     assert est.extra["n_pre_periods"] == 19 and est.extra["n_post_periods"] == 12
     w = prop99_sc.weights
     assert (w >= 0).all() and w.sum() == pytest.approx(1.0, abs=1e-12)

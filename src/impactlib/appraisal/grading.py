@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from impactlib.appraisal.standardised import MINUS, NNBSP, _positive_number
+from impactlib.core.designs import DESIGNS, Design, get_design
 from impactlib.core.estimate import Estimate
 from impactlib.core.validation import InputError
 
@@ -22,36 +23,6 @@ LEVELS = ("very_low", "low", "moderate", "high")
 
 
 LEVEL_LABELS = {"high": "élevé", "moderate": "modéré", "low": "faible", "very_low": "très faible"}
-
-
-#: Designs, by starting level. Keys are the ``Estimate.design`` values of impactlib.
-RANDOMISED = {"rct": "Essai randomisé", "cluster_rct": "Essai randomisé par grappes"}
-
-
-QUASI_EXPERIMENTAL = {
-    "did": "différence de différences",
-    "rd": "régression sur discontinuité",
-    "synthetic_control": "contrôle synthétique",
-    "synthetic_did": "différence de différences synthétique",
-    "iv": "variables instrumentales",
-}
-
-
-OBSERVATIONAL = {
-    "observational": "Étude observationnelle",
-    "matching": "Étude observationnelle (appariement)",
-    "weighting": "Étude observationnelle (pondération)",
-    "cohort": "Étude de cohorte",
-    "case_control": "Étude cas-témoins",
-    "before_after": "Étude avant-après",
-}
-
-
-DESIGNS = (*RANDOMISED, *QUASI_EXPERIMENTAL, *OBSERVATIONAL)
-
-
-#: Other spellings in use in ``Estimate.design`` (:mod:`impactlib.synth` writes them so).
-DESIGN_ALIASES = {"synthetic control": "synthetic_control", "synthetic did": "synthetic_did"}
 
 
 #: Judgements of a domain and the number of levels they remove.
@@ -153,6 +124,19 @@ class EvidenceGrade:
         return "\n".join(lines)
 
 
+def _start_reason(design: Design) -> str:
+    """The first reason of every grade: where the design starts, in French."""
+    label = design.label[0].upper() + design.label[1:]
+    if design.randomised:
+        return f"{label} : niveau de départ élevé."
+    if design.group == "quasi_experimental":
+        return (
+            f"Quasi-expérience ({design.label}) : niveau de départ faible, "
+            "comme toute étude non randomisée."
+        )
+    return f"{label} : niveau de départ faible."
+
+
 def _points(levels: int) -> str:
     return f"{MINUS}{levels}" if levels > 0 else "aucun déclassement"
 
@@ -202,10 +186,11 @@ def grade_evidence(
     strength of recommendations", *BMJ* 336, 2008; Schünemann, Brożek, Guyatt & Oxman
     (eds.), *GRADE Handbook*, 2013):
 
-    1. **Start.** Randomised trials (``design`` in :data:`RANDOMISED`) start *high*; every
-       non-randomised design starts *low*, observational studies and quasi-experimental
-       designs alike (:data:`QUASI_EXPERIMENTAL`: difference in differences, regression
-       discontinuity, synthetic control, instrumental variables). *Project decision*: a
+    1. **Start** at the design's level in the registry (:mod:`impactlib.core.designs`):
+       randomised trials start *high*; every non-randomised design starts *low*,
+       observational studies and quasi-experimental designs alike (difference in
+       differences, regression discontinuity, synthetic control, instrumental variables,
+       quasi-randomised trials). *Project decision*: a
        credible identification strategy does not change the start; it may only be credited
        as an explicit upgrade, with the reason stated (``upgrades={"credible_identification":
        "..."}``). This keeps the rule of GRADE and makes any departure visible on the page.
@@ -218,10 +203,11 @@ def grade_evidence(
        - *risk of bias* (required; ``"low"`` is accepted for not serious);
        - *inconsistency*: the explicit judgement if given; otherwise, for pooled results,
          -1 when ``i_squared`` (a share in [0, 1]; read from ``estimate.extra["i2"]`` when
-         the estimate is a meta-analysis) exceeds :data:`I_SQUARED_THRESHOLD` (0.5). The
-         Cochrane Handbook describes I² from 50 % to 90 % as possibly substantial
-         heterogeneity; GRADE warns that such thresholds are arbitrary, hence the explicit
-         judgement takes precedence (and its reason quotes I²);
+         the estimate is pooled by a meta-analysis, i.e. carries ``extra["k"]``) exceeds
+         :data:`I_SQUARED_THRESHOLD` (0.5). The Cochrane Handbook describes I² from 50 %
+         to 90 % as possibly substantial heterogeneity; GRADE warns that such thresholds
+         are arbitrary, hence the explicit judgement takes precedence (and its reason
+         quotes I²);
        - *indirectness*: explicit judgement;
        - *imprecision*: the explicit judgement if given; otherwise -1 when any of these
          holds: the estimate's confidence interval includes zero (no effect; effects on a
@@ -249,8 +235,9 @@ def grade_evidence(
     Parameters
     ----------
     design : str
-        One of :data:`DESIGNS` (or :data:`DESIGN_ALIASES`, so that ``estimate.design`` can
-        be passed as is): the design of the study, or of the studies pooled.
+        A code of the design registry (:data:`impactlib.core.designs.DESIGNS`), as every
+        estimator writes it in ``estimate.design``: the design of the study, or of the
+        studies pooled.
     risk_of_bias : {"low", "not_serious", "serious", "very_serious"}
     estimate : Estimate, optional
         The effect graded, for the automatic imprecision and inconsistency checks.
@@ -281,14 +268,7 @@ def grade_evidence(
     >>> grade.reasons[0]
     'Essai randomisé : niveau de départ élevé.'
     """
-    if design == "meta-analysis":
-        raise InputError(
-            "design 'meta-analysis' is not a study design: grade a pooled result by the "
-            "design of the studies pooled (e.g. design='rct')"
-        )
-    design = DESIGN_ALIASES.get(design, design)
-    if design not in DESIGNS:
-        raise InputError(f"design must be one of {', '.join(DESIGNS)}; got {design!r}")
+    registered = get_design(design)
     if risk_of_bias is None:
         raise InputError("risk_of_bias is required: one of " + ", ".join(RISK_OF_BIAS))
     rob = RISK_OF_BIAS[_judgement(risk_of_bias, name="risk_of_bias", allowed=RISK_OF_BIAS)]
@@ -308,18 +288,8 @@ def grade_evidence(
     n = _optional_positive(sample_size, name="sample_size")
 
     reasons: list[str] = []
-    if design in RANDOMISED:
-        start = "high"
-        reasons.append(f"{RANDOMISED[design]} : niveau de départ élevé.")
-    elif design in QUASI_EXPERIMENTAL:
-        start = "low"
-        reasons.append(
-            f"Quasi-expérience ({QUASI_EXPERIMENTAL[design]}) : niveau de départ faible, "
-            "comme toute étude non randomisée."
-        )
-    else:
-        start = "low"
-        reasons.append(f"{OBSERVATIONAL[design]} : niveau de départ faible.")
+    start = registered.start_level
+    reasons.append(_start_reason(registered))
 
     down = 0
     # Risk of bias.
@@ -411,8 +381,14 @@ def _optional_positive(value: object, *, name: str) -> float | None:
     return _positive_number(value, name=name)
 
 
+def _pooled(estimate: Estimate | None) -> bool:
+    """A pooled result of a meta-analysis: its ``extra["k"]`` counts the studies (and ``n``
+    counts studies too, not participants)."""
+    return estimate is not None and "k" in estimate.extra
+
+
 def _i_squared(value: object, estimate: Estimate | None) -> float | None:
-    if value is None and estimate is not None and estimate.design == "meta-analysis":
+    if value is None and _pooled(estimate):
         value = estimate.extra.get("i2")
         if value is None:
             return None
@@ -452,7 +428,7 @@ def _imprecision_triggers(
             )
     if ois is not None:
         if n is None:
-            if estimate.design == "meta-analysis":
+            if _pooled(estimate):
                 raise InputError(
                     "sample_size is required with optimal_information_size for a meta-analysis: "
                     "its n counts studies, not participants"
@@ -476,7 +452,7 @@ def _upgrades(
     unknown = [key for key in upgrades if key not in UPGRADES]
     if unknown:
         raise InputError(f"upgrades: unknown domain(s) {unknown}; allowed: {', '.join(UPGRADES)}")
-    if design in RANDOMISED:
+    if get_design(design).randomised:
         raise InputError(
             f"upgrades are not applied to randomised designs (design={design!r}): GRADE rates "
             "up non-randomised evidence (Guyatt et al. 2011, GRADE guidelines 9)"
@@ -488,10 +464,11 @@ def _upgrades(
         )
     if "large_effect" in upgrades and "very_large_effect" in upgrades:
         raise InputError("upgrades: give large_effect or very_large_effect, not both")
-    if "credible_identification" in upgrades and design not in QUASI_EXPERIMENTAL:
+    if "credible_identification" in upgrades and get_design(design).group != "quasi_experimental":
+        quasi = [code for code, d in DESIGNS.items() if d.group == "quasi_experimental"]
         raise InputError(
             f"upgrades: credible_identification applies to quasi-experimental designs "
-            f"({', '.join(QUASI_EXPERIMENTAL)}), not design={design!r}"
+            f"({', '.join(quasi)}), not design={design!r}"
         )
     total = 0
     for key, stated in upgrades.items():

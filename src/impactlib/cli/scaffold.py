@@ -453,18 +453,18 @@ def compute_cell(cells: DesignCells) -> str:
             f"used_sources = {{source: {cells.frame}}}",
             "simulated = False",
         ]
-    design = ", ".join(
-        _python_literal(value)
-        for value in (cells.grade_design, cells.label, cells.indicator.decimals)
-    )
-    lines.append(f"grade_design, design_label, decimals = {design}")
+    design = ", ".join(_python_literal(value) for value in (cells.label, cells.indicator.decimals))
+    lines.append(f"design_label, decimals = {design}")
     return "\n".join(lines) + "\n" + cells.compute
 
 
 APPRAISAL_CELL = """\
 # Common to every report: level of evidence, costs and scale-up (impactlib.appraisal.appraisal).
 grade = grade_evidence(
-    design=grade_design, risk_of_bias=risk_of_bias, indirectness=indirectness, estimate=headline
+    design=headline.design,
+    risk_of_bias=risk_of_bias,
+    indirectness=indirectness,
+    estimate=headline,
 )
 appraisal = appraise(
     headline,

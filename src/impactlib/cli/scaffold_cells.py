@@ -19,9 +19,8 @@ cells read:
     the report's main :class:`~impactlib.core.Estimate` and its French label;
 ``standardised``
     the headline on a comparable scale (:func:`impactlib.appraisal.standardised_effect`);
-``grade_design``, ``design_label``, ``decimals``
-    the design for :func:`impactlib.appraisal.grade_evidence`, its French name, and the
-    decimals the page prints in the outcome's unit;
+``design_label``, ``decimals``
+    the French name of the design and the decimals the page prints in the outcome's unit;
 ``estimates``, ``robustness_labels``
     the other estimates (name -> Estimate) and the French labels of the robustness table
     (name -> label; ``"headline"`` names the headline);
@@ -63,8 +62,9 @@ class Indicator:
 class DesignCells:
     """What one design adds to the common skeleton of a report.
 
-    ``grade_design`` names the design for :func:`impactlib.appraisal.grade_evidence`, and
-    ``risk_of_bias`` is its default judgement. ``imports`` lists only the design's own
+    The level of evidence starts from the design the headline estimate writes
+    (``headline.design``, a code of the design registry); ``risk_of_bias`` is its default
+    judgement. ``imports`` lists only the design's own
     imports. ``frame`` names the table that the common first lines of the computation load
     from ``source`` (``None``: the computation loads or simulates its data itself, and
     defines ``used_sources`` and ``simulated``); ``method`` is the comment above it.
@@ -72,7 +72,6 @@ class DesignCells:
 
     name: str
     label: str
-    grade_design: str
     summary: str
     data_parameters: tuple[Param, ...]
     indicator: Indicator
@@ -140,7 +139,6 @@ report.french_table(
 RCT = DesignCells(
     name="rct",
     label="Essai randomisé",
-    grade_design="rct",
     summary=(
         "un essai randomisé, sur les données de référence de l'expérience *National Supported "
         "Work* (NSW)"
@@ -258,9 +256,8 @@ tient pas à quelques observations extrêmes.""",
 # --- cluster-randomised trial ----------------------------------------------------------------
 
 CLUSTER_RCT = DesignCells(
-    name="cluster-rct",
+    name="cluster_rct",
     label="Essai randomisé par grappes",
-    grade_design="cluster_rct",
     summary=(
         "un essai randomisé par grappes ; tant que le paramètre `source` ne désigne pas de "
         "données réelles, la page s'exécute sur des **données simulées**"
@@ -472,7 +469,6 @@ grappes, n'est là que pour montrer combien elle surestimerait la précision."""
 DID = DesignCells(
     name="did",
     label="Différence de différences",
-    grade_design="did",
     summary=(
         "une différence de différences à deux groupes et deux périodes, sur les données de "
         "référence des comtés américains et du salaire minimum (mpdta)"
@@ -616,9 +612,8 @@ Le tableau donne aussi l'effet aux périodes suivantes, toujours par rapport à
 # --- staggered difference in differences -----------------------------------------------------
 
 STAGGERED_DID = DesignCells(
-    name="staggered-did",
+    name="staggered_did",
     label="Différence de différences échelonnée",
-    grade_design="did",
     summary=(
         "une différence de différences à adoption échelonnée (Callaway et Sant'Anna), sur les "
         "données de référence des comtés américains et du salaire minimum (mpdta)"
@@ -734,9 +729,8 @@ la régression à effets fixes classique ({glue:text}`twfe_value`, intervalle
 # --- synthetic control -----------------------------------------------------------------------
 
 SYNTH = DesignCells(
-    name="synth",
+    name="synthetic_control",
     label="Contrôle synthétique",
-    grade_design="synthetic_control",
     summary=(
         "un contrôle synthétique, sur les données de référence de la Proposition 99 "
         "(Californie, ventes de cigarettes)"
@@ -864,7 +858,6 @@ comparaison.""",
 RD = DesignCells(
     name="rd",
     label="Régression sur discontinuité",
-    grade_design="rd",
     summary=(
         "une régression sur discontinuité, sur les données de référence des élections "
         "sénatoriales américaines"
@@ -988,7 +981,6 @@ qu'avec un seul de ces choix serait fragile.""",
 WEIGHTING = DesignCells(
     name="weighting",
     label="Pondération sur le score de propension",
-    grade_design="weighting",
     summary=(
         "une comparaison pondérée sur le score de propension, sur les données de référence "
         "des bénéficiaires du programme NSW et d'un échantillon de la population générale (CPS)"

@@ -8,7 +8,13 @@ from impactlib.core.lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
+        "DESIGNS": ".designs",
+        "Design": ".designs",
+        "TEMPLATE_DESIGNS": ".designs",
+        "get_design": ".designs",
         "Estimate": ".estimate",
+        "Result": ".result",
+        "tidy_frame": ".result",
         "t_interval": ".inference",
         "z_interval": ".inference",
         "METHODS": ".multiplicity",

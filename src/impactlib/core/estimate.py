@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from impactlib.core.designs import DESIGNS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _FLOAT_FIELDS = ("value", "std_error", "ci_low", "ci_high", "p_value", "alpha")
 _INT_FIELDS = ("n", "n_treated", "n_control", "n_dropped", "n_clusters")
@@ -35,7 +40,8 @@ class Estimate:
     outcome : str
         Name of the outcome column.
     treatment, design, estimand : str
-        Treatment column, study design (``"rct"``, ``"did"``...) and estimand (``"ATE"``...).
+        Treatment column, study design (a code of :data:`impactlib.core.designs.DESIGNS`,
+        such as ``"rct"`` or ``"did"``; empty when none applies) and estimand (``"ATE"``...).
     n_treated, n_control, n_clusters : int or None
         Group sizes, when they apply.
     n_dropped : int
@@ -98,6 +104,21 @@ class Estimate:
             raise ValueError(f"Estimate.p_value must be in [0, 1], got {self.p_value}")
         if not 0.0 < self.alpha < 1.0:
             raise ValueError(f"Estimate.alpha must be in (0, 1), got {self.alpha}")
+        if self.design and self.design not in DESIGNS:
+            raise ValueError(
+                f"Estimate.design {self.design!r} is not a registered design ({', '.join(DESIGNS)})"
+            )
+
+    @property
+    def estimate(self) -> Estimate:
+        """The estimate itself: an :class:`Estimate` follows the result protocol."""
+        return self
+
+    def tidy(self) -> pd.DataFrame:
+        """A one-row table with the field names as columns (see :mod:`impactlib.core.result`)."""
+        from impactlib.core.result import tidy_frame
+
+        return tidy_frame({"estimate": self})
 
     @property
     def level(self) -> float:

@@ -127,7 +127,7 @@ class CallawaySantAnnaResult:
             ),
             outcome=self.outcome,
             treatment=self.cohort,
-            design="did",
+            design="staggered_did",
             estimand=f"ATT ({kind} aggregation)",
             n_treated=self.n_treated,
             n_control=self.n_control,

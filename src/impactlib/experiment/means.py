@@ -30,6 +30,27 @@ def _stratum_codes(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
     return codes, list(labels)
 
 
+def _cluster_codes(data: pd.DataFrame, cluster: str) -> tuple[np.ndarray, int]:
+    """Integer codes of the clusters and their number; a single cluster is refused."""
+    groups = pd.factorize(data[cluster])[0]
+    n_clusters = int(groups.max() + 1)
+    if n_clusters < 2:
+        raise InputError(f"cluster column {cluster!r} has a single cluster")
+    return groups, n_clusters
+
+
+def _trial_design(treated: np.ndarray, groups: np.ndarray | None) -> str:
+    """``"cluster_rct"`` when every cluster is in a single arm, else ``"rct"``.
+
+    Clustered errors do not make a trial cluster-randomised: units randomised one by one
+    and grouped by site, say, remain an individually randomised trial.
+    """
+    if groups is None:
+        return "rct"
+    arms_per_cluster = pd.Series(treated).groupby(groups).nunique()
+    return "cluster_rct" if (arms_per_cluster == 1).all() else "rct"
+
+
 def _check_strata_arms(
     t: np.ndarray,
     codes: np.ndarray,
@@ -202,16 +223,14 @@ def difference_in_means(
         )
 
     model = sm.OLS(y, design)
+    groups = None
     if cluster is None:
         fit = model.fit(cov_type="HC2", use_t=True)
         df = float(fit.df_resid)
         n_clusters = None
         variance = "HC2 (Neyman)" if not covariates else "HC2"
     else:
-        groups = pd.factorize(kept[cluster])[0]
-        n_clusters = int(groups.max() + 1)
-        if n_clusters < 2:
-            raise InputError(f"cluster column {cluster!r} has a single cluster")
+        groups, n_clusters = _cluster_codes(kept, cluster)
         fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
         df = float(n_clusters - 1)
         variance = "CR1 cluster-robust"
@@ -240,7 +259,7 @@ def difference_in_means(
         method=method,
         outcome=outcome,
         treatment=treatment,
-        design="rct",
+        design=_trial_design(t, groups),
         estimand="ATE",
         n_treated=n_treated,
         n_control=n_control,

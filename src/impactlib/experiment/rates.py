@@ -38,6 +38,7 @@ from impactlib.core.validation import (
     require_numeric,
     require_probability,
 )
+from impactlib.experiment.means import _cluster_codes, _trial_design
 
 #: Count models accepted by :func:`rate_ratio` and :func:`rate_difference`.
 MODELS = ("negative_binomial", "poisson")
@@ -231,23 +232,16 @@ def _fit(
         family = sm.families.Poisson()
         label = "Poisson log-rate GLM"
     glm = sm.GLM(y, design, family=family, offset=offset)
-    n_clusters = None
-    design_name = "rct"
+    n_clusters = groups = None
     if cluster is None:
         result = glm.fit(cov_type="HC0")
         df = None
         variance = "HC0 robust (sandwich) standard errors, normal intervals"
     else:
-        groups = pd.factorize(kept[cluster])[0]
-        n_clusters = int(groups.max() + 1)
-        if n_clusters < 2:
-            raise InputError(f"cluster column {cluster!r} has a single cluster")
+        groups, n_clusters = _cluster_codes(kept, cluster)
         result = glm.fit(cov_type="cluster", cov_kwds={"groups": groups})
         df = float(n_clusters - 1)
         variance = f"CR1 cluster-robust standard errors, t intervals with {n_clusters - 1} df"
-        per_cluster = pd.Series(t).groupby(groups).nunique()
-        if (per_cluster == 1).all():
-            design_name = "cluster_rct"
     if not result.converged:
         raise InputError(f"the {model} GLM did not converge on outcome {outcome!r}")
     totals = {
@@ -267,7 +261,7 @@ def _fit(
         n_treated=int(t.sum()),
         n_control=int(len(t) - t.sum()),
         n_clusters=n_clusters,
-        design=design_name,
+        design=_trial_design(t, groups),
         method=f"{label} with log({exposure}) offset{adjusted}, {variance}",
         totals=totals,
         covariates=covariates,

@@ -1,6 +1,6 @@
 """Simulated data with a known effect, for pages that have no real data yet.
 
-A study scaffolded with ``impact new-study --design cluster-rct`` has no registered source
+A study scaffolded with ``impact new-study --design cluster_rct`` has no registered source
 with a clustered randomisation; until its ``source`` parameter names one, the page runs on
 :func:`cluster_trial` and says so. The data-generating process is documented in the
 function's docstring and every parameter is a parameter of the page, so the truth the

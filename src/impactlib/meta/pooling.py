@@ -98,9 +98,18 @@ class MetaResult:
         return TransformedResult(float(func(self.value)), ci[0], ci[1], pi[0], pi[1])
 
     def to_estimate(
-        self, *, outcome: str = "", treatment: str = "", estimand: str = "average effect"
+        self,
+        *,
+        outcome: str = "",
+        treatment: str = "",
+        estimand: str = "average effect",
+        design: str = "rct",
     ) -> Estimate:
-        """The pooled effect as an :class:`Estimate`; ``n`` is the number of studies."""
+        """The pooled effect as an :class:`Estimate`; ``n`` is the number of studies.
+
+        ``design`` is the design of the studies pooled (a registry code, from which GRADE
+        starts): randomised trials unless said otherwise.
+        """
         extra = {
             "k": self.k,
             "tau2": self.tau2,
@@ -127,7 +136,7 @@ class MetaResult:
             method=self.description,
             outcome=outcome,
             treatment=treatment,
-            design="meta-analysis",
+            design=design,
             estimand=estimand,
             alpha=self.alpha,
             extra=extra,

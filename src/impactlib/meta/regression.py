@@ -60,8 +60,12 @@ class MetaRegressionResult:
     df: int | None
     alpha: float
 
-    def to_estimates(self, *, outcome: str = "") -> list[Estimate]:
-        """One :class:`Estimate` per coefficient (``treatment`` holds the term name)."""
+    def to_estimates(self, *, outcome: str = "", design: str = "rct") -> list[Estimate]:
+        """One :class:`Estimate` per coefficient (``treatment`` holds the term name).
+
+        ``design`` is the design of the studies (a registry code): randomised trials unless
+        said otherwise.
+        """
         out = []
         for term, row in self.coefficients.iterrows():
             out.append(
@@ -75,7 +79,7 @@ class MetaRegressionResult:
                     method=f"Meta-regression ({METHOD_NAMES[self.method]})",
                     outcome=outcome,
                     treatment=str(term),
-                    design="meta-analysis",
+                    design=design,
                     estimand="meta-regression coefficient",
                     alpha=self.alpha,
                     extra={

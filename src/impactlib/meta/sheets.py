@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from impactlib.core.designs import DESIGNS as REGISTERED_DESIGNS
 from impactlib.core.validation import InputError
 from impactlib.meta.effects import (
     check_effect_columns,
@@ -36,7 +37,7 @@ from impactlib.meta.effects import (
 )
 
 BASE_COLUMNS = ("study", "citation_key", "design", "risk_of_bias")
-DESIGNS = ("rct", "cluster-rct", "quasi-experimental", "observational")
+DESIGNS = tuple(REGISTERED_DESIGNS)  # the codes of the design registry
 RISK_OF_BIAS = ("low", "some concerns", "high")
 _BIB_ENTRY = re.compile(r"@\s*([A-Za-z]+)\s*[{(]\s*([^,\s{}()]+)\s*,")
 _NOT_ENTRIES = {"comment", "string", "preamble"}

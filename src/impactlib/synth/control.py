@@ -318,7 +318,7 @@ def synthetic_control(
         ),
         outcome=outcome,
         treatment=f"{unit} = {_label(treated_unit)} from {time} {_label(treatment_time)}",
-        design="synthetic control",
+        design="synthetic_control",
         estimand="ATT (treated unit, post-period average)",
         n_treated=1,
         n_control=len(donor_labels),

@@ -186,7 +186,7 @@ def synthetic_did(
         treatment=treatment
         if treatment is not None
         else f"{unit} in {[_label(u) for u in treated]} from {time} {_label(treatment_time)}",
-        design="synthetic did",
+        design="synthetic_did",
         estimand="ATT (treated units, post-period average)",
         n_treated=n1,
         n_control=n0,

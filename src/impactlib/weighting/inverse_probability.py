@@ -143,7 +143,7 @@ def _estimate(
         method=method,
         outcome=outcome,
         treatment=treatment,
-        design="selection on observables",
+        design="weighting",
         estimand=estimand,
         n_treated=n_treated,
         n_control=len(fitted.t) - n_treated,

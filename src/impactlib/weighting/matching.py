@@ -286,7 +286,7 @@ def nearest_neighbor_match(
         method=method,
         outcome=outcome,
         treatment=treatment,
-        design="selection on observables",
+        design="matching",
         estimand=estimand,
         n_treated=int((units & treated).sum()),
         n_control=int(control.sum()) if estimand == "ATT" else int((units & control).sum()),

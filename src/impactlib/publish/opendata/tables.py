@@ -86,7 +86,7 @@ FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "study": "Étude (premier auteur et année)",
         "citation_key": "Clé de la référence dans la bibliographie du livre (references.bib)",
         "year": "Année de publication",
-        "design": "Plan de l'étude (rct, cluster-rct, quasi-experimental, observational)",
+        "design": "Plan de l'étude (code du registre des plans : rct, cluster_rct, quasi_rct...)",
         "allocation": "Mode de répartition entre les groupes",
         "risk_of_bias": "Risque de biais (formulation RoB 2 : low, some concerns, high)",
         "ai": "Nombre d'événements dans le groupe traité",
