@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.inference import t_interval
+from impactlib.core.inference import wald_interval
 from impactlib.core.validation import (
     InputError,
 )
@@ -281,7 +281,7 @@ def event_study(
     }
     for k, name in zip(periods, names, strict=True):
         value, std = float(coef[name]), float(se[name])
-        ci_low, ci_high, p_value = t_interval(value, std, df, alpha)
+        ci_low, ci_high, p_value = wald_interval(value, std, alpha=alpha, df=df)
         n_at_k = int(kept.loc[rel == k, unit].nunique())
         estimates[k] = Estimate(
             value=value,

@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.inference import z_interval
+from impactlib.core.inference import critical_value, two_sided_p_value, wald_interval
 from impactlib.core.validation import (
     InputError,
     as_list,
@@ -102,7 +102,7 @@ class CallawaySantAnnaResult:
         """
         agg = self._aggte(kind)
         value, se = float(agg.overall_att), float(agg.overall_se)
-        ci_low, ci_high, p_value = z_interval(value, se, self.alpha)
+        ci_low, ci_high, p_value = wald_interval(value, se, alpha=self.alpha)
         extra: dict[str, Any] = {
             "aggregation": kind,
             "control_group": self.control_group,
@@ -140,7 +140,7 @@ class CallawaySantAnnaResult:
     def _table(self, agg, kind: str) -> pd.DataFrame:
         value = np.asarray(agg.att_by_event, dtype=float)
         se = np.asarray(agg.se_by_event, dtype=float)
-        crit = stats.norm.ppf(1 - self.alpha / 2)
+        crit = critical_value(self.alpha)
         key = np.asarray(agg.event_times, dtype=float)
         return pd.DataFrame(
             {
@@ -149,7 +149,7 @@ class CallawaySantAnnaResult:
                 "std_error": se,
                 "ci_low": value - crit * se,
                 "ci_high": value + crit * se,
-                "p_value": 2 * stats.norm.sf(np.abs(value / se)),
+                "p_value": two_sided_p_value(value / se),
             }
         )
 
@@ -364,7 +364,7 @@ def callaway_santanna(
     times = np.asarray(mp.times, dtype=float)
     att = np.asarray(mp.att_gt, dtype=float)
     se = np.asarray(mp.se_gt, dtype=float)
-    crit = stats.norm.ppf(1 - alpha / 2)
+    crit = critical_value(alpha)
     group_time = pd.DataFrame(
         {
             "cohort": groups,

@@ -10,7 +10,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.inference import t_interval
+from impactlib.core.inference import wald_interval
 from impactlib.core.validation import (
     InputError,
     require_binary,
@@ -114,7 +114,7 @@ def did_2x2(
     fit = sm.OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
     value, se = float(fit.params[3]), float(fit.bse[3])
     df = float(n_clusters - 1)
-    ci_low, ci_high, p_value = t_interval(value, se, df, alpha)
+    ci_low, ci_high, p_value = wald_interval(value, se, alpha=alpha, df=df)
     units = kept.drop_duplicates(subset=[unit])
     n_treated = int(units[treated].astype(int).sum())
     return Estimate(
@@ -252,7 +252,7 @@ def twfe(
     n_used = int(fit._N)
     n_clusters = int(np.min(fit._G)) if fit._G is not None else n_clusters_in
     df = float(n_clusters - 1)
-    ci_low, ci_high, p_value = t_interval(value, se, df, alpha)
+    ci_low, ci_high, p_value = wald_interval(value, se, alpha=alpha, df=df)
     ever = frame.groupby("unit")["d"].max()
     return Estimate(
         value=value,

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
 
 from impactlib.core.estimate import Estimate
+from impactlib.core.inference import wald_interval
 from impactlib.core.validation import (
     InputError,
     as_list,
@@ -236,8 +236,7 @@ def difference_in_means(
         variance = "CR1 cluster-robust"
 
     value, se = float(fit.params[1]), float(fit.bse[1])
-    crit = stats.t.ppf(1 - alpha / 2, df)
-    p_value = float(2 * stats.t.sf(abs(value / se), df)) if se > 0 else None
+    ci_low, ci_high, p_value = wald_interval(value, se, alpha=alpha, df=df)
     if covariates:
         label = "Lin (2013) interacted regression adjustment"
         label += " with stratum indicators" if strata else ""
@@ -252,8 +251,8 @@ def difference_in_means(
     return Estimate(
         value=value,
         std_error=se,
-        ci_low=value - crit * se,
-        ci_high=value + crit * se,
+        ci_low=ci_low,
+        ci_high=ci_high,
         p_value=p_value,
         n=len(y),
         method=method,

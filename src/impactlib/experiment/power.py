@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats
-
+from impactlib.core.inference import critical_value
 from impactlib.core.validation import (
     InputError,
     is_real,
@@ -46,8 +45,9 @@ def _power_inputs(
         if not (is_real(cluster_size) and cluster_size >= 1):
             raise InputError(f"cluster_size must be at least 1, got {cluster_size!r}")
         design_effect = 1.0 + (cluster_size - 1.0) * icc
-    z_alpha = stats.norm.ppf(1 - alpha / 2) if two_sided else stats.norm.ppf(1 - alpha)
-    multiplier = float(z_alpha + stats.norm.ppf(power))
+    multiplier = critical_value(alpha, two_sided=two_sided) + critical_value(
+        1 - power, two_sided=False
+    )
     factor = sd**2 * (1.0 - r2) * design_effect / (share_treated * (1.0 - share_treated))
     return multiplier, factor
 

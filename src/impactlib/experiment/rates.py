@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
 
 from impactlib.core.estimate import Estimate
+from impactlib.core.inference import wald_interval
 from impactlib.core.validation import (
     InputError,
     as_list,
@@ -268,13 +268,6 @@ def _fit(
     )
 
 
-def _inference(value: float, se: float, df: float | None, alpha: float) -> tuple[float, ...]:
-    dist = stats.norm if df is None else stats.t(df)
-    crit = float(dist.ppf(1 - alpha / 2))
-    p_value = float(2 * dist.sf(abs(value / se))) if se > 0 else None
-    return value - crit * se, value + crit * se, p_value
-
-
 def rate_ratio(
     data: pd.DataFrame,
     *,
@@ -361,7 +354,7 @@ def rate_ratio(
         alpha=alpha,
     )
     value, se = float(fit.params[1]), float(math.sqrt(fit.cov[1, 1]))
-    low, high, p_value = _inference(value, se, fit.df, alpha)
+    low, high, p_value = wald_interval(value, se, alpha=alpha, df=fit.df)
     extra: dict[str, Any] = {
         "rate_ratio": math.exp(value),
         "rate_ratio_ci": [math.exp(low), math.exp(high)],
@@ -447,7 +440,7 @@ def rate_difference(
     value = rate_treated - rate_control
     gradient = np.array([rate_treated - rate_control, rate_treated])
     se = float(math.sqrt(gradient @ fit.cov[:2, :2] @ gradient))
-    low, high, p_value = _inference(value, se, fit.df, alpha)
+    low, high, p_value = wald_interval(value, se, alpha=alpha, df=fit.df)
     return Estimate(
         value=value,
         std_error=se,

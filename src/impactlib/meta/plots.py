@@ -18,8 +18,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Polygon
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
-from scipy import stats
 
+from impactlib.core.inference import critical_value
 from impactlib.core.validation import InputError, require_columns
 from impactlib.meta.bias import TrimAndFillResult
 from impactlib.meta.effects import RATIO_MEASURES
@@ -149,7 +149,7 @@ def forest_plot(
     ratio = measure in RATIO_MEASURES
     back = np.exp if ratio else (lambda x: x)
     k = res.k
-    z = stats.norm.isf(res.alpha / 2)
+    z = critical_value(res.alpha)
     se = np.sqrt(res.variances)
     low, high = res.effects - z * se, res.effects + z * se
     weights = res.weights
@@ -268,10 +268,10 @@ def funnel_plot(
     se_max = 1.08 * max(se.max(), filled_se.max() if filled_se.size else 0.0)
     grid = np.linspace(0.0, se_max, 200)
     all_y = np.concatenate([res.effects, filled_y])
-    z_out = stats.norm.isf((1 - levels[-1]) / 2)
+    z_out = critical_value(1 - levels[-1])
     half = max(np.abs(all_y).max(), z_out * se_max, abs(centre) + 2 * se_max) * 1.08
     shades = ["#ffffff", *[mpl.colors.to_hex(c) for c in _blues(len(levels))]]
-    bounds = [0.0, *[stats.norm.isf((1 - level) / 2) for level in levels], math.inf]
+    bounds = [0.0, *[critical_value(1 - level) for level in levels], math.inf]
     with mpl.rc_context():
         set_theme()
         fig = Figure(figsize=(8.5, 4.8))
@@ -292,7 +292,7 @@ def funnel_plot(
             handles.append(
                 Patch(facecolor=colour, edgecolor="#bdbdbd", label=_band_label(i, levels))
             )
-        z95 = stats.norm.isf(0.025)
+        z95 = critical_value(0.05)
         ax.plot(centre - z95 * grid, grid, color="#5c677d", linestyle="--", linewidth=0.8)
         ax.plot(centre + z95 * grid, grid, color="#5c677d", linestyle="--", linewidth=0.8)
         ax.axvline(centre, color=PALETTE[1], linewidth=1.2)

@@ -12,6 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from impactlib.core.estimate import Estimate
+from impactlib.core.inference import critical_value, two_sided_p_value
 from impactlib.core.validation import InputError, require_probability
 from impactlib.meta.tau2 import (
     METHOD_NAMES,
@@ -169,16 +170,6 @@ def _json_safe(value: object) -> object:
     return value
 
 
-def _critical(alpha: float, df: int | None) -> float:
-    return float(stats.norm.isf(alpha / 2) if df is None else stats.t.isf(alpha / 2, df))
-
-
-def _p_value(statistic: float, df: int | None) -> float:
-    if df is None:
-        return float(2 * stats.norm.sf(abs(statistic)))
-    return float(2 * stats.t.sf(abs(statistic), df))
-
-
 def _as_labels(labels: Sequence, k: int) -> Sequence:
     if isinstance(labels, DefaultLabels):
         return labels
@@ -201,7 +192,7 @@ def pool_arrays(
     value = float(fit.beta[0])
     se = float(math.sqrt(fit.vcov[0, 0]))
     df = fit.df_resid if knapp_hartung is not None else None
-    crit = _critical(alpha, df)
+    crit = critical_value(alpha, df)
     pred_se = math.sqrt(se**2 + fit.tau2)
     q_df = k - 1
     return MetaResult(
@@ -209,7 +200,7 @@ def pool_arrays(
         std_error=se,
         ci_low=value - crit * se,
         ci_high=value + crit * se,
-        p_value=_p_value(value / se, df),
+        p_value=two_sided_p_value(value / se, df),
         tau2=fit.tau2,
         i2=fit.i2,
         h2=fit.h2,

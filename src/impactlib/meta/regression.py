@@ -15,11 +15,10 @@ import pandas as pd
 from scipy import stats
 
 from impactlib.core.estimate import Estimate
+from impactlib.core.inference import critical_value, two_sided_p_value
 from impactlib.core.validation import InputError, require_probability
 from impactlib.meta.pooling import (
-    _critical,
     _json_safe,
-    _p_value,
 )
 from impactlib.meta.tau2 import (
     METHOD_NAMES,
@@ -182,13 +181,13 @@ def meta_regression(
     df = fit.df_resid if kh is not None else None
     se = np.sqrt(np.diag(fit.vcov))
     statistic = fit.beta / se
-    crit = _critical(alpha, df)
+    crit = critical_value(alpha, df)
     coefficients = pd.DataFrame(
         {
             "estimate": fit.beta,
             "std_error": se,
             "statistic": statistic,
-            "p_value": [_p_value(s, df) for s in statistic],
+            "p_value": [two_sided_p_value(s, df) for s in statistic],
             "ci_low": fit.beta - crit * se,
             "ci_high": fit.beta + crit * se,
         },

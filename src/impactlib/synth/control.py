@@ -10,9 +10,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from scipy import stats
 
 from impactlib.core.estimate import Estimate
+from impactlib.core.inference import wald_interval
 from impactlib.core.validation import (
     InputError,
     plain,
@@ -294,7 +294,8 @@ def synthetic_control(
 
     value = float(table["effect"].iloc[0])
     se = float(np.std(placebo_effects))
-    crit = stats.norm.ppf(1 - alpha / 2)
+    # The p-value is the placebo rank's; the interval is normal with the placebo spread.
+    ci_low, ci_high, _ = wald_interval(value, se, alpha=alpha)
     n_units = len(wide)
     solver = (
         "exact simplex least squares (scipy NNLS)"
@@ -305,8 +306,8 @@ def synthetic_control(
     estimate = Estimate(
         value=value,
         std_error=se,
-        ci_low=value - crit * se,
-        ci_high=value + crit * se,
+        ci_low=ci_low,
+        ci_high=ci_high,
         p_value=p_value,
         n=int(wide.size),
         method=(

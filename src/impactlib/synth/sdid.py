@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.inference import z_interval
+from impactlib.core.inference import wald_interval
 from impactlib.core.validation import (
     InputError,
     require_probability,
@@ -165,7 +165,7 @@ def synthetic_did(
             "returned nan, e.g. a jackknife with a single control carrying all the weight)"
         )
     value = float(fit)
-    ci_low, ci_high, p_value = z_interval(value, float(se), alpha)
+    ci_low, ci_high, p_value = wald_interval(value, float(se), alpha=alpha)
     omega = np.asarray(fit.weights.omega, dtype=float)
     lam = np.asarray(fit.weights.lambda_, dtype=float)
     draws = "" if se_method == "jackknife" else f", {replications} draws, seed {seed}"

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from impactlib.core.estimate import Estimate
+from impactlib.core.inference import wald_interval
 from impactlib.core.validation import (
     InputError,
     as_list,
@@ -130,14 +130,13 @@ def _estimate(
     extra: dict[str, Any],
 ) -> Estimate:
     se = math.sqrt(max(variance, 0.0))
-    crit = stats.norm.ppf(1 - alpha / 2)
-    p_value = float(2 * stats.norm.sf(abs(value) / se)) if se > 0 else None
+    ci_low, ci_high, p_value = wald_interval(value, se, alpha=alpha)
     n_treated = int(fitted.t.sum())
     return Estimate(
         value=value,
         std_error=se,
-        ci_low=value - crit * se,
-        ci_high=value + crit * se,
+        ci_low=ci_low,
+        ci_high=ci_high,
         p_value=p_value,
         n=len(fitted.t),
         method=method,

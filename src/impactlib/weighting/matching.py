@@ -10,10 +10,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
 from scipy.spatial import cKDTree
 
 from impactlib.core.estimate import Estimate
+from impactlib.core.inference import wald_interval
 from impactlib.core.validation import (
     InputError,
     as_list,
@@ -265,8 +265,7 @@ def nearest_neighbor_match(
         sample_term = float(((1 + k1) ** 2 * sigma2).sum())
     variance = (spread + extra_term) / size**2
     se = math.sqrt(max(variance, 0.0))
-    crit = stats.norm.ppf(1 - alpha / 2)
-    p_value = float(2 * stats.norm.sf(abs(value) / se)) if se > 0 else None
+    ci_low, ci_high, p_value = wald_interval(value, se, alpha=alpha)
     what = "logit propensity score" if on == "propensity" else f"covariates ({metric})"
     method = (
         f"Nearest-neighbour matching on the {what}, {n_neighbors} neighbour(s), "
@@ -279,8 +278,8 @@ def nearest_neighbor_match(
     return Estimate(
         value=value,
         std_error=se,
-        ci_low=value - crit * se,
-        ci_high=value + crit * se,
+        ci_low=ci_low,
+        ci_high=ci_high,
         p_value=p_value,
         n=len(y),
         method=method,
