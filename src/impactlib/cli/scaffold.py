@@ -29,19 +29,15 @@ import math
 import re
 import textwrap
 import zlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jupytext
 import nbformat
-import pandas as pd
 import yaml
 
-from impactlib import report
 from impactlib.cli.scaffold_cells import DESIGN_CELLS, DesignCells, Param
-from impactlib.core.estimate import Estimate
 from impactlib.core.validation import InputError
 from impactlib.project.atomic import atomic_path
 from impactlib.project.notebooks import NOTEBOOK_FORMAT, NOTEBOOK_SUFFIX
@@ -87,36 +83,6 @@ class NewStudy:
 
 
 # --- what the generated notebooks call -------------------------------------------------------
-
-
-def estimates_table(estimates: Mapping[str, Estimate], *, decimals: int = 2) -> pd.DataFrame:
-    """Estimates side by side, formatted the French way, one row per label.
-
-    Used by the generated reports for their results and robustness tables.
-
-    Examples
-    --------
-    >>> est = Estimate(value=2.0, std_error=0.5, ci_low=1.0, ci_high=3.0, p_value=0.0001,
-    ...                n=400, method="difference in means", outcome="y")
-    >>> estimates_table({"Principale": est}, decimals=1).loc["Principale", "Effet"]
-    '2,0'
-    """
-    rows = []
-    for label, est in estimates.items():
-        if not isinstance(est, Estimate):
-            raise InputError(f"estimate {label!r} is {type(est).__name__}, not an Estimate")
-        level = report.fmt_percent(est.level)
-        rows.append(
-            {
-                "Estimation": label,
-                "Effet": report.fmt_number(est.value, decimals),
-                "Erreur type": report.fmt_number(est.std_error, decimals),
-                f"Intervalle à {level}": report.fmt_interval(est.ci_low, est.ci_high, decimals),
-                "p": report.fmt_pvalue(est.p_value),
-                "Observations": report.fmt_number(est.n),
-            }
-        )
-    return pd.DataFrame(rows).set_index("Estimation")
 
 
 # --- parameters -------------------------------------------------------------------------------
@@ -379,7 +345,6 @@ from IPython.display import Markdown, display
 
 from impactlib import report
 from impactlib.appraisal import appraise, grade_evidence, standardised_effect
-from impactlib.cli.scaffold import estimates_table
 from impactlib.project import sources as data
 from impactlib.project.results import write_estimates"""
 
@@ -504,12 +469,14 @@ if used_sources:
     display(report.french_table(provenance.set_index("Source"), "provenance"))"""
 
 HEADLINE_TABLE_CELL = """\
-report.french_table(estimates_table({headline_label: headline}, decimals=decimals), "headline")"""
+report.french_table(
+    report.estimates_table({headline_label: headline}, decimals=decimals), "headline"
+)"""
 
 ROBUSTNESS_TABLE_CELL = """\
 named = {"headline": headline, **estimates}
 report.french_table(
-    estimates_table(
+    report.estimates_table(
         {label: named[key] for key, label in robustness_labels.items()}, decimals=decimals
     ),
     "robustness",

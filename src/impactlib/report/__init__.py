@@ -19,8 +19,12 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "fmt_number": ".formats",
         "fmt_percent": ".formats",
         "fmt_pvalue": ".formats",
+        "fmt_pvalue_phrase": ".formats",
+        "fmt_year": ".formats",
         "glue": ".gluing",
+        "glue_all": ".gluing",
         "glue_estimate": ".gluing",
+        "estimates_table": ".tables",
         "french_table": ".tables",
     },
 )

@@ -36,6 +36,27 @@ def fmt_pvalue(p: float | None) -> str:
     return fmt_number(p, 3)
 
 
+def fmt_pvalue_phrase(p: float | None) -> str:
+    """A p-value for the prose: ``p = 0,123``, ``p < 0,001`` or ``p n.d.``.
+
+    Examples
+    --------
+    >>> fmt_pvalue_phrase(0.1234)
+    'p = 0,123'
+    >>> fmt_pvalue_phrase(0.0001) == "p <\u202f0,001"
+    True
+    """
+    text = fmt_pvalue(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
+def fmt_year(value: float) -> str:
+    """A year or a period as a label (no thousands separator): ``fmt_year(2004.0) == '2004'``."""
+    if value is None or not math.isfinite(value) or value != int(value):
+        raise ValueError(f"cannot format {value!r} as a year")
+    return str(int(value)).replace("-", "\u2212")
+
+
 def fmt_interval(low: float, high: float, decimals: int = 0) -> str:
     """An interval with the French separator: ``[476 ; 3 113]``."""
     return f"[{fmt_number(low, decimals)} ; {fmt_number(high, decimals)}]"

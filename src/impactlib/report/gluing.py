@@ -3,6 +3,8 @@ that computed it, never typed by hand."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from impactlib.core.estimate import Estimate
 from impactlib.report.formats import fmt_interval, fmt_number, fmt_percent, fmt_pvalue
 
@@ -12,6 +14,17 @@ def glue(name: str, value: object) -> None:
     from myst_nb import glue as myst_glue  # imported here: only notebooks need it
 
     myst_glue(name, value, display=False)
+
+
+def glue_all(values: Mapping[str, object]) -> None:
+    """Glue several values at once, under their names (``{glue:text}`name```).
+
+    Examples
+    --------
+    >>> glue_all({"n_total": fmt_number(445), "level": fmt_percent(0.95)})  # doctest: +SKIP
+    """
+    for name, value in values.items():
+        glue(name, value)
 
 
 def glue_estimate(prefix: str, estimate: Estimate, *, decimals: int = 0) -> dict[str, str]:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 
 import pandas as pd
 from IPython.display import HTML
 
-from impactlib.report.formats import fmt_number
+from impactlib.core.estimate import Estimate
+from impactlib.core.validation import InputError
+from impactlib.report.formats import fmt_interval, fmt_number, fmt_percent, fmt_pvalue
 
 
 def french_table(frame: pd.DataFrame, name: str, *, precision: int = 2) -> HTML:
@@ -29,3 +32,35 @@ def french_table(frame: pd.DataFrame, name: str, *, precision: int = 2) -> HTML:
 
     styler = frame.style.format(french)
     return HTML(styler.set_uuid(name).to_html())
+
+
+def estimates_table(estimates: Mapping[str, Estimate], *, decimals: int = 2) -> pd.DataFrame:
+    """Estimates side by side, formatted the French way, one row per label.
+
+    Columns: effect, standard error, interval (at each estimate's level), p-value and
+    observations; show it with :func:`french_table`.
+
+    Examples
+    --------
+    >>> est = Estimate(value=2.0, std_error=0.5, ci_low=1.0, ci_high=3.0, p_value=0.0001,
+    ...                n=400, method="difference in means", outcome="y")
+    >>> estimates_table({"Principale": est}, decimals=1).loc["Principale", "Effet"]
+    '2,0'
+    """
+    rows = []
+    for label, est in estimates.items():
+        if not isinstance(est, Estimate):
+            raise InputError(f"estimate {label!r} is {type(est).__name__}, not an Estimate")
+        rows.append(
+            {
+                "Estimation": label,
+                "Effet": fmt_number(est.value, decimals),
+                "Erreur type": fmt_number(est.std_error, decimals),
+                f"Intervalle à {fmt_percent(est.level)}": fmt_interval(
+                    est.ci_low, est.ci_high, decimals
+                ),
+                "p": fmt_pvalue(est.p_value),
+                "Observations": fmt_number(est.n),
+            }
+        )
+    return pd.DataFrame(rows).set_index("Estimation")
