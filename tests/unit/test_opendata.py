@@ -11,14 +11,12 @@ import pytest
 
 from impactlib.appraisal import (
     appraise,
-    build_comparison,
     grade_evidence,
     standardised_effect,
-    write_comparison,
 )
 from impactlib.core import Estimate
 from impactlib.meta.sheets import bibtex_keys
-from impactlib.project import write_estimates
+from impactlib.project import build_comparison, write_comparison, write_estimates
 from impactlib.publish.opendata import (
     LICENCE,
     OpenDataError,

@@ -8,17 +8,14 @@ import pytest
 
 from impactlib.appraisal import (
     SynthesisError,
-    build_comparison,
     comparison_block,
     cost_effectiveness,
     grade_evidence,
-    read_comparison,
     scale_up_projection,
     standardised_effect,
-    write_comparison,
 )
 from impactlib.core import Estimate, InputError
-from impactlib.project import write_estimates
+from impactlib.project import build_comparison, read_comparison, write_comparison, write_estimates
 
 EFFECT = Estimate(
     value=2.0,

@@ -2,18 +2,16 @@
 
 A study notebook ends by writing a ``comparison`` block into its
 ``results/<id>/estimates.json`` with :func:`comparison_block`; ``impact synthesis`` (the
-DVC ``synthesis`` stage) reads every declared study and note, checks each block and writes
-``comparison/comparison.json``, which the "Comparer les impacts" page reads. A study
-whose block lacks a field is refused with a message naming the study and the field.
+DVC ``synthesis`` stage) reads every declared study and note
+(:func:`impactlib.project.comparison.build_comparison`), checks each block with
+:func:`comparison_row` and writes ``comparison/comparison.json``, which the "Comparer les
+impacts" page reads. A study whose block lacks a field is refused with a message naming
+the study and the field.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from impactlib.appraisal.costs import CostEffectiveness
 from impactlib.appraisal.grading import EvidenceGrade
@@ -21,8 +19,6 @@ from impactlib.appraisal.scale_up import ScaleUpProjection
 from impactlib.appraisal.standardised import StandardisedEffect
 from impactlib.core.estimate import Estimate
 from impactlib.core.validation import InputError
-from impactlib.project.paths import project_root, results_dir
-from impactlib.project.results import write_json_atomic
 
 THEMES = {
     "autonomie": "Prévention de la perte d'autonomie",
@@ -43,7 +39,6 @@ REQUIRED_FIELDS = (
     "evidence",
     "scale_up",
 )
-COMPARISON_FILE = Path("comparison") / "comparison.json"
 
 
 class SynthesisError(InputError):
@@ -68,7 +63,7 @@ def comparison_block(
     """What a study contributes to the comparison of impacts.
 
     ``cost_effectiveness`` and ``scale_up`` may be ``None`` only for literature notes,
-    which have no cost data; a report must give both (checked by :func:`build_comparison`).
+    which have no cost data; a report must give both (checked by :func:`comparison_row`).
     ``cost_source`` says where the cost comes from (a citation, or that it is a working
     hypothesis), and the comparison prints it beside the cost.
     """
@@ -93,7 +88,8 @@ def comparison_block(
     }
 
 
-def _row(study: str, kind: str, block: Any) -> dict[str, Any]:
+def comparison_row(study: str, kind: str, block: Any) -> dict[str, Any]:
+    """One row of the comparison from a results file's block, checked field by field."""
     if not isinstance(block, dict):
         raise SynthesisError(f"{kind} {study!r}: results file has no 'comparison' block")
     for field in REQUIRED_FIELDS:
@@ -155,42 +151,3 @@ def _row(study: str, kind: str, block: Any) -> dict[str, Any]:
         "scale_total_effect_ci_low": scale["total_effect_ci_low"] if scale else None,
         "scale_total_effect_ci_high": scale["total_effect_ci_high"] if scale else None,
     }
-
-
-def build_comparison(root: Path | None = None) -> pd.DataFrame:
-    """Read every declared study and note and return the comparison table.
-
-    Studies must carry a complete comparison block; notes enter the comparison when they
-    carry one.
-    """
-    from impactlib.project.notebooks import declared  # the registry of params.yaml
-
-    root = root or project_root()
-    rows = []
-    for notebook_id, kind in declared(root).items():
-        if kind.name not in ("study", "note"):
-            continue
-        path = results_dir(notebook_id, root) / "estimates.json"
-        if not path.is_file():
-            raise SynthesisError(f"{kind.name} {notebook_id!r}: {path} does not exist")
-        payload = json.loads(path.read_text(encoding="utf-8"))
-        if kind.name == "note" and "comparison" not in payload:
-            continue
-        rows.append(_row(notebook_id, kind.name, payload.get("comparison")))
-    if not rows:
-        raise SynthesisError("no study or note carries a comparison block")
-    return pd.DataFrame(rows)
-
-
-def write_comparison(table: pd.DataFrame, root: Path | None = None) -> Path:
-    """Write the comparison as ``comparison/comparison.json`` (DVC metrics)."""
-    root = root or project_root()
-    records = json.loads(table.to_json(orient="records", double_precision=15))
-    payload = {"n_rows": len(records), "rows": {r["id"]: r for r in records}}
-    return write_json_atomic(root / COMPARISON_FILE, payload)
-
-
-def read_comparison(root: Path | None = None) -> pd.DataFrame:
-    root = root or project_root()
-    payload = json.loads((root / COMPARISON_FILE).read_text(encoding="utf-8"))
-    return pd.DataFrame(list(payload["rows"].values()))

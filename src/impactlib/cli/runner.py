@@ -136,7 +136,7 @@ SYNTHESIS_PAGE = Path("book") / "comparer.ipynb"
 
 def run_synthesis(root: Path | None = None) -> Path:
     """Build ``comparison/comparison.json`` from the results, then the comparison page."""
-    from impactlib.appraisal.comparison import build_comparison, write_comparison
+    from impactlib.project.comparison import build_comparison, write_comparison
 
     root = root or project_root()
     write_comparison(build_comparison(root), root)

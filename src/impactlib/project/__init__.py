@@ -7,6 +7,10 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "atomic_path": ".atomic",
+        "COMPARISON_FILE": ".comparison",
+        "build_comparison": ".comparison",
+        "read_comparison": ".comparison",
+        "write_comparison": ".comparison",
         "KINDS": ".notebooks",
         "Kind": ".notebooks",
         "SLUG": ".notebooks",

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from impactlib.core.validation import InputError, plain
+from impactlib.project.comparison import COMPARISON_FILE
 from impactlib.project.paths import project_root
 
 TYPE_LABELS = {
@@ -172,7 +173,7 @@ def _cell(value: Any, kind: str, *, table: str, column: str) -> str:
 
 def comparison_table(root: Path) -> OpenTable:
     """The comparison of impacts, flattened: one row per report or note, sorted by id."""
-    path = root / "comparison" / "comparison.json"
+    path = root / COMPARISON_FILE
     if not path.is_file():
         raise OpenDataError(f"table 'comparaison': {path} does not exist (run the synthesis)")
     payload = json.loads(path.read_text(encoding="utf-8"))
