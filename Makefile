@@ -68,8 +68,10 @@ lint: install  ## ruff on the library, the tests and the notebooks' code
 	$(BIN)/ruff check src tests
 	$(BIN)/python tests/support/notebook_lint.py
 
-format: install
+format: install  ## ruff's fixes and formatting, the notebooks' code cells included
+	$(BIN)/ruff check --fix src tests
 	$(BIN)/ruff format src tests
+	$(BIN)/python tests/support/notebook_lint.py --fix
 
 kernel: install  ## register the environment as a Jupyter kernel for a JupyterLab outside .venv
 	$(BIN)/python -m ipykernel install --user --name impact-tank --display-name "Python (impact-tank)"

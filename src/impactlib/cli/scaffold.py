@@ -346,11 +346,13 @@ from IPython.display import Markdown, display
 from impactlib import report
 from impactlib.appraisal import appraise, grade_evidence, standardised_effect
 from impactlib.project import sources as data
+from impactlib.project.paths import figures_dir
 from impactlib.project.results import write_estimates"""
 
 SETUP_TAIL = """
 
 report.set_theme()
+figure_folder = figures_dir(study_id)  # results/<study_id>/figures
 pd.set_option("display.max_colwidth", None)
 registry = data.read_registry()"""
 

@@ -238,7 +238,7 @@ ax.set_xlabel(outcome_label)
 ax.set_ylabel("Effectif")
 ax.set_title("Distribution de l'indicateur par groupe (tirets : moyennes)")
 ax.legend()
-report.save_figure(fig, study_id, "distribution")
+report.save_figure(fig, figure_folder, "distribution")
 plt.show()""",
     robustness_md="""\
 Ajusté sur les caractéristiques initiales, l'effet est de {glue:text}`adjusted_value`
@@ -449,7 +449,7 @@ report.french_axis(ax.yaxis, 1)
 ax.set_ylabel(outcome_label)
 ax.set_title("Moyenne de l'indicateur par grappe (traits : moyennes des groupes)")
 ax.legend()
-report.save_figure(fig, study_id, "cluster_means")
+report.save_figure(fig, figure_folder, "cluster_means")
 plt.show()""",
     robustness_md="""\
 Ajusté sur la mesure initiale, l'effet est de {glue:text}`adjusted_value`
@@ -594,7 +594,7 @@ ax.set_xlabel("Période")
 ax.set_ylabel(outcome_label)
 ax.set_title("Évolution moyenne de l'indicateur par groupe")
 ax.legend()
-report.save_figure(fig, study_id, "trends")
+report.save_figure(fig, figure_folder, "trends")
 plt.show()""",
     robustness_md="""\
 Avec pour témoins les unités de la cohorte {glue:text}`placebo_cohort`, pas encore
@@ -712,7 +712,7 @@ l'ancienneté de l'adoption. [À compléter : ce que signifie cet effet.]""",
     figure_cell="""\
 fig = cs.plot(ylabel=f"Effet sur : {outcome_label}", decimals=2)
 fig.axes[0].set_title("Effet selon la période relative à l'adoption")
-report.save_figure(fig, study_id, "event_study")
+report.save_figure(fig, figure_folder, "event_study")
 display(fig)""",
     robustness_md="""\
 Le tableau compare les agrégations de {cite:t}`callaway2021`, l'autre groupe témoin, et
@@ -838,7 +838,7 @@ niveau contrefactuel moyen de {glue:text}`counterfactual`. [À compléter : ce q
 cet effet.]""",
     figure_cell="""\
 fig = sc.plot(title="L'unité traitée et sa synthétique, puis l'écart et les placebos")
-report.save_figure(fig, study_id, "synthetic_control")
+report.save_figure(fig, figure_folder, "synthetic_control")
 display(fig)""",
     robustness_md="""\
 La différence de différences synthétique {cite:p}`arkhangelsky2021` donne
@@ -964,7 +964,7 @@ ax = fig.axes[0]
 ax.set_xlabel("Score (variable d'assignation)")
 ax.set_ylabel(outcome_label)
 ax.set_title("Moyennes par intervalle du score et ajustements locaux")
-report.save_figure(fig, study_id, "discontinuity")
+report.save_figure(fig, figure_folder, "discontinuity")
 display(fig)""",
     robustness_md="""\
 Le tableau fait varier la fenêtre, le noyau et l'ordre du polynôme. Un effet qui ne tient
@@ -1135,7 +1135,7 @@ report.french_axis(ax.xaxis, 1)
 ax.set_xlabel("Différence standardisée (bénéficiaires − comparaison)")
 ax.set_title("Équilibre des caractéristiques avant et après pondération")
 ax.legend()
-report.save_figure(fig, study_id, "balance")
+report.save_figure(fig, figure_folder, "balance")
 plt.show()""",
     ),
     data_md="""\
@@ -1170,7 +1170,7 @@ ax.set_ylabel("Densité")
 ax.set_yticks([])
 ax.set_title("Recouvrement des scores de propension")
 ax.legend()
-report.save_figure(fig, study_id, "propensity")
+report.save_figure(fig, figure_folder, "propensity")
 plt.show()""",
     robustness_md="""\
 Le tableau compare l'estimation principale à la pondération inverse simple, à deux

@@ -7,7 +7,6 @@ from pathlib import Path
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 
-from impactlib.project.paths import figures_dir
 from impactlib.report.formats import fmt_number
 
 PALETTE = ["#1b4965", "#e07a5f", "#81b29a", "#f2cc8f", "#5c677d", "#3d405b"]
@@ -43,12 +42,12 @@ def french_axis(axis: mpl.axis.Axis, decimals: int = 0) -> None:
     axis.set_major_formatter(mpl.ticker.FuncFormatter(lambda x, _pos: fmt_number(x, decimals)))
 
 
-def save_figure(fig: plt.Figure, study: str, name: str, *, folder: Path | None = None) -> Path:
-    """Save ``fig`` as ``results/<study>/figures/<name>.png`` (or in ``folder``).
+def save_figure(fig: plt.Figure, folder: Path | str, name: str) -> Path:
+    """Save ``fig`` as ``<folder>/<name>.png``, byte-identical across runs.
 
-    The file is byte-identical across runs.
+    A study saves in ``impactlib.project.figures_dir(study_id)`` (``results/<id>/figures``).
     """
-    path = (folder or figures_dir(study)) / f"{name}.png"
+    path = Path(folder) / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     # No "Software" stamp: the file then depends only on the figure.
     fig.savefig(path, format="png", metadata={"Software": None})
