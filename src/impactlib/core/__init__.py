@@ -14,7 +14,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "get_design": ".designs",
         "Estimate": ".estimate",
         "Result": ".result",
-        "tidy_frame": ".result",
+        "tidy_frame": ".estimate",
         "critical_value": ".inference",
         "two_sided_p_value": ".inference",
         "wald_interval": ".inference",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
@@ -116,8 +117,6 @@ class Estimate:
 
     def tidy(self) -> pd.DataFrame:
         """A one-row table with the field names as columns (see :mod:`impactlib.core.result`)."""
-        from impactlib.core.result import tidy_frame
-
         return tidy_frame({"estimate": self})
 
     @property
@@ -168,3 +167,25 @@ class Estimate:
 
     def __str__(self) -> str:
         return self.summary()
+
+
+#: Columns of a tidy table: every field of :class:`Estimate` but ``extra``.
+TIDY_COLUMNS = tuple(f.name for f in fields(Estimate) if f.name != "extra")
+
+
+def tidy_frame(estimates: Mapping[str, Estimate]) -> pd.DataFrame:
+    """One row per estimate, indexed by ``term`` (the mapping's keys), in the given order.
+
+    Examples
+    --------
+    >>> est = Estimate(value=2.0, std_error=0.5, ci_low=1.02, ci_high=2.98, p_value=0.0001,
+    ...                n=100, method="difference in means", outcome="y")
+    >>> tidy_frame({"effect": est}).loc["effect", "value"]
+    np.float64(2.0)
+    """
+    import pandas as pd  # imported here: an Estimate is cheap to create without pandas
+
+    rows = [{c: getattr(est, c) for c in TIDY_COLUMNS} for est in estimates.values()]
+    frame = pd.DataFrame(rows, columns=list(TIDY_COLUMNS), index=list(estimates))
+    frame.index.name = "term"
+    return frame

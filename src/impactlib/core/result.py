@@ -16,31 +16,10 @@ class writes only what is its own. :class:`Estimate` follows the protocol too (i
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
-from dataclasses import fields
 
 import pandas as pd
 
-from impactlib.core.estimate import Estimate
-
-#: Columns of a tidy table: every field of :class:`Estimate` but ``extra``.
-TIDY_COLUMNS = tuple(f.name for f in fields(Estimate) if f.name != "extra")
-
-
-def tidy_frame(estimates: Mapping[str, Estimate]) -> pd.DataFrame:
-    """One row per estimate, indexed by ``term`` (the mapping's keys), in the given order.
-
-    Examples
-    --------
-    >>> est = Estimate(value=2.0, std_error=0.5, ci_low=1.02, ci_high=2.98, p_value=0.0001,
-    ...                n=100, method="difference in means", outcome="y")
-    >>> tidy_frame({"effect": est}).loc["effect", "value"]
-    np.float64(2.0)
-    """
-    rows = [{c: getattr(est, c) for c in TIDY_COLUMNS} for est in estimates.values()]
-    frame = pd.DataFrame(rows, columns=list(TIDY_COLUMNS), index=list(estimates))
-    frame.index.name = "term"
-    return frame
+from impactlib.core.estimate import Estimate, tidy_frame
 
 
 class Result(ABC):
