@@ -72,7 +72,6 @@ def test_comparison_block_carries_every_part():
         title="Étude",
         theme="autonomie",
         innovation="innovation",
-        design="Essai randomisé",
         outcome="y",
         cost_source="hypothèse de travail",
         simulated=True,

@@ -63,7 +63,6 @@ def project(scratch_project, repo_root):
         title="Étude test",
         theme="emploi",
         innovation="innovation",
-        design="Essai randomisé",
         outcome="re78",
         cost_source="hypothèse de travail",
     )

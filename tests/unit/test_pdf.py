@@ -46,7 +46,7 @@ BLOCK = {
     "title": "Accompagnement vers l'emploi (démonstration)",
     "theme": "emploi",
     "innovation": "Emploi de transition encadré",
-    "design": "Essai randomisé",
+    "design": "rct",
     "outcome": "Revenu annuel (dollars)",
     "simulated": False,
     "headline": {

@@ -35,7 +35,6 @@ def _block(**overrides):
         title="Étude test",
         theme="emploi",
         innovation="innovation",
-        design="Essai randomisé",
         outcome="y",
         headline=EFFECT,
         standardised_effect=standardised_effect(EFFECT, kind="smd", sd=4.0),
@@ -59,11 +58,18 @@ def test_comparison_is_built_from_results_files(scratch_project):
     assert row["impact_per_1000"] == pytest.approx(4.0)  # 2 per 500 EUR
     assert row["evidence_level"] == "high"
     assert row["scale_beneficiaries"] == pytest.approx(500)
+    assert row["design"] == "rct" and row["design_label"] == "Essai randomisé"
     path = write_comparison(table)
     first = path.read_bytes()
     write_comparison(build_comparison())
     assert path.read_bytes() == first  # same results, same bytes
     assert read_comparison()["id"].tolist() == ["demo"]
+
+
+def test_the_design_is_a_registry_code_by_default_the_headlines():
+    assert _block()["design"] == "rct"
+    with pytest.raises(InputError, match="design must be one of .*; got 'Essai randomisé'"):
+        _block(design="Essai randomisé")
 
 
 def test_missing_field_names_the_study_and_the_field(scratch_project):

@@ -39,6 +39,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "THEMES": ".comparison",
         "comparison_block": ".comparison",
         "comparison_row": ".comparison",
+        "design_label": ".comparison",
         "CostEffectiveness": ".costs",
         "NO_COST_REASON": ".costs",
         "cost_effectiveness": ".costs",

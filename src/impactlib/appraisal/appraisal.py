@@ -114,12 +114,13 @@ class Appraisal:
         title: str,
         theme: str,
         innovation: str,
-        design: str,
         outcome: str,
         cost_source: str,
         simulated: bool = False,
+        design: str | None = None,
     ) -> dict[str, Any]:
-        """The block this report gives to the comparison of impacts."""
+        """The block this report gives to the comparison of impacts (``design``: by
+        default the headline's, see :func:`impactlib.appraisal.comparison_block`)."""
         return comparison_block(
             title=title,
             theme=theme,

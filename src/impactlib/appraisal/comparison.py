@@ -17,6 +17,7 @@ from impactlib.appraisal.costs import CostEffectiveness
 from impactlib.appraisal.grading import EvidenceGrade
 from impactlib.appraisal.scale_up import ScaleUpProjection
 from impactlib.appraisal.standardised import StandardisedEffect
+from impactlib.core.designs import get_design
 from impactlib.core.estimate import Estimate
 from impactlib.core.validation import InputError
 
@@ -50,7 +51,6 @@ def comparison_block(
     title: str,
     theme: str,
     innovation: str,
-    design: str,
     outcome: str,
     headline: Estimate,
     standardised_effect: StandardisedEffect,
@@ -59,8 +59,12 @@ def comparison_block(
     scale_up: ScaleUpProjection | None,
     cost_source: str | None,
     simulated: bool = False,
+    design: str | None = None,
 ) -> dict[str, Any]:
     """What a study contributes to the comparison of impacts.
+
+    ``design`` is a code of the design registry, by default the headline's own
+    (``headline.design``); the comparison prints its French label.
 
     ``cost_effectiveness`` and ``scale_up`` may be ``None`` only for literature notes,
     which have no cost data; a report must give both (checked by :func:`comparison_row`).
@@ -69,6 +73,7 @@ def comparison_block(
     """
     if theme not in THEMES:
         raise InputError(f"theme {theme!r} is not one of {', '.join(THEMES)}")
+    design = get_design(headline.design if design is None else design).code
     return {
         "title": title,
         "theme": theme,
@@ -86,6 +91,14 @@ def comparison_block(
         "evidence": evidence.to_dict(),
         "scale_up": scale_up.to_dict() if scale_up else None,
     }
+
+
+def design_label(code: str, kind: str = "study") -> str:
+    """The French label of a design as the comparison prints it (a note pools studies)."""
+    label = get_design(code).label
+    if kind == "note":
+        return f"Méta-analyse ({label})"
+    return label[0].upper() + label[1:]
 
 
 def comparison_row(study: str, kind: str, block: Any) -> dict[str, Any]:
@@ -123,6 +136,7 @@ def comparison_row(study: str, kind: str, block: Any) -> dict[str, Any]:
         "theme_label": THEMES[block["theme"]],
         "innovation": block["innovation"],
         "design": block["design"],
+        "design_label": design_label(block["design"], kind),
         "outcome": block["outcome"],
         "simulated": block.get("simulated", False),
         "effect": headline["value"],

@@ -495,7 +495,6 @@ write_estimates(
         title=title,
         theme=theme,
         innovation=innovation,
-        design=design_label,
         outcome=outcome_label,
         cost_source=cost_source,
         simulated=simulated,

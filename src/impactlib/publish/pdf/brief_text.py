@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from impactlib.appraisal.comparison import design_label
 from impactlib.core.validation import InputError
 from impactlib.project.paths import figures_dir, results_dir
 from impactlib.publish.citation import latex_escape
@@ -193,7 +194,7 @@ def _key_rows(block: Mapping[str, Any]) -> list[str]:
     evidence = block["evidence"]
     rows = [
         _row("Indicateur", latex_escape(block["outcome"])),
-        _row("Méthode", latex_escape(block["design"])),
+        _row("Méthode", latex_escape(design_label(block["design"]))),
         _row("Effet estimé", effect_text),
         _row("Effet standardisé", _two_lines(_std_text(std), std.get("label") or "")),
         _row("Coût par bénéficiaire", latex_escape(cost)),
