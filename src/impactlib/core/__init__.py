@@ -17,6 +17,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "tidy_frame": ".estimate",
         "critical_value": ".inference",
         "two_sided_p_value": ".inference",
+        "wald_estimate": ".inference",
         "wald_interval": ".inference",
         "METHODS": ".multiplicity",
         "adjust_estimates": ".multiplicity",

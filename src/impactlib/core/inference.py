@@ -8,8 +8,12 @@ group-time tables), so that a table of effects and its headline use the same ari
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy import stats
+
+from impactlib.core.estimate import Estimate
 
 
 def _distribution(df: float | None):
@@ -57,3 +61,29 @@ def wald_interval(value, se, *, alpha: float, df: float | None = None):
     with np.errstate(divide="ignore", invalid="ignore"):
         p_value = np.where(se > 0, 2 * _distribution(df).sf(np.abs(value / se)), np.nan)
     return low, high, p_value
+
+
+def wald_estimate(
+    value: float, std_error: float, *, alpha: float, df: float | None = None, **fields: Any
+) -> Estimate:
+    """An :class:`Estimate` whose interval and p-value are the Wald ones of ``value``.
+
+    ``fields`` are the other fields of the record (``n``, ``method``, ``outcome``...).
+    Estimators build their record with it, so that every interval is computed one way.
+
+    Examples
+    --------
+    >>> est = wald_estimate(2.0, 1.0, alpha=0.05, n=100, method="m", outcome="y")
+    >>> round(est.ci_low, 3), round(est.p_value, 4)
+    (0.04, 0.0455)
+    """
+    ci_low, ci_high, p_value = wald_interval(value, std_error, alpha=alpha, df=df)
+    return Estimate(
+        value=value,
+        std_error=std_error,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        p_value=p_value,
+        alpha=alpha,
+        **fields,
+    )
