@@ -1,7 +1,17 @@
-"""Input checks shared by the estimators: each failure names the column and the problem."""
+"""Input checks shared by the whole library: each failure names the parameter or column and
+the problem.
+
+Scalars (``require_number``, ``require_positive``, ``require_non_negative``,
+``require_integer``, ``require_in_range``, ``require_probability``, ``require_flag``,
+``require_text``, ``require_choice``) return the value checked, converted (a float, an int),
+so that a caller writes ``rate = require_in_range(rate, name="rate", low=0, high=1)``.
+Tables (``require_dataframe``, ``require_columns``, ``require_numeric``,
+``require_binary``, ``require_finite``, ``require_unique_unit_period``) name the column.
+"""
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterable, Sequence
 
@@ -68,12 +78,102 @@ def require_finite(data: pd.DataFrame, columns: Sequence[str], *, role: str) -> 
             raise InputError(f"{role} column {column!r} has {n_infinite} infinite value(s)")
 
 
-def require_probability(value: float, *, name: str, open_interval: bool = True) -> float:
-    ok = 0.0 < value < 1.0 if open_interval else 0.0 <= value <= 1.0
-    if not ok:
-        bounds = "(0, 1)" if open_interval else "[0, 1]"
-        raise InputError(f"{name} must be in {bounds}, got {value!r}")
-    return float(value)
+def require_number(value: object, *, name: str) -> float:
+    """``value`` as a float: a finite real number (Python or numpy), not a boolean."""
+    if not is_real(value):
+        raise InputError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    number = float(value)  # type: ignore[arg-type]
+    if not math.isfinite(number):
+        raise InputError(f"{name} must be finite, got {value!r}")
+    return number
+
+
+def require_positive(value: object, *, name: str) -> float:
+    """A finite number > 0, as a float."""
+    number = require_number(value, name=name)
+    if number <= 0:
+        raise InputError(f"{name} must be > 0, got {value!r}")
+    return number
+
+
+def require_non_negative(value: object, *, name: str, hint: str = "") -> float:
+    """A finite number >= 0, as a float; ``hint`` (" (why)") follows the rule in the message."""
+    number = require_number(value, name=name)
+    if number < 0:
+        raise InputError(f"{name} must be >= 0{hint}, got {value!r}")
+    return number
+
+
+def require_integer(value: object, *, name: str, minimum: int | None = None) -> int:
+    """A whole number (``3``, ``np.int64(3)`` or ``3.0``, as YAML may give it) >= ``minimum``."""
+    number = require_number(value, name=name)
+    if not number.is_integer() or (minimum is not None and number < minimum):
+        bound = f" >= {minimum}" if minimum is not None else ""
+        raise InputError(f"{name} must be an integer{bound}, got {value!r}")
+    return int(number)
+
+
+def _bounds(low: float | None, high: float | None, include_low: bool, include_high: bool) -> str:
+    """Interval notation: ``[0, 1)``; a missing bound is infinite (and never included)."""
+    left = "[" if include_low and low is not None else "("
+    right = "]" if include_high and high is not None else ")"
+    low_text = "-inf" if low is None else f"{low}"
+    high_text = "inf" if high is None else f"{high}"
+    return f"{left}{low_text}, {high_text}{right}"
+
+
+def require_in_range(
+    value: object,
+    *,
+    name: str,
+    low: float | None = None,
+    high: float | None = None,
+    include_low: bool = True,
+    include_high: bool = True,
+    hint: str = "",
+) -> float:
+    """A finite number within ``low`` and ``high`` (``None``: no bound), as a float.
+
+    The message writes the interval the way it is written here, ``[0, 1)`` or
+    ``(0.0, inf)``, followed by ``hint`` (" (a share: 0.72 for 72 %)") when given.
+    """
+    number = require_number(value, name=name)
+    too_low = low is not None and (number < low if include_low else number <= low)
+    too_high = high is not None and (number > high if include_high else number >= high)
+    if too_low or too_high:
+        bounds = _bounds(low, high, include_low, include_high)
+        raise InputError(f"{name} must be in {bounds}{hint}, got {value!r}")
+    return number
+
+
+def require_probability(value: object, *, name: str, open_interval: bool = True) -> float:
+    """A number in (0, 1), or in [0, 1] when not ``open_interval``, as a float."""
+    closed = not open_interval
+    return require_in_range(
+        value, name=name, low=0, high=1, include_low=closed, include_high=closed
+    )
+
+
+def require_flag(value: object, *, name: str) -> bool:
+    """``True`` or ``False`` itself: a truthy string or number is refused, not guessed."""
+    if not isinstance(value, bool | np.bool_):
+        raise InputError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def require_text(value: object, *, name: str) -> str:
+    """A string with something other than spaces in it."""
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"{name} must be a non-empty string, got {value!r}")
+    return value
+
+
+def require_choice(value: object, *, name: str, allowed: Iterable[str]) -> str:
+    """One of ``allowed`` (the message lists them)."""
+    allowed = list(allowed)
+    if not isinstance(value, str) or value not in allowed:
+        raise InputError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+    return value
 
 
 def drop_missing(data: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, int]:
