@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from impactlib.appraisal import appraisal as appraisal_module
 from impactlib.appraisal import (
     appraise,
+    benefit_cost,
     cost_effectiveness,
     grade_evidence,
     scale_up_projection,
@@ -117,3 +120,49 @@ def test_rate_per_projects_events_not_summed_rates():
     assert result.efficiency == _appraise().efficiency  # in the outcome's own unit
     with pytest.raises(InputError, match="rate_per"):
         _appraise(rate_per=0)
+
+
+def test_every_result_of_the_appraisal_has_to_dict_and_summary():
+    result = _appraise()
+    bc = benefit_cost(100.0, upfront_cost=150.0, discount_rate=0.03, horizon_years=2)
+    parts = [
+        result,
+        result.standardised,
+        result.grade,
+        result.efficiency,
+        result.projection,
+        bc,
+    ]
+    for part in parts:
+        data = part.to_dict()
+        assert json.loads(json.dumps(data)) == data, type(part).__name__
+        assert isinstance(part.summary(), str) and part.summary(), type(part).__name__
+    data = result.to_dict()
+    assert data["projection"]["n_resamples"] == 10_000 and "n_draws" not in data["projection"]
+    assert data["take_up"] == [0.4, 0.6] and data["efficiency"] == result.efficiency.to_dict()
+    summary = result.summary()
+    for part in parts[1:5]:
+        assert part.summary() in summary
+    assert "10000 Monte Carlo draws, seed 7" in result.projection.summary()
+
+
+def test_summary_of_a_standardised_effect_says_why_it_is_not_defined():
+    text = standardised_effect(EFFECT, kind="smd", sd=10.0).summary()
+    assert "0.2000   95% interval [0.1020, 0.2980]" in text
+    none = standardised_effect(EFFECT, kind="none", reason="Un indice composite.")
+    assert none.summary().endswith("not defined: Un indice composite.")
+
+
+def test_without_cost_the_summary_and_dict_say_so():
+    result = _appraise(cost_per_beneficiary=None)
+    assert result.to_dict()["efficiency"] is None
+    assert "Cost-effectiveness: not applicable" in result.summary()
+
+
+def test_refuses_a_take_up_that_is_not_two_numbers():
+    with pytest.raises(InputError, match="take_up must give a low and a high share, got 0.4"):
+        _appraise(take_up=0.4)
+    with pytest.raises(InputError, match="take_up must be a number, got str"):
+        _appraise(take_up=["0.4", 0.6])
+    with pytest.raises(InputError, match=r"rate_per must be > 0, got -1"):
+        _appraise(rate_per=-1)

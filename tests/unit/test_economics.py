@@ -21,7 +21,7 @@ from scipy import stats
 
 from impactlib.appraisal import (
     DISCOUNT_RATE_RANGE,
-    MIN_DRAWS,
+    MIN_RESAMPLES,
     benefit_cost,
     benefit_cost_ratio,
     cost_effectiveness,
@@ -292,8 +292,12 @@ def test_a_higher_rate_lowers_the_present_value(b, horizon, r1, dr):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"discount_rate": 4.5}, r"discount_rate must be a yearly fraction in \[0.0, 0.2\]"),
-        ({"discount_rate": -0.01}, r"discount_rate must be a yearly fraction"),
+        (
+            {"discount_rate": 4.5},
+            r"discount_rate must be in \[0.0, 0.2\] \(a yearly fraction: 0.045 for 4.5 %\), "
+            r"got 4.5",
+        ),
+        ({"discount_rate": -0.01}, r"discount_rate must be in \[0.0, 0.2\] \(a yearly fraction"),
         ({"discount_rate": None}, r"discount_rate must be a number, got NoneType"),
         ({"horizon_years": 0}, r"horizon_years must be an integer >= 1, got 0"),
         ({"horizon_years": -3}, r"horizon_years must be an integer >= 1"),
@@ -304,7 +308,7 @@ def test_a_higher_rate_lowers_the_present_value(b, horizon, r1, dr):
         ({"costs_per_year": [1.0, 2.0, math.nan]}, r"costs_per_year\[2\] must be finite"),
         ({"costs_per_year": -4.0}, r"costs_per_year must be >= 0"),
         ({"upfront_cost": -100.0}, r"upfront_cost must be >= 0"),
-        ({"timing": "middle"}, r"timing must be 'end' or 'start'"),
+        ({"timing": "middle"}, r"timing must be one of end, start; got 'middle'"),
     ],
 )
 def test_npv_refusals(kwargs, match):
@@ -345,7 +349,7 @@ def test_projection_point_values_from_the_formula():
     assert p.cost_per_unit == pytest.approx(p.total_cost / p.total_effect)
     assert p.impact_per_1000 == pytest.approx(p.total_effect * 1000 / p.total_cost)
     assert p.cost_per_unit_ci_low < p.cost_per_unit < p.cost_per_unit_ci_high
-    assert p.n_draws == 10_000 and p.seed == 0 and p.alpha == 0.05
+    assert p.n_resamples == 10_000 and p.seed == 0 and p.alpha == 0.05
     assert "Monte Carlo" in p.method
 
 
@@ -366,7 +370,7 @@ def test_monte_carlo_interval_matches_the_analytical_normal_interval():
     # B * a * value and sd B * a * se: its interval is B * a * (value -/+ z se).
     value, se, attenuation, alpha = 0.5, 0.12, 0.7, 0.05
     est = make_estimate(value, se)
-    p = scale_up_projection(est, **BASE, attenuation=attenuation, n_draws=400_000, seed=11)
+    p = scale_up_projection(est, **BASE, attenuation=attenuation, n_resamples=400_000, seed=11)
     scale = 20_000 * 0.4 * attenuation
     z = stats.norm.ppf(1 - alpha / 2)
     # The 2.5 % quantile of 400 000 normal draws has a standard error of about 0.004 sd;
@@ -391,7 +395,7 @@ def test_uniform_take_up_range_gives_the_uniform_quantiles():
         target_population=10_000,
         take_up=(low, high),
         cost_per_beneficiary=(900.0, 1100.0),
-        n_draws=200_000,
+        n_resamples=200_000,
         alpha=alpha,
     )
     assert p.take_up == pytest.approx((low + high) / 2)
@@ -437,7 +441,7 @@ def test_doubling_the_population_doubles_the_totals(population, take_up, spread,
     kwargs = {
         "take_up": (take_up - spread, take_up + spread),
         "cost_per_beneficiary": (800.0, 1200.0),
-        "n_draws": MIN_DRAWS,
+        "n_resamples": MIN_RESAMPLES,
         "seed": seed,
     }
     one = scale_up_projection(est, target_population=population, **kwargs)
@@ -493,7 +497,7 @@ def test_projection_interval_covers_the_true_total_about_95_percent():
     covered = 0
     for rep in range(reps):
         est = make_estimate(float(rng.normal(true_effect, se)), se)
-        p = scale_up_projection(est, **BASE, attenuation=0.8, n_draws=2_000, seed=rep)
+        p = scale_up_projection(est, **BASE, attenuation=0.8, n_resamples=2_000, seed=rep)
         covered += p.total_effect_ci_low <= truth <= p.total_effect_ci_high
     assert 0.92 <= covered / reps <= 0.98
 
@@ -515,7 +519,7 @@ def test_projection_interval_covers_the_true_total_about_95_percent():
         ({"cost_per_beneficiary": (-1.0, 5.0)}, r"cost_per_beneficiary low must be in"),
         ({"attenuation": 0.0}, r"attenuation must be in \(0, 1\]"),
         ({"attenuation": 1.5}, r"attenuation must be in \(0, 1\]"),
-        ({"n_draws": 10}, r"n_draws must be an integer >= 1000, got 10"),
+        ({"n_resamples": 10}, r"n_resamples must be an integer >= 1000, got 10"),
         ({"seed": -1}, r"seed must be an integer >= 0"),
         ({"alpha": 1.5}, r"alpha must be in \(0, 1\)"),
         ({"currency": "€"}, r"currency must be an ISO 4217 code"),

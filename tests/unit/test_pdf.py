@@ -119,7 +119,7 @@ BLOCK = {
         "effect_unit": "dollars de revenu annuel",
         "currency": "EUR",
         "alpha": 0.05,
-        "n_draws": 10000,
+        "n_resamples": 10000,
     },
 }
 

@@ -7,12 +7,18 @@ import json
 import pytest
 
 from impactlib.appraisal import (
+    OVERVIEW_COLUMNS,
+    THEMES,
     SynthesisError,
     comparison_block,
+    comparison_overview,
     cost_effectiveness,
+    evidence_reasons_markdown,
     grade_evidence,
+    reports_caption,
     scale_up_projection,
     standardised_effect,
+    theme_label,
 )
 from impactlib.core import Estimate, InputError
 from impactlib.project import build_comparison, read_comparison, write_comparison, write_estimates
@@ -143,3 +149,78 @@ def test_notes_without_block_are_left_out(scratch_project):
     assert build_comparison()["id"].tolist() == ["demo"]
     payload = json.loads((scratch_project / "results" / "note-x" / "estimates.json").read_text())
     assert "comparison" not in payload
+
+
+# --- themes and the French overview of the comparison page ------------------------------------
+
+
+def test_one_list_of_themes_gives_labels_and_captions():
+    assert set(THEMES) == {"autonomie", "emploi", "territoires"}
+    assert theme_label("emploi") == THEMES["emploi"] == "Inclusion dans l'emploi"
+    assert theme_label("autonomie", in_sentence=True) == "prévention de la perte d'autonomie"
+    # The captions of book/_toc.yml that the scaffold edits.
+    assert reports_caption("territoires") == "Rapports : revitalisation des territoires"
+    with pytest.raises(InputError, match="theme 'culture' is not one of autonomie, emploi"):
+        theme_label("culture")
+
+
+def _rows(scratch_project):
+    """A costed report, a rule without cost (standardised as a relative change) and a note."""
+    (scratch_project / "params.yaml").write_text("studies: [demo, regle]\nnotes: [note-x]\n")
+    write_estimates("demo", {"main": EFFECT}, comparison=_block(simulated=True))
+    uncosted = scale_up_projection(
+        EFFECT, target_population=1000, take_up=0.5, cost_per_beneficiary=None
+    )
+    relative = standardised_effect(EFFECT, kind="relative", baseline=20.0)
+    rule = _block(
+        title="Une règle",
+        theme="autonomie",
+        standardised_effect=relative,
+        cost_effectiveness=None,
+        scale_up=uncosted,
+        cost_source="une règle, sans coût",
+    )
+    write_estimates("regle", {"main": EFFECT}, comparison=rule)
+    note = _block(
+        title="Une note",
+        standardised_effect=standardised_effect(EFFECT, kind="none"),
+        cost_effectiveness=None,
+        scale_up=None,
+        cost_source=None,
+    )
+    write_estimates("note-x", {"pooled": EFFECT}, comparison=note)
+    return build_comparison()
+
+
+def test_overview_prints_each_row_in_french(scratch_project):
+    overview = comparison_overview(_rows(scratch_project))
+    assert overview.index.name == "Thème"
+    assert tuple(overview.columns) == OVERVIEW_COLUMNS
+    # Sorted by theme label, then title.
+    titles = ["Une note", "Étude test (données simulées)", "Une règle"]
+    assert overview["Travail"].tolist() == titles
+    demo = overview.iloc[1]
+    assert demo["Effet standardisé [IC]"] == "0,50 [0,25 ; 0,75] (écart-type)"
+    assert demo["Coût par bénéficiaire (source)"] == "500 EUR (hypothèse de travail)"
+    assert demo["Impact pour 1 000 unités monétaires"].startswith("4,000 (coût par unité")
+    assert demo["Passage à l'échelle"].startswith("500 bénéficiaires, coût 250\u202f000 EUR")
+    rule = overview.iloc[2]
+    assert rule.name == "Prévention de la perte d'autonomie"
+    assert rule["Effet standardisé [IC]"] == "10,0\u202f% [5,0 ; 15,0] % (variation relative)"
+    assert rule["Coût par bénéficiaire (source)"] == "non applicable (une règle, sans coût)"
+    assert rule["Impact pour 1 000 unités monétaires"] == "n.d."
+    assert "coût non applicable" in rule["Passage à l'échelle"]
+    note = overview.iloc[0]
+    assert note.name == "Inclusion dans l'emploi"
+    assert note["Effet standardisé [IC]"].startswith("non standardisable (")
+    assert note["Coût par bénéficiaire (source)"] == "n.d."
+    assert note["Passage à l'échelle"] == "n.d."
+
+
+def test_reasons_of_each_level_as_markdown(scratch_project):
+    table = _rows(scratch_project)
+    text = evidence_reasons_markdown(table)
+    grade = grade_evidence(design="rct", risk_of_bias="low", estimate=EFFECT)
+    # By theme code (autonomie first), then title.
+    assert text.startswith(f"**Une règle** : niveau de preuve *{grade.label}*\n- ")
+    assert text.count(f"- {grade.reasons[0]}") == 3

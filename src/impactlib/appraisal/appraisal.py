@@ -27,7 +27,7 @@ from impactlib.appraisal.scale_up import (
 )
 from impactlib.appraisal.standardised import StandardisedEffect
 from impactlib.core.estimate import Estimate
-from impactlib.core.validation import InputError
+from impactlib.core.validation import InputError, require_number, require_positive
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,36 @@ class Appraisal:
             glue("cost_per_unit_ci", eff.cost_per_unit_reason or "non défini")
         glue("scale_cost", number(proj.total_cost, 0))
         glue("scale_cost_ci", interval(proj.total_cost_ci_low, proj.total_cost_ci_high, 0))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every part as plain Python values (those of each part's own ``to_dict()``)."""
+        return {
+            "headline": self.headline.to_dict(),
+            "standardised": self.standardised.to_dict(),
+            "grade": self.grade.to_dict(),
+            "efficiency": self.efficiency.to_dict() if self.efficiency else None,
+            "projection": self.projection.to_dict(),
+            "cost_per_beneficiary": self.cost_per_beneficiary,
+            "target_population": self.target_population,
+            "take_up": list(self.take_up),
+            "attenuation": self.attenuation,
+        }
+
+    def summary(self) -> str:
+        """The summaries of the parts, one after the other."""
+        efficiency = (
+            self.efficiency.summary()
+            if self.efficiency
+            else "Cost-effectiveness: not applicable (no cost per beneficiary)"
+        )
+        parts = [
+            self.headline.summary(),
+            self.standardised.summary(),
+            efficiency,
+            self.projection.summary(),
+            self.grade.summary(),
+        ]
+        return "\n\n".join(parts)
 
     def reasons_markdown(self) -> str:
         """The reasons of the level of evidence, as a Markdown bullet list."""
@@ -205,9 +235,10 @@ def appraise(
     >>> round(result.efficiency.impact_per_1000, 1)
     4.0
     """
-    take_up = tuple(float(x) for x in take_up)
-    if len(take_up) != 2:
-        raise InputError(f"take_up must give a low and a high share, got {len(take_up)} values")
+    if not isinstance(take_up, Sequence) or isinstance(take_up, str) or len(take_up) != 2:
+        raise InputError(f"take_up must give a low and a high share, got {take_up!r}")
+    take_up = tuple(require_number(x, name="take_up") for x in take_up)
+    rate_per = require_positive(rate_per, name="rate_per")
     efficiency = (
         None
         if cost_per_beneficiary is None
@@ -219,8 +250,6 @@ def appraise(
             currency=currency,
         )
     )
-    if not (isinstance(rate_per, int | float) and rate_per > 0):
-        raise InputError(f"rate_per must be a positive number, got {rate_per!r}")
     per_beneficiary = (
         headline
         if rate_per == 1

@@ -9,16 +9,12 @@ from typing import Any, Literal
 import numpy as np
 
 from impactlib.appraisal.inputs import (
-    _currency,
-    _discount_rate,
-    _non_negative,
-    _number,
-    _positive_integer,
-    _to_plain,
+    plain_dict,
+    require_amount,
+    require_currency,
+    require_discount_rate,
 )
-from impactlib.core.validation import InputError
-
-# --- discounting: net present value and benefit-cost ratio -----------------------------------
+from impactlib.core.validation import InputError, require_choice, require_integer, require_number
 
 
 def _flows(values: object, *, name: str, horizon: int) -> np.ndarray:
@@ -30,9 +26,11 @@ def _flows(values: object, *, name: str, horizon: int) -> np.ndarray:
                 f"{name} has {len(items)} value(s) but horizon_years is {horizon}: "
                 "give one value per year, or a single number for every year"
             )
-        labelled = [(f"{name}[{i}]", _number(v, name=f"{name}[{i}]")) for i, v in enumerate(items)]
+        labelled = [
+            (f"{name}[{i}]", require_number(v, name=f"{name}[{i}]")) for i, v in enumerate(items)
+        ]
     else:
-        labelled = [(name, _number(values, name=name))] * horizon
+        labelled = [(name, require_number(values, name=name))] * horizon
     for label, v in labelled:
         if v < 0:
             raise InputError(
@@ -59,7 +57,7 @@ class BenefitCost:
     currency: str
 
     def to_dict(self) -> dict[str, Any]:
-        return _to_plain(asdict(self))
+        return plain_dict(asdict(self))
 
     def summary(self) -> str:
         ratio = (
@@ -132,14 +130,13 @@ def benefit_cost(
     >>> round(bc.pv_benefits, 2), round(bc.net_present_value, 2)
     (2723.25, 223.25)
     """
-    rate = _discount_rate(discount_rate)
-    horizon = _positive_integer(horizon_years, name="horizon_years")
-    if timing not in ("end", "start"):
-        raise InputError(f"timing must be 'end' or 'start', got {timing!r}")
-    currency = _currency(currency)
+    rate = require_discount_rate(discount_rate)
+    horizon = require_integer(horizon_years, name="horizon_years", minimum=1)
+    timing = require_choice(timing, name="timing", allowed=("end", "start"))
+    currency = require_currency(currency)
     benefits = _flows(benefits_per_year, name="benefits_per_year", horizon=horizon)
     costs = _flows(costs_per_year, name="costs_per_year", horizon=horizon)
-    upfront = _non_negative(upfront_cost, name="upfront_cost")
+    upfront = require_amount(upfront_cost, name="upfront_cost")
 
     years = np.arange(1, horizon + 1) if timing == "end" else np.arange(horizon)
     factors = (1.0 + rate) ** -years.astype(float)
@@ -160,16 +157,14 @@ def benefit_cost(
 def net_present_value(
     benefits_per_year: float | Sequence[float],
     costs_per_year: float | Sequence[float] = 0.0,
-    *,
-    upfront_cost: float = 0.0,
-    discount_rate: float,
-    horizon_years: int,
-    timing: Literal["end", "start"] = "end",
+    **discounting: Any,
 ) -> float:
     """Present value of the benefits minus present value of the costs.
 
-    See :func:`benefit_cost` for the formula, the timing convention and the source of the
-    discount rate (a required parameter: the report must name where its rate comes from).
+    ``discounting`` holds the keyword arguments of :func:`benefit_cost` (``discount_rate``
+    and ``horizon_years``, required; ``upfront_cost``, ``timing``). See :func:`benefit_cost`
+    for the formula, the timing convention and the source of the discount rate (a required
+    parameter: the report must name where its rate comes from).
 
     Examples
     --------
@@ -177,28 +172,18 @@ def net_present_value(
     ...                         horizon_years=3), 2)
     223.25
     """
-    return benefit_cost(
-        benefits_per_year,
-        costs_per_year,
-        upfront_cost=upfront_cost,
-        discount_rate=discount_rate,
-        horizon_years=horizon_years,
-        timing=timing,
-    ).net_present_value
+    return benefit_cost(benefits_per_year, costs_per_year, **discounting).net_present_value
 
 
 def benefit_cost_ratio(
     benefits_per_year: float | Sequence[float],
     costs_per_year: float | Sequence[float] = 0.0,
-    *,
-    upfront_cost: float = 0.0,
-    discount_rate: float,
-    horizon_years: int,
-    timing: Literal["end", "start"] = "end",
+    **discounting: Any,
 ) -> float:
     """Present value of the benefits divided by the present value of the costs.
 
-    See :func:`benefit_cost`. Raises :class:`InputError` when there is no cost at all.
+    ``discounting``: the keyword arguments of :func:`benefit_cost`, as for
+    :func:`net_present_value`. Raises :class:`InputError` when there is no cost at all.
 
     Examples
     --------
@@ -206,14 +191,7 @@ def benefit_cost_ratio(
     ...                          horizon_years=3), 4)
     1.0893
     """
-    result = benefit_cost(
-        benefits_per_year,
-        costs_per_year,
-        upfront_cost=upfront_cost,
-        discount_rate=discount_rate,
-        horizon_years=horizon_years,
-        timing=timing,
-    )
+    result = benefit_cost(benefits_per_year, costs_per_year, **discounting)
     if result.benefit_cost_ratio is None:
         raise InputError(
             "costs_per_year and upfront_cost are all zero: the benefit-cost ratio is not defined"

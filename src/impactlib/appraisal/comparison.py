@@ -21,11 +21,16 @@ from impactlib.core.designs import get_design
 from impactlib.core.estimate import Estimate
 from impactlib.core.validation import InputError
 
+#: The themes of the book, by code, with the French label the comparison prints. The one
+#: list of themes: the scaffold (``impact new-study --theme``), the comparison, the briefs
+#: and the book's table of contents (:func:`reports_caption`) all read it.
 THEMES = {
     "autonomie": "Prévention de la perte d'autonomie",
     "emploi": "Inclusion dans l'emploi",
     "territoires": "Revitalisation des territoires",
 }
+#: The caption of the part of the book's table of contents that holds a theme's reports.
+REPORTS_CAPTION = "Rapports : {theme}"
 REQUIRED_FIELDS = (
     "title",
     "theme",
@@ -71,8 +76,7 @@ def comparison_block(
     ``cost_source`` says where the cost comes from (a citation, or that it is a working
     hypothesis), and the comparison prints it beside the cost.
     """
-    if theme not in THEMES:
-        raise InputError(f"theme {theme!r} is not one of {', '.join(THEMES)}")
+    theme_label(theme)  # refuses an unknown theme
     design = get_design(headline.design if design is None else design).code
     return {
         "title": title,
@@ -91,6 +95,25 @@ def comparison_block(
         "evidence": evidence.to_dict(),
         "scale_up": scale_up.to_dict() if scale_up else None,
     }
+
+
+def theme_label(code: str, *, in_sentence: bool = False) -> str:
+    """The French label of a theme; ``in_sentence`` starts it with a small letter.
+
+    Examples
+    --------
+    >>> theme_label("emploi"), theme_label("emploi", in_sentence=True)
+    ("Inclusion dans l'emploi", "inclusion dans l'emploi")
+    """
+    if code not in THEMES:
+        raise InputError(f"theme {code!r} is not one of {', '.join(THEMES)}")
+    label = THEMES[code]
+    return label[0].lower() + label[1:] if in_sentence else label
+
+
+def reports_caption(code: str) -> str:
+    """The caption of a theme's reports in the book (``"Rapports : inclusion dans l'emploi"``)."""
+    return REPORTS_CAPTION.format(theme=theme_label(code, in_sentence=True))
 
 
 def design_label(code: str, kind: str = "study") -> str:

@@ -6,19 +6,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from impactlib.appraisal.inputs import (
-    _currency,
-    _effect_parts,
-    _flag,
-    _label,
-    _non_negative,
-    _positive,
-    _positive_integer,
-    _to_plain,
-)
+from impactlib.appraisal.inputs import effect_parts, plain_dict, require_amount, require_currency
 from impactlib.core.estimate import Estimate
-
-# --- cost per beneficiary and cost-effectiveness --------------------------------------------
+from impactlib.core.validation import require_flag, require_integer, require_positive, require_text
 
 
 def cost_per_beneficiary(total_cost: float, beneficiaries: int) -> float:
@@ -37,8 +27,8 @@ def cost_per_beneficiary(total_cost: float, beneficiaries: int) -> float:
     >>> cost_per_beneficiary(150_000, 120)
     1250.0
     """
-    cost = _non_negative(total_cost, name="total_cost")
-    people = _positive_integer(beneficiaries, name="beneficiaries")
+    cost = require_amount(total_cost, name="total_cost")
+    people = require_integer(beneficiaries, name="beneficiaries", minimum=1)
     return cost / people
 
 
@@ -48,7 +38,7 @@ NO_COST_REASON = (
 )
 
 
-def _not_defined_reason(
+def cost_per_unit_reason(
     value: float,
     low: float | None,
     high: float | None,
@@ -72,6 +62,20 @@ def _not_defined_reason(
             "le coût par unité d'effet n'est pas borné."
         )
     return None
+
+
+def inverse_interval(
+    numerator: float, low: float, high: float, *, higher_is_better: bool
+) -> tuple[float, float]:
+    """The interval of ``numerator / gain`` for a gain within ``[low, high]``.
+
+    The gain is counted in the beneficial direction (its opposite when lower is better);
+    the map is decreasing on positive gains, so the high end of the gain gives the low end
+    of the ratio. Only called when the whole interval lies on the beneficial side.
+    """
+    sign = 1.0 if higher_is_better else -1.0
+    b_low, b_high = sorted((sign * low, sign * high))
+    return numerator / b_high, numerator / b_low
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,7 @@ class CostEffectiveness:
         return self.cost_per_unit is not None
 
     def to_dict(self) -> dict[str, Any]:
-        return _to_plain(asdict(self))
+        return plain_dict(asdict(self))
 
     def summary(self) -> str:
         lines = [f"Cost-effectiveness ({self.currency}, effect in {self.effect_unit})"]
@@ -176,20 +180,20 @@ def cost_effectiveness(
     >>> round(ce.impact_per_1000, 4)
     0.4167
     """
-    value, _, ci_low, ci_high, alpha = _effect_parts(effect)
-    cost = _positive(cost_per_beneficiary, name="cost_per_beneficiary")
-    up = _flag(higher_is_better, name="higher_is_better")
-    unit = _label(effect_unit, name="effect_unit")
-    currency = _currency(currency)
+    value, _, ci_low, ci_high, alpha = effect_parts(effect)
+    cost = require_positive(cost_per_beneficiary, name="cost_per_beneficiary")
+    up = require_flag(higher_is_better, name="higher_is_better")
+    unit = require_text(effect_unit, name="effect_unit")
+    currency = require_currency(currency)
 
-    reason = _not_defined_reason(value, ci_low, ci_high, alpha, up)
+    reason = cost_per_unit_reason(value, ci_low, ci_high, alpha, up)
     per_unit = per_unit_low = per_unit_high = None
     if reason is None:
-        sign = 1.0 if up else -1.0
-        per_unit = cost / (sign * value)
+        per_unit = cost / ((1.0 if up else -1.0) * value)
         if ci_low is not None and ci_high is not None:
-            b_low, b_high = sorted((sign * ci_low, sign * ci_high))
-            per_unit_low, per_unit_high = cost / b_high, cost / b_low
+            per_unit_low, per_unit_high = inverse_interval(
+                cost, ci_low, ci_high, higher_is_better=up
+            )
 
     def per_1000(x: float | None) -> float | None:
         return None if x is None else x * 1000.0 / cost

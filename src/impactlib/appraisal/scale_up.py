@@ -8,22 +8,25 @@ from typing import Any
 
 import numpy as np
 
-from impactlib.appraisal.costs import NO_COST_REASON, _not_defined_reason
+from impactlib.appraisal.costs import NO_COST_REASON, cost_per_unit_reason, inverse_interval
 from impactlib.appraisal.inputs import (
-    MIN_DRAWS,
-    _currency,
-    _effect_parts,
-    _flag,
-    _label,
-    _number,
-    _positive_integer,
-    _range_or_number,
-    _to_plain,
+    effect_parts,
+    number_or_range,
+    plain_dict,
+    require_currency,
 )
 from impactlib.core.estimate import Estimate
-from impactlib.core.validation import InputError, require_probability
+from impactlib.core.validation import (
+    require_flag,
+    require_in_range,
+    require_integer,
+    require_probability,
+    require_text,
+)
 
-# --- scale-up projection ----------------------------------------------------------------------
+#: Smallest number of Monte Carlo draws: below it a 95 % percentile interval rests on a
+#: handful of draws in each tail.
+MIN_RESAMPLES = 1_000
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,12 @@ class ScaleUpProjection:
     effect_unit: str
     currency: str
     alpha: float
-    n_draws: int
+    n_resamples: int
     seed: int
     method: str
 
     def to_dict(self) -> dict[str, Any]:
-        return _to_plain(asdict(self))
+        return plain_dict(asdict(self))
 
     def summary(self) -> str:
         level = f"{1 - self.alpha:.0%}"
@@ -116,7 +119,7 @@ class ScaleUpProjection:
                     self.cost_per_unit_ci_high,
                 )
             )
-        lines.append(f"  {self.n_draws} draws, seed {self.seed}")
+        lines.append(f"  {self.n_resamples} Monte Carlo draws, seed {self.seed}")
         return "\n".join(lines)
 
 
@@ -130,7 +133,7 @@ def scale_up_projection(
     higher_is_better: bool = True,
     effect_unit: str = "unité de résultat",
     currency: str = "EUR",
-    n_draws: int = 10_000,
+    n_resamples: int = 10_000,
     seed: int = 0,
     alpha: float = 0.05,
 ) -> ScaleUpProjection:
@@ -187,8 +190,8 @@ def scale_up_projection(
         Beneficial direction of the outcome.
     effect_unit, currency : str
         Labels; ``currency`` is an ISO 4217 code.
-    n_draws : int, default 10000
-        Monte Carlo draws, at least :data:`MIN_DRAWS`.
+    n_resamples : int, default 10000
+        Monte Carlo draws, at least :data:`MIN_RESAMPLES`.
     seed : int, default 0
         Seed of numpy's default generator (a non-negative integer).
     alpha : float, default 0.05
@@ -209,97 +212,43 @@ def scale_up_projection(
     >>> round(p.cost_per_unit, 2)
     3000.0
     """
-    value, std_error, _, _, _ = _effect_parts(effect)
-    population = _positive_integer(target_population, name="target_population")
-    take_up_point, take_up_range = _range_or_number(take_up, name="take_up", low=0.0, high=1.0)
-    has_cost = cost_per_beneficiary is not None
-    cost_point, cost_range = (
-        _range_or_number(
-            cost_per_beneficiary, name="cost_per_beneficiary", low=0.0, high=None, open_low=True
-        )
-        if has_cost
-        else (1.0, None)  # a neutral placeholder: every cost result is set to None below
+    x = _checked_inputs(
+        effect,
+        target_population=target_population,
+        take_up=take_up,
+        cost_per_beneficiary=cost_per_beneficiary,
+        attenuation=attenuation,
+        higher_is_better=higher_is_better,
+        effect_unit=effect_unit,
+        currency=currency,
+        n_resamples=n_resamples,
+        seed=seed,
+        alpha=alpha,
     )
-    shrink = _number(attenuation, name="attenuation")
-    if not 0.0 < shrink <= 1.0:
-        raise InputError(f"attenuation must be in (0, 1], got {attenuation!r}")
-    up = _flag(higher_is_better, name="higher_is_better")
-    unit = _label(effect_unit, name="effect_unit")
-    currency = _currency(currency)
-    draws = _positive_integer(n_draws, name="n_draws", minimum=MIN_DRAWS)
-    seed = _positive_integer(seed, name="seed", minimum=0)
-    alpha = require_probability(_number(alpha, name="alpha"), name="alpha")
-
-    effect_rng, take_up_rng, cost_rng = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3)
+    has_cost = x.cost is not None
+    cost = x.cost if has_cost else 1.0  # a neutral placeholder: cost results are None below
+    effect_draws, take_up_draws, cost_draws = _draws(x, cost)
+    beneficiaries, total_cost, total_effect, impact = _totals(
+        x.population, x.take_up, cost, x.value, x.attenuation
     )
-    effect_draws = effect_rng.normal(value, std_error, size=draws)
-    take_up_draws = (
-        np.full(draws, take_up_point)
-        if take_up_range is None
-        else take_up_rng.uniform(*take_up_range, size=draws)
+    drawn = _totals(x.population, take_up_draws, cost_draws, effect_draws, x.attenuation)
+    (benef_low, benef_high), (cost_low, cost_high), (effect_low, effect_high), impact_ci = (
+        _percentile_interval(draws, x.alpha) for draws in drawn
     )
-    cost_draws = (
-        np.full(draws, cost_point)
-        if cost_range is None
-        else cost_rng.uniform(*cost_range, size=draws)
-    )
-
-    # The same operations, in the same order, for the point and for the draws: with no
-    # uncertainty the interval then equals the point exactly.
-    beneficiaries = population * take_up_point
-    total_cost = beneficiaries * cost_point
-    total_effect = beneficiaries * value * shrink
-    impact = value * shrink * 1000.0 / cost_point
-    benef_draws = population * take_up_draws
-    cost_total_draws = benef_draws * cost_draws
-    effect_total_draws = benef_draws * effect_draws * shrink
-    impact_draws = effect_draws * shrink * 1000.0 / cost_draws
-
-    quantiles = (alpha / 2, 1 - alpha / 2)
-
-    def interval(x: np.ndarray) -> tuple[float, float]:
-        low, high = np.quantile(x, quantiles)
-        return float(low), float(high)
-
-    impact_low, impact_high = interval(impact_draws)
-    level = 1 - alpha
-    reason = (
-        _not_defined_reason(value, impact_low, impact_high, alpha, up, interval="de simulation")
-        if has_cost
-        else NO_COST_REASON
-    )
-    per_unit = per_unit_low = per_unit_high = None
-    if reason is None:
-        sign = 1.0 if up else -1.0
-        per_unit = cost_point / (sign * value * shrink)
-        b_low, b_high = sorted((sign * impact_low, sign * impact_high))
-        per_unit_low, per_unit_high = 1000.0 / b_high, 1000.0 / b_low
-
-    benef_low, benef_high = interval(benef_draws)
-    cost_low, cost_high = interval(cost_total_draws)
-    effect_low, effect_high = interval(effect_total_draws)
-    uncertain = ["effect ~ normal(value, std_error)"]
-    if take_up_range is not None:
-        uncertain.append("take-up ~ uniform range")
-    if cost_range is not None:
-        uncertain.append("cost ~ uniform range")
-    if not has_cost:
-        cost_point = total_cost = cost_low = cost_high = None
-        impact = impact_low = impact_high = None
-    method = (
-        f"Monte Carlo scale-up projection, {draws} draws ({'; '.join(uncertain)}), "
-        f"{level:.0%} percentile intervals"
-    )
+    if has_cost:
+        per_unit, per_unit_low, per_unit_high, reason = _cost_per_unit(x, impact_ci)
+    else:
+        per_unit = per_unit_low = per_unit_high = total_cost = cost_low = cost_high = None
+        impact, impact_ci, reason = None, (None, None), NO_COST_REASON
     return ScaleUpProjection(
-        target_population=population,
-        take_up=take_up_point,
-        take_up_range=take_up_range,
-        cost_per_beneficiary=cost_point,
-        cost_range=cost_range,
-        effect=value,
-        effect_std_error=std_error,
-        attenuation=shrink,
+        target_population=x.population,
+        take_up=x.take_up,
+        take_up_range=x.take_up_range,
+        cost_per_beneficiary=x.cost,
+        cost_range=x.cost_range,
+        effect=x.value,
+        effect_std_error=x.std_error,
+        attenuation=x.attenuation,
         beneficiaries=beneficiaries,
         beneficiaries_ci_low=benef_low,
         beneficiaries_ci_high=benef_high,
@@ -310,17 +259,145 @@ def scale_up_projection(
         total_effect_ci_low=effect_low,
         total_effect_ci_high=effect_high,
         impact_per_1000=impact,
-        impact_per_1000_ci_low=impact_low,
-        impact_per_1000_ci_high=impact_high,
+        impact_per_1000_ci_low=impact_ci[0],
+        impact_per_1000_ci_high=impact_ci[1],
         cost_per_unit=per_unit,
         cost_per_unit_ci_low=per_unit_low,
         cost_per_unit_ci_high=per_unit_high,
         cost_per_unit_reason=reason,
-        higher_is_better=up,
-        effect_unit=unit,
-        currency=currency,
-        alpha=alpha,
-        n_draws=draws,
-        seed=seed,
-        method=method,
+        higher_is_better=x.higher_is_better,
+        effect_unit=x.effect_unit,
+        currency=x.currency,
+        alpha=x.alpha,
+        n_resamples=x.n_resamples,
+        seed=x.seed,
+        method=_method(x),
+    )
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """The checked inputs of a projection; ``cost`` is None for an innovation without cost."""
+
+    value: float
+    std_error: float
+    population: int
+    take_up: float
+    take_up_range: tuple[float, float] | None
+    cost: float | None
+    cost_range: tuple[float, float] | None
+    attenuation: float
+    higher_is_better: bool
+    effect_unit: str
+    currency: str
+    n_resamples: int
+    seed: int
+    alpha: float
+
+
+def _checked_inputs(effect: Estimate | float, **given: Any) -> _Inputs:
+    """Every argument of :func:`scale_up_projection` checked, each refusal naming it."""
+    value, std_error, _, _, _ = effect_parts(effect)
+    population = require_integer(given["target_population"], name="target_population", minimum=1)
+    take_up, take_up_range = number_or_range(given["take_up"], name="take_up", low=0.0, high=1.0)
+    cost, cost_range = None, None
+    if given["cost_per_beneficiary"] is not None:
+        cost, cost_range = number_or_range(
+            given["cost_per_beneficiary"],
+            name="cost_per_beneficiary",
+            low=0.0,
+            high=None,
+            include_low=False,
+        )
+    return _Inputs(
+        value=value,
+        std_error=std_error,
+        population=population,
+        take_up=take_up,
+        take_up_range=take_up_range,
+        cost=cost,
+        cost_range=cost_range,
+        attenuation=require_in_range(
+            given["attenuation"], name="attenuation", low=0, high=1, include_low=False
+        ),
+        higher_is_better=require_flag(given["higher_is_better"], name="higher_is_better"),
+        effect_unit=require_text(given["effect_unit"], name="effect_unit"),
+        currency=require_currency(given["currency"]),
+        n_resamples=require_integer(
+            given["n_resamples"], name="n_resamples", minimum=MIN_RESAMPLES
+        ),
+        seed=require_integer(given["seed"], name="seed", minimum=0),
+        alpha=require_probability(given["alpha"], name="alpha"),
+    )
+
+
+def _draws(x: _Inputs, cost: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Draws of the effect, the take-up and the cost, each from its own stream of ``seed``.
+
+    A quantity given as a number is constant across draws; the effect draws do not change
+    when a range is given for the take-up or the cost.
+    """
+    effect_rng, take_up_rng, cost_rng = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(x.seed).spawn(3)
+    )
+
+    def uniform(rng: np.random.Generator, point: float, bounds: tuple | None) -> np.ndarray:
+        if bounds is None:
+            return np.full(x.n_resamples, point)
+        return rng.uniform(*bounds, size=x.n_resamples)
+
+    return (
+        effect_rng.normal(x.value, x.std_error, size=x.n_resamples),
+        uniform(take_up_rng, x.take_up, x.take_up_range),
+        uniform(cost_rng, cost, x.cost_range),
+    )
+
+
+def _totals(population: int, take_up: Any, cost: Any, effect: Any, attenuation: float) -> tuple:
+    """Beneficiaries, total cost, total effect and impact per 1 000 (numbers or arrays).
+
+    One function for the point and for the draws: the same operations in the same order,
+    so that with no uncertainty the interval equals the point exactly.
+    """
+    beneficiaries = population * take_up
+    return (
+        beneficiaries,
+        beneficiaries * cost,
+        beneficiaries * effect * attenuation,
+        effect * attenuation * 1000.0 / cost,
+    )
+
+
+def _percentile_interval(draws: np.ndarray, alpha: float) -> tuple[float, float]:
+    low, high = np.quantile(draws, (alpha / 2, 1 - alpha / 2))
+    return float(low), float(high)
+
+
+def _cost_per_unit(
+    x: _Inputs, impact_ci: tuple[float, float]
+) -> tuple[float | None, float | None, float | None, str | None]:
+    """Cost per unit of improvement, its interval and the reason when it is not defined.
+
+    The interval maps the percentile interval of the impact per 1 000 (effect per cost,
+    well behaved) through ``x -> 1000 / x``.
+    """
+    reason = cost_per_unit_reason(
+        x.value, *impact_ci, x.alpha, x.higher_is_better, interval="de simulation"
+    )
+    if reason is not None:
+        return None, None, None, reason
+    per_unit = x.cost / ((1.0 if x.higher_is_better else -1.0) * x.value * x.attenuation)
+    low, high = inverse_interval(1000.0, *impact_ci, higher_is_better=x.higher_is_better)
+    return per_unit, low, high, None
+
+
+def _method(x: _Inputs) -> str:
+    uncertain = ["effect ~ normal(value, std_error)"]
+    if x.take_up_range is not None:
+        uncertain.append("take-up ~ uniform range")
+    if x.cost_range is not None:
+        uncertain.append("cost ~ uniform range")
+    return (
+        f"Monte Carlo scale-up projection, {x.n_resamples} draws ({'; '.join(uncertain)}), "
+        f"{1 - x.alpha:.0%} percentile intervals"
     )

@@ -4,20 +4,17 @@ there is none."""
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.validation import InputError
+from impactlib.core.validation import InputError, require_choice, require_positive, require_text
 
 NNBSP = "\u202f"  # narrow no-break space, before % and : in French
 
 
 MINUS = "\u2212"
 
-
-# --- standardised effects ---------------------------------------------------------------------
 
 KINDS = ("smd", "relative", "ratio", "none")
 
@@ -53,22 +50,27 @@ class StandardisedEffect:
 
     @property
     def defined(self) -> bool:
+        """Whether the effect could be put on a comparable scale."""
         return self.value is not None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def summary(self) -> str:
+        head = f"Standardised effect of {self.outcome} ({self.kind}: {self.label})"
+        if not self.defined:
+            return f"{head}\n  not defined: {self.reason}"
+        level = f"{1 - self.alpha:.0%}"
+        return (
+            f"{head}\n  {self.value:.4f}   {level} interval [{self.ci_low:.4f}, {self.ci_high:.4f}]"
+        )
 
-def _positive_number(value: object, *, name: str, kind: str | None = None) -> float:
-    context = f" for kind={kind!r}" if kind else ""
+
+def _scale(value: object, *, name: str, kind: str) -> float:
+    """The standard deviation or baseline a kind divides by: required, > 0."""
     if value is None:
-        raise InputError(f"{name} is required{context}")
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InputError(f"{name} must be a number, got {type(value).__name__} {value!r}")
-    number = float(value)
-    if not math.isfinite(number) or number <= 0:
-        raise InputError(f"{name} must be a finite number > 0{context}, got {value!r}")
-    return number
+        raise InputError(f"{name} is required for kind={kind!r}")
+    return require_positive(value, name=name)
 
 
 def standardised_effect(
@@ -122,8 +124,7 @@ def standardised_effect(
     """
     if not isinstance(estimate, Estimate):
         raise InputError(f"estimate must be an Estimate, got {type(estimate).__name__}")
-    if kind not in KINDS:
-        raise InputError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+    kind = require_choice(kind, name="kind", allowed=KINDS)
     if sd is not None and kind != "smd":
         raise InputError(f"sd applies to kind='smd' only, not kind={kind!r}")
     if baseline is not None and kind != "relative":
@@ -134,9 +135,7 @@ def standardised_effect(
     common = {"kind": kind, "label": _KIND_LABELS[kind], "outcome": estimate.outcome}
     common["alpha"] = estimate.alpha
     if kind == "none":
-        if reason is not None and (not isinstance(reason, str) or not reason.strip()):
-            raise InputError(f"reason must be a non-empty string, got {reason!r}")
-        text = reason if reason is not None else DEFAULT_NONE_REASON
+        text = DEFAULT_NONE_REASON if reason is None else require_text(reason, name="reason")
         return StandardisedEffect(value=None, ci_low=None, ci_high=None, reason=text, **common)
     if kind == "ratio":
         try:
@@ -148,9 +147,9 @@ def standardised_effect(
             ) from None
     else:
         scale = (
-            _positive_number(sd, name="sd", kind=kind)
+            _scale(sd, name="sd", kind=kind)
             if kind == "smd"
-            else _positive_number(baseline, name="baseline", kind=kind)
+            else _scale(baseline, name="baseline", kind=kind)
         )
         values = [x / scale for x in (estimate.value, estimate.ci_low, estimate.ci_high)]
     value, low, high = values

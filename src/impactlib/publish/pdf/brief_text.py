@@ -273,7 +273,7 @@ def _scale_up(block: Mapping[str, Any]) -> str:
         )
         per_unit = f"{per_unit} {currency} par unité d'effet"
     rows.append(_row("Coût par unité d'effet", latex_escape(per_unit)))
-    draws = scale.get("n_draws")
+    draws = scale.get("n_resamples")
     note = f"Intervalles de simulation à {level}"
     note += f" ({fmt_number(draws)} tirages Monte-Carlo)." if draws else "."
     table = "\n".join(rows)
