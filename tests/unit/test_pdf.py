@@ -28,7 +28,7 @@ import yaml
 
 from impactlib.core import InputError
 from impactlib.publish import citation, pdf
-from impactlib.publish.pdf import book, brief
+from impactlib.publish.pdf import book, stage
 
 ROOT = Path(__file__).resolve().parents[2]
 MISSING = pdf.missing_tools()
@@ -380,7 +380,7 @@ def test_publish_swaps_in_a_complete_folder(project, monkeypatch):
     old = project / "book" / "pdf" / "LISEZMOI.txt"
     old.parent.mkdir(parents=True)
     old.write_text("ancien")
-    monkeypatch.setattr(brief, "missing_tools", lambda: [])
+    monkeypatch.setattr(stage, "missing_tools", lambda: [])
 
     def fake(name):
         def build(*args, output, **_kwargs):
@@ -389,8 +389,8 @@ def test_publish_swaps_in_a_complete_folder(project, monkeypatch):
 
         return build
 
-    monkeypatch.setattr(brief, "build_book_pdf", fake("book"))
-    monkeypatch.setattr(brief, "build_brief", fake("brief"))
+    monkeypatch.setattr(stage, "build_book_pdf", fake("book"))
+    monkeypatch.setattr(stage, "build_brief", fake("brief"))
     folder = pdf.publish_pdfs(project)
     assert sorted(p.name for p in folder.iterdir()) == ["impact-tank.pdf", "synthese-demo.pdf"]
 
@@ -399,12 +399,12 @@ def test_failed_publication_keeps_the_previous_folder(project, monkeypatch):
     previous = project / "book" / "pdf" / "impact-tank.pdf"
     previous.parent.mkdir(parents=True)
     previous.write_bytes(b"%PDF-1.5 previous")
-    monkeypatch.setattr(brief, "missing_tools", lambda: [])
+    monkeypatch.setattr(stage, "missing_tools", lambda: [])
 
     def fail(*_args, **_kwargs):
         raise pdf.PdfBuildError("xelatex failed")
 
-    monkeypatch.setattr(brief, "build_book_pdf", fail)
+    monkeypatch.setattr(stage, "build_book_pdf", fail)
     with pytest.raises(pdf.PdfBuildError, match="xelatex failed"):
         pdf.publish_pdfs(project)
     assert previous.read_bytes() == b"%PDF-1.5 previous"

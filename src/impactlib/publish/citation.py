@@ -12,7 +12,7 @@ The version of a report is never written by hand: it is :func:`version`, the
 
 Examples
 --------
->>> from impactlib import citation
+>>> from impactlib.publish import citation
 >>> page = citation.load()["emploi-nsw"]
 >>> page.key
 'impacttank2026-emploi-nsw'

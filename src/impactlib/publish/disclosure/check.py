@@ -10,12 +10,16 @@ import pandas as pd
 
 from impactlib.core.validation import InputError, as_list, plain, require_columns
 from impactlib.publish.disclosure.errors import DisclosureError
-from impactlib.publish.disclosure.identifiers import Finding, _text_columns, find_direct_identifiers
+from impactlib.publish.disclosure.identifiers import (
+    Finding,
+    find_direct_identifiers,
+    scanned_columns,
+)
 from impactlib.publish.disclosure.suppression import (
     DEFAULT_THRESHOLD,
     SuppressedCell,
-    _require_counts,
     recoverable_cells,
+    require_counts,
     suppress_small_counts,
 )
 
@@ -163,7 +167,7 @@ def check_table(
     table = frame
     suppressed: tuple[SuppressedCell, ...] = ()
     if counts:
-        _require_counts(frame, counts, allow_missing=True)
+        require_counts(frame, counts, allow_missing=True)
         values = frame[counts]
         small = (values < threshold).fillna(False).to_numpy(dtype=bool)
         if keep_zeros:
@@ -219,7 +223,7 @@ def check_table(
         name=name,
         table=table,
         n_rows=len(frame),
-        columns_scanned=tuple(str(c) for c in _text_columns(frame)),
+        columns_scanned=tuple(str(c) for c in scanned_columns(frame)),
         suppressed=tuple(suppressed),
         quasi_identifiers=tuple(qis),
         smallest_class=smallest,

@@ -102,9 +102,6 @@ class Finding:
     detail: str
 
 
-# --------------------------------------------------------------------------- identifiers
-
-
 def _tokens(column: object) -> list[str]:
     text = unicodedata.normalize("NFKD", str(column))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
@@ -201,7 +198,8 @@ def find_identifier(text: str) -> tuple[str, str] | None:
     return None
 
 
-def _text_columns(frame: pd.DataFrame) -> list[str]:
+def scanned_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns whose content is scanned for identifiers: all but numbers, flags, dates."""
     return [
         c
         for c in frame.columns
@@ -238,7 +236,7 @@ def find_direct_identifiers(
     """
     findings: list[Finding] = []
     allowed = set(allow_names)
-    text_columns = set(_text_columns(frame))
+    text_columns = set(scanned_columns(frame))
     for column in frame.columns:
         kind = None if column in allowed else identifier_kind_of_name(column)
         if kind:

@@ -37,10 +37,8 @@ class Suppression(NamedTuple):
         return mask
 
 
-# --------------------------------------------------------------------------- small counts
-
-
-def _require_counts(frame: pd.DataFrame, columns: Sequence[str], *, allow_missing: bool) -> None:
+def require_counts(frame: pd.DataFrame, columns: Sequence[str], *, allow_missing: bool) -> None:
+    """Refuse count columns that are not whole numbers >= 0 (or missing, when allowed)."""
     require_columns(frame, columns, role="count column")
     for column in columns:
         series = frame[column]
@@ -205,7 +203,7 @@ def suppress_small_counts(
         raise InputError("count_columns is empty: name the columns that hold counts")
     if not isinstance(threshold, int | np.integer) or threshold < 1:
         raise InputError(f"threshold must be a positive whole number, got {threshold!r}")
-    _require_counts(table, columns, allow_missing=False)
+    require_counts(table, columns, allow_missing=False)
     if row_total is not None and row_total not in columns:
         raise InputError(f"row_total {row_total!r} must be one of count_columns")
     if table.index.has_duplicates:

@@ -15,9 +15,6 @@ from impactlib.publish.opendata.tables import TYPE_LABELS
 CATALOGUE_PAGE = Path("book") / "donnees-ouvertes.md"
 
 
-# --------------------------------------------------------------------------- catalogue
-
-
 def _md(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 

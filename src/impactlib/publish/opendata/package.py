@@ -1,11 +1,9 @@
-"""The Frictionless Data Package of ``data/open/``: descriptor, validation, atomic swap."""
+"""The Frictionless Data Package of ``data/open/``: its descriptor, its validation, and the
+``open-data`` stage that writes it (:func:`publish`)."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,10 +15,10 @@ from impactlib.publish.disclosure.errors import DisclosureError
 from impactlib.publish.opendata.tables import (
     OpenDataError,
     OpenTable,
-    _frame,
     collect_tables,
     render_csv,
 )
+from impactlib.publish.staging import staged_folder
 
 OPEN_DIR = Path("data") / "open"
 
@@ -36,9 +34,6 @@ LICENCE = {
     "path": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
     "title": "Licence Ouverte / Open Licence version 2.0",
 }
-
-
-# --------------------------------------------------------------------------- package
 
 
 def external_sources(root: Path) -> list[dict[str, Any]]:
@@ -126,7 +121,7 @@ def _build(tables: Sequence[OpenTable], folder: Path, root: Path) -> None:
     for table in tables:
         try:
             check_table(
-                _frame(table),
+                table.frame(),
                 name=table.name,
                 count_columns=table.count_columns,
                 quasi_identifiers=table.quasi_identifiers,
@@ -141,19 +136,14 @@ def _build(tables: Sequence[OpenTable], folder: Path, root: Path) -> None:
     validate_package(folder / PACKAGE_FILE)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def publish(root: Path | None = None) -> Path:
     """Build ``data/open/``: the think tank's tables, disclosure-checked, as a Data Package.
 
-    The folder is built in a temporary folder beside ``data/open/``, checked
+    The folder is built beside ``data/open/``, checked
     (:func:`impactlib.publish.disclosure.check_table` on every table, then ``frictionless``
-    validation of the package and its files) and only then swapped in; on any failure the
-    temporary folder is removed and ``data/open/`` is left as it was.
+    validation of the package and its files) and only then swapped in
+    (:func:`impactlib.publish.staging.staged_folder`); on any failure ``data/open/`` is left
+    as it was.
 
     Parameters
     ----------
@@ -193,30 +183,8 @@ def publish(root: Path | None = None) -> Path:
     root = Path(root) if root is not None else project_root()
     tables = collect_tables(root)
     target = root / OPEN_DIR
-    target.parent.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(dir=target.parent, prefix=".open.building."))
-    try:
+    with staged_folder(target) as building:
         _build(tables, building, root)
-        os.chmod(building, 0o777 & ~_umask())
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
-    # Swap: two renames on the same file system. Between them data/open/ is briefly absent
-    # (never half-written); if the second fails, the previous folder is put back.
-    previous = None
-    if target.exists():
-        previous = Path(tempfile.mkdtemp(dir=target.parent, prefix=".open.previous."))
-        previous.rmdir()
-        os.replace(target, previous)
-    try:
-        os.replace(building, target)
-    except BaseException:
-        if previous is not None:
-            os.replace(previous, target)
-        shutil.rmtree(building, ignore_errors=True)
-        raise
-    if previous is not None:
-        shutil.rmtree(previous, ignore_errors=True)
     return target / PACKAGE_FILE
 
 

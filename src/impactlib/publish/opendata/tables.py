@@ -130,10 +130,20 @@ class OpenTable:
 
     @property
     def path(self) -> str:
+        """The file name of the table in ``data/open/``."""
         return f"{self.name}.csv"
 
-
-# --------------------------------------------------------------------------- tables
+    def frame(self) -> pd.DataFrame:
+        """The table as pandas sees it, lists and mappings as JSON text: what the
+        disclosure checks read."""
+        records = [
+            {
+                c: (json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v)
+                for c, v in ((c, row.get(c)) for c in self.columns)
+            }
+            for row in self.rows
+        ]
+        return pd.DataFrame.from_records(records, columns=list(self.columns))
 
 
 def _plain_value(value: Any) -> Any:
@@ -271,18 +281,6 @@ def undocumented_fields(tables: Sequence[OpenTable]) -> list[tuple[str, str]]:
         for c in t.columns
         if c not in FIELD_DESCRIPTIONS.get(t.dictionary, {})
     ]
-
-
-def _frame(table: OpenTable) -> pd.DataFrame:
-    """The table as pandas sees it, lists and mappings as JSON text, for disclosure checks."""
-    records = [
-        {
-            c: (json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v)
-            for c, v in ((c, row.get(c)) for c in table.columns)
-        }
-        for row in table.rows
-    ]
-    return pd.DataFrame.from_records(records, columns=list(table.columns))
 
 
 def render_csv(table: OpenTable) -> tuple[str, list[dict[str, str]]]:

@@ -23,7 +23,7 @@ Examples
 --------
 >>> from impactlib.publish.citation import latex_escape
 >>> latex_escape("50 % & 3 $")
-'50 \% \& 3 \$'
+'50 \\% \\& 3 \\$'
 """
 
 from impactlib.core.lazy import lazy_exports
@@ -37,7 +37,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "TEMPLATE": ".brief",
         "brief_tex": ".brief",
         "build_brief": ".brief",
-        "publish_pdfs": ".brief",
         "BRIEF_FIGURE": ".brief_text",
         "LAYOUTS": ".brief_text",
         "MAX_PAGES": ".brief_text",
@@ -45,6 +44,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "fmt_amount": ".brief_text",
         "fmt_with_interval": ".brief_text",
         "read_comparison_block": ".brief_text",
+        "publish_pdfs": ".stage",
         "APT_COMMAND": ".tools",
         "APT_PACKAGES": ".tools",
         "BOOK_PDF": ".tools",

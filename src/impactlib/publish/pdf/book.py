@@ -16,8 +16,8 @@ from impactlib.publish.pdf.tools import (
     BOOK_PDF,
     PDF_DIR,
     PdfBuildError,
-    _report_warnings,
-    _tex_environment,
+    report_warnings,
+    tex_environment,
 )
 
 # PDF-only Sphinx settings, added to a copy of book/_config.yml at build time unless the
@@ -49,10 +49,6 @@ LATEX_ELEMENTS = {
 
 
 TODAY_FMT = "%d %B %Y"  # "27 novembre 2026" on the title page, not "nov. 27, 2026"
-
-
-# ----------------------------------------------------------------------------------------
-# The book
 
 
 def _pdf_config(root: Path, folder: Path) -> Path:
@@ -118,7 +114,7 @@ def build_book_pdf(root: Path | None = None, *, output: Path | None = None) -> P
         completed = subprocess.run(
             command,
             cwd=root,
-            env=_tex_environment(root),
+            env=tex_environment(root),
             stdout=stream,
             stderr=subprocess.STDOUT,
             check=False,
@@ -131,7 +127,7 @@ def build_book_pdf(root: Path | None = None, *, output: Path | None = None) -> P
             f"book PDF build failed (exit {completed.returncode}); full log {log}, LaTeX "
             f"files in {built.parent}. Last lines:\n{tail}"
         )
-    _report_warnings("book PDF", text, built.with_suffix(".log"))
+    report_warnings("book PDF", text, built.with_suffix(".log"))
     with atomic_path(target) as tmp:
         shutil.copyfile(built, tmp)
     shutil.rmtree(work, ignore_errors=True)

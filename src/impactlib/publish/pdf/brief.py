@@ -1,44 +1,47 @@
-"""Two-page briefs of the reports and the ``pdf`` stage that writes ``book/pdf/``."""
+"""The two-page brief of a report: its LaTeX source from the template, and its PDF."""
 
 from __future__ import annotations
 
-import os
+import hashlib
+import re
 import shutil
-import sys
+import subprocess
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
+from impactlib.appraisal.comparison import theme_label
 from impactlib.project.atomic import atomic_path
 from impactlib.project.paths import project_root
 from impactlib.publish import citation
 from impactlib.publish.citation import latex_escape
-from impactlib.publish.pdf.book import build_book_pdf
 from impactlib.publish.pdf.brief_text import (
     BRIEF_FIGURE,
     LAYOUTS,
     MAX_PAGES,
-    _fill,
-    _key_rows,
-    _scale_up,
-    _theme_label,
     brief_figure,
+    key_rows,
     read_comparison_block,
+    scale_up_table,
 )
 from impactlib.publish.pdf.tools import (
-    _NO_ID,
-    BOOK_PDF,
     PDF_DIR,
-    README_FILE,
     PdfBuildError,
-    _breakable_paths,
-    _compile,
-    _swap,
-    _trailer_id,
-    install_instructions,
-    missing_tools,
+    missing_characters,
+    pdf_page_count,
+    tex_environment,
 )
 
 TEMPLATE = Path(__file__).with_name("templates") / "brief.tex"
+
+
+_PLACEHOLDER = re.compile(r"<<([a-z_]+)>>")
+
+
+_NO_ID = "<00> <00>"
+
+
+_PAGES_WRITTEN = re.compile(r"Output written on .*?\((\d+) pages?")
 
 
 def brief_tex(
@@ -119,15 +122,15 @@ def brief_tex(
         "fontsize": layout[0],
         "pdf_title": latex_escape(block["title"]),
         "pdf_author": latex_escape(authors),
-        "theme": latex_escape(_theme_label(block["theme"])),
+        "theme": latex_escape(theme_label(block["theme"])),
         "title": latex_escape(block["title"]),
         "innovation": latex_escape(block.get("innovation", "")),
         "banner": banner,
-        "key_rows": "\n\\addlinespace[2pt]\n".join(_key_rows(block)),
+        "key_rows": "\n\\addlinespace[2pt]\n".join(key_rows(block)),
         "figure": chart,
         "evidence_label": latex_escape(evidence.get("label", "")),
         "evidence_reasons": reasons_block,
-        "scale_up": _scale_up(block),
+        "scale_up": scale_up_table(block),
         "citation": cite,
         "provenance": provenance,
         "footer": latex_escape(footer),
@@ -140,6 +143,55 @@ def brief_tex(
     if special not in source:
         raise RuntimeError(f"brief template lacks {special}")
     return source.replace(special, f"\\special{{pdf:trailerid [{_trailer_id(source)}]}}", 1)
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    names = set(_PLACEHOLDER.findall(template))
+    if names != set(values):
+        raise RuntimeError(
+            f"brief template placeholders {sorted(names)} do not match {sorted(values)}"
+        )
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+
+
+def _trailer_id(source: str) -> str:
+    digest = hashlib.md5(source.encode("utf-8"), usedforsecurity=False).hexdigest()
+    return f"<{digest}> <{digest}>"
+
+
+def _breakable_paths(latex: str) -> str:
+    """Let long file paths break after their slashes."""
+    return latex.replace("/", r"/\allowbreak{}")
+
+
+def _compile(source: str, folder: Path, root: Path) -> tuple[Path, int]:
+    tex = folder / "brief.tex"
+    tex.write_text(source, encoding="utf-8")
+    completed = subprocess.run(
+        ["xelatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+        cwd=folder,
+        env=tex_environment(root),
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=False,
+    )
+    pdf = folder / "brief.pdf"
+    log = folder / "brief.log"
+    if completed.returncode != 0 or not pdf.is_file():
+        tail = "\n".join(completed.stdout.splitlines()[-25:])
+        raise PdfBuildError(
+            f"xelatex failed on the brief (exit {completed.returncode}); LaTeX files kept "
+            f"in {folder}. Last lines:\n{tail}"
+        )
+    missing = missing_characters(log)
+    if missing:
+        raise PdfBuildError(
+            f"the brief uses characters absent from its fonts ({'; '.join(missing)}); "
+            f"LaTeX files kept in {folder}"
+        )
+    written = _PAGES_WRITTEN.search(log.read_text(encoding="utf-8", errors="replace"))
+    return pdf, int(written.group(1)) if written else pdf_page_count(pdf)
 
 
 def build_brief(study_id: str, root: Path | None = None, *, output: Path | None = None) -> Path:
@@ -173,39 +225,3 @@ def build_brief(study_id: str, root: Path | None = None, *, output: Path | None 
         f"brief {study_id!r} takes {pages} pages even in its smallest layout (at most "
         f"{MAX_PAGES}); shorten the texts of its comparison block. LaTeX files in {folder}"
     )
-
-
-# ----------------------------------------------------------------------------------------
-# The stage
-
-
-def publish_pdfs(root: Path | None = None) -> Path:
-    """Write ``book/pdf/``: the book PDF and one brief per study, or ``LISEZMOI.txt``.
-
-    The folder is built beside its final place and swapped in only when complete, so a
-    failure leaves the previous one untouched. Without the TeX tools, nothing fails: the
-    folder holds only ``LISEZMOI.txt`` (what is missing, how to install it), and the same
-    text is printed on stderr.
-    """
-    from impactlib.project.notebooks import declared_studies
-
-    root = root or project_root()
-    target = root / PDF_DIR
-    staging = target.with_name(f".{target.name}.new-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
-        missing = missing_tools()
-        if missing:
-            text = install_instructions(missing)
-            (staging / README_FILE).write_text(text, encoding="utf-8")
-            print(text, file=sys.stderr)
-        else:
-            build_book_pdf(root, output=staging / BOOK_PDF)
-            for study_id in declared_studies(root):
-                build_brief(study_id, root, output=staging / f"synthese-{study_id}.pdf")
-        _swap(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return target

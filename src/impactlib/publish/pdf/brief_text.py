@@ -1,4 +1,5 @@
-"""The French text of a two-page brief, from a study's comparison block."""
+"""The content of a two-page brief, in French and escaped for LaTeX, from a study's
+comparison block: the key figures, the scale-up table, the chart."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from impactlib.appraisal.comparison import design_label
 from impactlib.core.validation import InputError
 from impactlib.project.paths import figures_dir, results_dir
 from impactlib.publish.citation import latex_escape
-from impactlib.publish.pdf.tools import _PLACEHOLDER, _missing
 from impactlib.report.formats import fmt_interval, fmt_number, fmt_percent, fmt_pvalue
 
 # Brief layouts tried in order until the brief fits on two pages: font size, figure height
@@ -24,6 +24,10 @@ MAX_PAGES = 2
 
 
 BRIEF_FIGURE = "figure.png"  # the chart's name beside brief.tex
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
 
 
 def _decimals(*values: float | None) -> int:
@@ -101,10 +105,6 @@ def _sample_text(headline: Mapping[str, Any]) -> str:
     return f"{text} ({', '.join(parts)})" if parts and text else text
 
 
-# ----------------------------------------------------------------------------------------
-# Briefs: content
-
-
 def read_comparison_block(study_id: str, root: Path | None = None) -> dict[str, Any]:
     """The ``comparison`` block and ``facts`` of ``results/<id>/estimates.json``."""
     path = results_dir(study_id, root) / "estimates.json"
@@ -145,7 +145,7 @@ def _row(label: str, value: str) -> str:
     return f"{latex_escape(label)} & {value} \\\\"
 
 
-def _key_rows(block: Mapping[str, Any]) -> list[str]:
+def key_rows(block: Mapping[str, Any]) -> list[str]:
     headline = block["headline"]
     cea = block.get("cost_effectiveness") or {}
     scale = block.get("scale_up") or {}
@@ -209,7 +209,7 @@ def _key_rows(block: Mapping[str, Any]) -> list[str]:
     return rows
 
 
-def _scale_up(block: Mapping[str, Any]) -> str:
+def scale_up_table(block: Mapping[str, Any]) -> str:
     scale = block.get("scale_up")
     if not scale:
         return latex_escape("Non applicable : ce travail ne donne pas de projection.")
@@ -282,18 +282,3 @@ def _scale_up(block: Mapping[str, Any]) -> str:
         r"p{0.27\linewidth}>{\raggedright\arraybackslash}X@{}}"
         f"\n{table}\n\\end{{tabularx}}\n\n{{\\small {latex_escape(note)}}}"
     )
-
-
-def _theme_label(theme: str) -> str:
-    from impactlib.appraisal.comparison import THEMES
-
-    return THEMES.get(theme, theme)
-
-
-def _fill(template: str, values: Mapping[str, str]) -> str:
-    names = set(_PLACEHOLDER.findall(template))
-    if names != set(values):
-        raise RuntimeError(
-            f"brief template placeholders {sorted(names)} do not match {sorted(values)}"
-        )
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)

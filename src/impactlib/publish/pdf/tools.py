@@ -1,9 +1,8 @@
-"""TeX tools of the PDFs: what is missing, how to install it, reproducible compilation."""
+"""The TeX toolchain of the PDFs: what is missing and how to install it, the environment of a
+reproducible run, and what TeX's output says (pages, warnings, characters dropped)."""
 
 from __future__ import annotations
 
-import hashlib
-import math
 import os
 import re
 import shutil
@@ -12,7 +11,6 @@ import sys
 import time
 import zlib
 from pathlib import Path
-from typing import Any
 
 from impactlib.project.paths import project_root
 
@@ -61,27 +59,14 @@ TEX_FILES = {
 }
 
 
-_NO_ID = "<00> <00>"
-
-
-_PLACEHOLDER = re.compile(r"<<([a-z_]+)>>")
-
-
 _PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
 
 
 _STREAM = re.compile(rb"(?<!end)stream\r?\n(.*?)\r?\nendstream", re.S)
 
 
-_PAGES_WRITTEN = re.compile(r"Output written on .*?\((\d+) pages?")
-
-
 class PdfBuildError(RuntimeError):
     """TeX failed; the message names the document and where the full log is kept."""
-
-
-# ----------------------------------------------------------------------------------------
-# Tools
 
 
 def missing_tools() -> list[str]:
@@ -151,7 +136,7 @@ def source_date_epoch(root: Path | None = None) -> str:
     return str(int(time.time()))
 
 
-def _tex_environment(root: Path) -> dict[str, str]:
+def tex_environment(root: Path) -> dict[str, str]:
     return {
         **os.environ,
         "SOURCE_DATE_EPOCH": source_date_epoch(root),
@@ -176,9 +161,9 @@ def pdf_page_count(path: Path) -> int:
     return sum(len(_PAGE_OBJECT.findall(chunk)) for chunk in chunks)
 
 
-def _report_warnings(what: str, build_output: str, tex_log: Path) -> None:
+def report_warnings(what: str, build_output: str, tex_log: Path) -> None:
     warnings = [line for line in build_output.splitlines() if "WARNING:" in line]
-    missing = _missing_characters(tex_log)
+    missing = missing_characters(tex_log)
     if warnings:
         print(
             f"{what}: {len(warnings)} Sphinx warning(s), not errors for the PDF:", file=sys.stderr
@@ -191,68 +176,8 @@ def _report_warnings(what: str, build_output: str, tex_log: Path) -> None:
             print(f"  {line}", file=sys.stderr)
 
 
-def _missing_characters(tex_log: Path) -> list[str]:
+def missing_characters(tex_log: Path) -> list[str]:
     if not tex_log.is_file():
         return []
     text = tex_log.read_text(encoding="utf-8", errors="replace")
     return sorted({line.strip() for line in text.splitlines() if "Missing character" in line})
-
-
-# ----------------------------------------------------------------------------------------
-# Briefs: formatting
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and not math.isfinite(value))
-
-
-def _trailer_id(source: str) -> str:
-    digest = hashlib.md5(source.encode("utf-8"), usedforsecurity=False).hexdigest()
-    return f"<{digest}> <{digest}>"
-
-
-def _breakable_paths(latex: str) -> str:
-    """Let long file paths break after their slashes."""
-    return latex.replace("/", r"/\allowbreak{}")
-
-
-# ----------------------------------------------------------------------------------------
-# Briefs: compilation
-
-
-def _compile(source: str, folder: Path, root: Path) -> tuple[Path, int]:
-    tex = folder / "brief.tex"
-    tex.write_text(source, encoding="utf-8")
-    completed = subprocess.run(
-        ["xelatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
-        cwd=folder,
-        env=_tex_environment(root),
-        capture_output=True,
-        text=True,
-        errors="replace",
-        check=False,
-    )
-    pdf = folder / "brief.pdf"
-    log = folder / "brief.log"
-    if completed.returncode != 0 or not pdf.is_file():
-        tail = "\n".join(completed.stdout.splitlines()[-25:])
-        raise PdfBuildError(
-            f"xelatex failed on the brief (exit {completed.returncode}); LaTeX files kept "
-            f"in {folder}. Last lines:\n{tail}"
-        )
-    missing = _missing_characters(log)
-    if missing:
-        raise PdfBuildError(
-            f"the brief uses characters absent from its fonts ({'; '.join(missing)}); "
-            f"LaTeX files kept in {folder}"
-        )
-    written = _PAGES_WRITTEN.search(log.read_text(encoding="utf-8", errors="replace"))
-    return pdf, int(written.group(1)) if written else pdf_page_count(pdf)
-
-
-def _swap(new: Path, target: Path) -> None:
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    if target.exists():
-        target.rename(old)
-    new.rename(target)
-    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,43 @@
+"""The ``pdf`` stage: ``book/pdf/`` holds the book as one PDF and a brief per study, or the
+instructions to install TeX."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from impactlib.project.notebooks import declared_studies
+from impactlib.project.paths import project_root
+from impactlib.publish.pdf.book import build_book_pdf
+from impactlib.publish.pdf.brief import build_brief
+from impactlib.publish.pdf.tools import (
+    BOOK_PDF,
+    PDF_DIR,
+    README_FILE,
+    install_instructions,
+    missing_tools,
+)
+from impactlib.publish.staging import staged_folder
+
+
+def publish_pdfs(root: Path | None = None) -> Path:
+    """Write ``book/pdf/``: the book PDF and one brief per study, or ``LISEZMOI.txt``.
+
+    The folder is built beside its final place and swapped in only when complete
+    (:func:`impactlib.publish.staging.staged_folder`), so a failure leaves the previous one
+    untouched. Without the TeX tools, nothing fails: the folder holds only ``LISEZMOI.txt``
+    (what is missing, how to install it), and the same text is printed on stderr.
+    """
+    root = root or project_root()
+    target = root / PDF_DIR
+    with staged_folder(target) as staging:
+        missing = missing_tools()
+        if missing:
+            text = install_instructions(missing)
+            (staging / README_FILE).write_text(text, encoding="utf-8")
+            print(text, file=sys.stderr)
+        else:
+            build_book_pdf(root, output=staging / BOOK_PDF)
+            for study_id in declared_studies(root):
+                build_brief(study_id, root, output=staging / f"synthese-{study_id}.pdf")
+    return target
