@@ -67,53 +67,6 @@ def brief_tex(
     simulated = bool(block.get("simulated"))
     evidence = block["evidence"]
     figure = brief_figure(study_id, root)
-
-    banner = ""
-    if simulated:
-        banner = (
-            r"\vspace{0.4em}\noindent\fcolorbox{accent}{accent!12}{\parbox{\dimexpr\linewidth-2"
-            r"\fboxsep-2\fboxrule}{\bfseries\color{accent}DONNÉES SIMULÉES\quad"
-            r"\normalfont\color{black}"
-            + latex_escape(
-                "Cette synthèse illustre une méthode sur des données fabriquées : ses chiffres "
-                "ne mesurent l'effet d'aucun programme réel."
-            )
-            + "}}"
-        )
-    if figure is None:
-        chart = (
-            r"{\small\itshape " + latex_escape("Aucune figure enregistrée pour ce travail.") + "}"
-        )
-    else:
-        chart = (
-            r"\begin{center}\includegraphics[width=\linewidth,height="
-            f"{layout[1]:.2f}"
-            r"\textheight,keepaspectratio]{" + BRIEF_FIGURE + r"}\end{center}"
-        )
-    reasons = "\n".join(rf"\item {latex_escape(reason)}" for reason in evidence.get("reasons", []))
-    reasons_block = (
-        f"\\begin{{itemize}}\n{reasons}\n\\end{{itemize}}" if reasons else latex_escape("—")
-    )
-    doi = f"DOI {page.doi}" if page.doi else "DOI : à attribuer"
-    cite = (
-        latex_escape(page.reference(version))
-        + r"\par{\small "
-        + latex_escape(
-            f"Clé BibTeX : {page.key} ; {doi} ; texte sous licence {page.licence_id} "
-            f"({page.licence_name}). Le rapport complet, avec ses données et son code, est "
-            f"le chapitre {study_id} du livre d'Impact Tank."
-        )
-        + "}"
-    )
-    sources = f"results/{study_id}/estimates.json"
-    if figure is not None:
-        sources += f" et results/{study_id}/figures/{figure.name}"
-    provenance = _breakable_paths(
-        latex_escape(
-            f"Document produit automatiquement à partir de {sources} (version {version}) ; "
-            "ne pas le modifier à la main."
-        )
-    )
     footer = f"Impact Tank — {study_id} — version {version}"
     if simulated:
         footer += " — DONNÉES SIMULÉES"
@@ -125,20 +78,81 @@ def brief_tex(
         "theme": latex_escape(theme_label(block["theme"])),
         "title": latex_escape(block["title"]),
         "innovation": latex_escape(block.get("innovation", "")),
-        "banner": banner,
+        "banner": _SIMULATED_BANNER if simulated else "",
         "key_rows": "\n\\addlinespace[2pt]\n".join(key_rows(block)),
-        "figure": chart,
+        "figure": _chart(figure, layout[1]),
         "evidence_label": latex_escape(evidence.get("label", "")),
-        "evidence_reasons": reasons_block,
+        "evidence_reasons": _reasons(evidence.get("reasons", [])),
         "scale_up": scale_up_table(block),
-        "citation": cite,
-        "provenance": provenance,
+        "citation": _how_to_cite(page, version, study_id),
+        "provenance": _provenance(study_id, figure, version),
         "footer": latex_escape(footer),
         "trailer_id": _NO_ID,
     }
-    source = _fill(TEMPLATE.read_text(encoding="utf-8"), values)
-    # The trailer /ID is a digest of the source itself: identical briefs share it, and two
-    # different ones never do.
+    return _with_trailer_id(_fill(TEMPLATE.read_text(encoding="utf-8"), values))
+
+
+_SIMULATED_BANNER = (
+    r"\vspace{0.4em}\noindent\fcolorbox{accent}{accent!12}{\parbox{\dimexpr\linewidth-2"
+    r"\fboxsep-2\fboxrule}{\bfseries\color{accent}DONNÉES SIMULÉES\quad"
+    r"\normalfont\color{black}"
+    + latex_escape(
+        "Cette synthèse illustre une méthode sur des données fabriquées : ses chiffres "
+        "ne mesurent l'effet d'aucun programme réel."
+    )
+    + "}}"
+)
+
+
+def _chart(figure: Path | None, height: float) -> str:
+    """The chart, ``height`` a share of the text height; or a line saying there is none."""
+    if figure is None:
+        none = latex_escape("Aucune figure enregistrée pour ce travail.")
+        return r"{\small\itshape " + none + "}"
+    return (
+        r"\begin{center}\includegraphics[width=\linewidth,height="
+        f"{height:.2f}"
+        r"\textheight,keepaspectratio]{" + BRIEF_FIGURE + r"}\end{center}"
+    )
+
+
+def _reasons(reasons: list[str]) -> str:
+    """The reasons of the level of evidence as a LaTeX list (a dash when there are none)."""
+    items = "\n".join(rf"\item {latex_escape(reason)}" for reason in reasons)
+    return f"\\begin{{itemize}}\n{items}\n\\end{{itemize}}" if items else latex_escape("—")
+
+
+def _how_to_cite(page: citation.PageCitation, version: str, study_id: str) -> str:
+    """The reference of the report, then its BibTeX key, DOI and licence in small type."""
+    doi = f"DOI {page.doi}" if page.doi else "DOI : à attribuer"
+    return (
+        latex_escape(page.reference(version))
+        + r"\par{\small "
+        + latex_escape(
+            f"Clé BibTeX : {page.key} ; {doi} ; texte sous licence {page.licence_id} "
+            f"({page.licence_name}). Le rapport complet, avec ses données et son code, est "
+            f"le chapitre {study_id} du livre d'Impact Tank."
+        )
+        + "}"
+    )
+
+
+def _provenance(study_id: str, figure: Path | None, version: str) -> str:
+    """The files the brief was made from, and that it must not be edited by hand."""
+    sources = f"results/{study_id}/estimates.json"
+    if figure is not None:
+        sources += f" et results/{study_id}/figures/{figure.name}"
+    return _breakable_paths(
+        latex_escape(
+            f"Document produit automatiquement à partir de {sources} (version {version}) ; "
+            "ne pas le modifier à la main."
+        )
+    )
+
+
+def _with_trailer_id(source: str) -> str:
+    """The source with its trailer /ID, a digest of the source itself: identical briefs
+    share it, and two different ones never do."""
     special = f"\\special{{pdf:trailerid [{_NO_ID}]}}"
     if special not in source:
         raise RuntimeError(f"brief template lacks {special}")

@@ -145,134 +145,117 @@ def _row(label: str, value: str) -> str:
     return f"{latex_escape(label)} & {value} \\\\"
 
 
-def key_rows(block: Mapping[str, Any]) -> list[str]:
-    headline = block["headline"]
-    cea = block.get("cost_effectiveness") or {}
-    scale = block.get("scale_up") or {}
-    unit = cea.get("effect_unit") or scale.get("effect_unit") or ""
-    currency = cea.get("currency") or scale.get("currency") or "EUR"
-    higher = cea.get("higher_is_better", scale.get("higher_is_better", True))
-    level = _level(headline.get("alpha"))
+def _with_interval(record: Mapping[str, Any], key: str, fmt: Any = fmt_with_interval) -> str:
+    """``record[key]`` with its interval (``<key>_ci_low``, ``<key>_ci_high``) if any."""
+    return fmt(record[key], record.get(f"{key}_ci_low"), record.get(f"{key}_ci_high"))
 
+
+def _impact_text(record: Mapping[str, Any], unit: str) -> str:
+    """The effect per 1 000 of currency, in the outcome's unit, or "non applicable"."""
+    if not record or _missing(record.get("impact_per_1000")):
+        return "non applicable"
+    return f"{_with_interval(record, 'impact_per_1000')} {unit}".strip()
+
+
+def _per_unit_text(record: Mapping[str, Any], currency: str, unit_note: str = "") -> str:
+    """The cost per unit of effect with its interval, or why there is none."""
+    if not record:
+        return "non applicable"
+    if _missing(record.get("cost_per_unit")):
+        return record.get("cost_per_unit_reason") or "non défini"
+    return f"{_with_interval(record, 'cost_per_unit')} {currency} par unité d'effet{unit_note}"
+
+
+def _impact_label(currency: str) -> str:
+    return f"Impact pour 1\u202f000 {currency}"
+
+
+def _effect_text(headline: Mapping[str, Any], unit: str, higher_is_better: bool) -> str:
+    """The headline effect, its interval and p-value; below, the sample and the direction."""
+    level = _level(headline.get("alpha"))
     value, low, high = headline["value"], headline.get("ci_low"), headline.get("ci_high")
     effect = f"{fmt_number(value, _decimals(value, low, high))} {unit}".strip()
     if not (_missing(low) or _missing(high)):
         effect += f", IC à {level} {fmt_interval(low, high, _decimals(value, low, high))}"
     p_value = fmt_pvalue(headline.get("p_value"))
     effect += f" ; p\u00a0{p_value}" if p_value.startswith("<") else f" ; p\u00a0=\u00a0{p_value}"
-    direction = "une hausse est favorable" if higher else "une baisse est favorable"
-    effect_text = _two_lines(effect, f"{_sample_text(headline)} ; {direction}.", bold=True)
-    std = block.get("standardised_effect") or {}
+    direction = "une hausse est favorable" if higher_is_better else "une baisse est favorable"
+    return _two_lines(effect, f"{_sample_text(headline)} ; {direction}.", bold=True)
 
+
+def _cost_text(block: Mapping[str, Any], currency: str) -> str:
+    """The cost per beneficiary and its source, or why there is none."""
     if _missing(block.get("cost_per_beneficiary")):
-        cost = _not_applicable(block.get("cost_source") or "aucun coût retenu")
-    else:
-        cost = f"{fmt_number(block['cost_per_beneficiary'])} {currency}"
-        if block.get("cost_source"):
-            cost += f" ({block['cost_source']})"
+        return _not_applicable(block.get("cost_source") or "aucun coût retenu")
+    cost = f"{fmt_number(block['cost_per_beneficiary'])} {currency}"
+    if block.get("cost_source"):
+        cost += f" ({block['cost_source']})"
+    return cost
 
-    if not cea or _missing(cea.get("impact_per_1000")):
-        impact = "non applicable"
-    else:
-        impact = fmt_with_interval(
-            cea["impact_per_1000"],
-            cea.get("impact_per_1000_ci_low"),
-            cea.get("impact_per_1000_ci_high"),
-        )
-        impact = f"{impact} {unit}".strip()
 
-    if not cea:
-        per_unit = "non applicable"
-    elif _missing(cea.get("cost_per_unit")):
-        per_unit = cea.get("cost_per_unit_reason") or "non défini"
-    else:
-        per_unit = fmt_with_interval(
-            cea["cost_per_unit"], cea.get("cost_per_unit_ci_low"), cea.get("cost_per_unit_ci_high")
-        )
-        per_unit = f"{per_unit} {currency} par unité d'effet ({unit})"
-
+def key_rows(block: Mapping[str, Any]) -> list[str]:
+    """The rows of the brief's table of key figures (LaTeX), from a comparison block."""
+    cea = block.get("cost_effectiveness") or {}
+    scale = block.get("scale_up") or {}
+    unit = cea.get("effect_unit") or scale.get("effect_unit") or ""
+    currency = cea.get("currency") or scale.get("currency") or "EUR"
+    higher = cea.get("higher_is_better", scale.get("higher_is_better", True))
+    std = block.get("standardised_effect") or {}
     evidence = block["evidence"]
-    rows = [
+    return [
         _row("Indicateur", latex_escape(block["outcome"])),
         _row("Méthode", latex_escape(design_label(block["design"]))),
-        _row("Effet estimé", effect_text),
+        _row("Effet estimé", _effect_text(block["headline"], unit, higher)),
         _row("Effet standardisé", _two_lines(_std_text(std), std.get("label") or "")),
-        _row("Coût par bénéficiaire", latex_escape(cost)),
-        _row(f"Impact pour 1 000 {currency}".replace(" 000", "\u202f000"), latex_escape(impact)),
-        _row("Coût par unité d'effet", latex_escape(per_unit)),
+        _row("Coût par bénéficiaire", latex_escape(_cost_text(block, currency))),
+        _row(_impact_label(currency), latex_escape(_impact_text(cea, unit))),
+        _row("Coût par unité d'effet", latex_escape(_per_unit_text(cea, currency, f" ({unit})"))),
         _row(
             "Niveau de preuve",
             rf"\textbf{{\color{{accent}}{latex_escape(evidence.get('label', ''))}}}"
             + latex_escape(" (grille GRADE ; raisons en page 2)"),
         ),
     ]
-    return rows
+
+
+def _assumptions(scale: Mapping[str, Any]) -> str:
+    """Target population, take-up (with its range) and attenuation of a projection."""
+    take_up = fmt_percent(scale["take_up"])
+    if scale.get("take_up_range"):
+        low, high = scale["take_up_range"]
+        take_up += f" (entre {fmt_percent(low)} et {fmt_percent(high)})"
+    return (
+        f"population cible {fmt_number(scale['target_population'])} ; taux de recours "
+        f"{take_up} ; effet ramené à {fmt_percent(scale.get('attenuation', 1.0))} de "
+        "l'effet mesuré"
+    )
 
 
 def scale_up_table(block: Mapping[str, Any]) -> str:
+    """The scale-up projection of the brief as a LaTeX table, with a note on its intervals."""
     scale = block.get("scale_up")
     if not scale:
         return latex_escape("Non applicable : ce travail ne donne pas de projection.")
     unit = scale.get("effect_unit") or ""
     currency = scale.get("currency") or "EUR"
     level = _level(scale.get("alpha"))
-    take_up = fmt_percent(scale["take_up"])
-    if scale.get("take_up_range"):
-        low, high = scale["take_up_range"]
-        take_up += f" (entre {fmt_percent(low)} et {fmt_percent(high)})"
+    total_cost = (
+        "non applicable"
+        if _missing(scale.get("total_cost"))
+        else f"{_with_interval(scale, 'total_cost', fmt_amount)} {currency}"
+    )
+    total_effect = _with_interval(scale, "total_effect", fmt_amount)
     rows = [
+        _row("Hypothèses", latex_escape(_assumptions(scale))),
+        _row("Bénéficiaires", latex_escape(_with_interval(scale, "beneficiaries", fmt_amount))),
+        _row("Coût total", latex_escape(total_cost)),
         _row(
-            "Hypothèses",
-            latex_escape(
-                f"population cible {fmt_number(scale['target_population'])} ; taux de recours "
-                f"{take_up} ; effet ramené à {fmt_percent(scale.get('attenuation', 1.0))} de "
-                "l'effet mesuré"
-            ),
+            "Effet total",
+            latex_escape(f"{total_effect} (somme sur les bénéficiaires, en {unit})"),
         ),
-        _row(
-            "Bénéficiaires",
-            latex_escape(
-                fmt_amount(
-                    scale["beneficiaries"],
-                    scale.get("beneficiaries_ci_low"),
-                    scale.get("beneficiaries_ci_high"),
-                )
-            ),
-        ),
+        _row(_impact_label(currency), latex_escape(_impact_text(scale, unit))),
+        _row("Coût par unité d'effet", latex_escape(_per_unit_text(scale, currency))),
     ]
-    if _missing(scale.get("total_cost")):
-        rows.append(_row("Coût total", latex_escape("non applicable")))
-    else:
-        cost = fmt_amount(
-            scale["total_cost"], scale.get("total_cost_ci_low"), scale.get("total_cost_ci_high")
-        )
-        rows.append(_row("Coût total", latex_escape(f"{cost} {currency}")))
-    total = fmt_amount(
-        scale["total_effect"], scale.get("total_effect_ci_low"), scale.get("total_effect_ci_high")
-    )
-    rows.append(
-        _row("Effet total", latex_escape(f"{total} (somme sur les bénéficiaires, en {unit})"))
-    )
-    if _missing(scale.get("impact_per_1000")):
-        impact = "non applicable"
-    else:
-        impact = fmt_with_interval(
-            scale["impact_per_1000"],
-            scale.get("impact_per_1000_ci_low"),
-            scale.get("impact_per_1000_ci_high"),
-        )
-        impact = f"{impact} {unit}"
-    rows.append(_row(f"Impact pour 1\u202f000 {currency}", latex_escape(impact)))
-    if _missing(scale.get("cost_per_unit")):
-        per_unit = scale.get("cost_per_unit_reason") or "non défini"
-    else:
-        per_unit = fmt_with_interval(
-            scale["cost_per_unit"],
-            scale.get("cost_per_unit_ci_low"),
-            scale.get("cost_per_unit_ci_high"),
-        )
-        per_unit = f"{per_unit} {currency} par unité d'effet"
-    rows.append(_row("Coût par unité d'effet", latex_escape(per_unit)))
     draws = scale.get("n_resamples")
     note = f"Intervalles de simulation à {level}"
     note += f" ({fmt_number(draws)} tirages Monte-Carlo)." if draws else "."
