@@ -225,78 +225,45 @@ def scale_up_projection(
         seed=seed,
         alpha=alpha,
     )
-    has_cost = x.cost is not None
-    cost = x.cost if has_cost else 1.0  # a neutral placeholder: cost results are None below
+    has_cost = x["cost_per_beneficiary"] is not None
+    # Without a cost, a neutral cost of 1 keeps the formulas; its results are set to None.
+    cost = x["cost_per_beneficiary"] if has_cost else 1.0
     effect_draws, take_up_draws, cost_draws = _draws(x, cost)
-    beneficiaries, total_cost, total_effect, impact = _totals(
-        x.population, x.take_up, cost, x.value, x.attenuation
+    points = _totals(x["target_population"], x["take_up"], cost, x["effect"], x["attenuation"])
+    drawn = _totals(
+        x["target_population"], take_up_draws, cost_draws, effect_draws, x["attenuation"]
     )
-    drawn = _totals(x.population, take_up_draws, cost_draws, effect_draws, x.attenuation)
-    (benef_low, benef_high), (cost_low, cost_high), (effect_low, effect_high), impact_ci = (
-        _percentile_interval(draws, x.alpha) for draws in drawn
-    )
+    results: dict[str, Any] = {}
+    for name, point, draws in zip(_TOTALS, points, drawn, strict=True):
+        low, high = _percentile_interval(draws, x["alpha"])
+        results |= {name: point, f"{name}_ci_low": low, f"{name}_ci_high": high}
     if has_cost:
-        per_unit, per_unit_low, per_unit_high, reason = _cost_per_unit(x, impact_ci)
+        results |= _cost_per_unit(
+            x, results["impact_per_1000_ci_low"], results["impact_per_1000_ci_high"]
+        )
     else:
-        per_unit = per_unit_low = per_unit_high = total_cost = cost_low = cost_high = None
-        impact, impact_ci, reason = None, (None, None), NO_COST_REASON
-    return ScaleUpProjection(
-        target_population=x.population,
-        take_up=x.take_up,
-        take_up_range=x.take_up_range,
-        cost_per_beneficiary=x.cost,
-        cost_range=x.cost_range,
-        effect=x.value,
-        effect_std_error=x.std_error,
-        attenuation=x.attenuation,
-        beneficiaries=beneficiaries,
-        beneficiaries_ci_low=benef_low,
-        beneficiaries_ci_high=benef_high,
-        total_cost=total_cost,
-        total_cost_ci_low=cost_low,
-        total_cost_ci_high=cost_high,
-        total_effect=total_effect,
-        total_effect_ci_low=effect_low,
-        total_effect_ci_high=effect_high,
-        impact_per_1000=impact,
-        impact_per_1000_ci_low=impact_ci[0],
-        impact_per_1000_ci_high=impact_ci[1],
-        cost_per_unit=per_unit,
-        cost_per_unit_ci_low=per_unit_low,
-        cost_per_unit_ci_high=per_unit_high,
-        cost_per_unit_reason=reason,
-        higher_is_better=x.higher_is_better,
-        effect_unit=x.effect_unit,
-        currency=x.currency,
-        alpha=x.alpha,
-        n_resamples=x.n_resamples,
-        seed=x.seed,
-        method=_method(x),
-    )
+        results |= dict.fromkeys(_COST_FIELDS) | {"cost_per_unit_reason": NO_COST_REASON}
+    return ScaleUpProjection(**x, **results, method=_method(x))
 
 
-@dataclass(frozen=True)
-class _Inputs:
-    """The checked inputs of a projection; ``cost`` is None for an innovation without cost."""
-
-    value: float
-    std_error: float
-    population: int
-    take_up: float
-    take_up_range: tuple[float, float] | None
-    cost: float | None
-    cost_range: tuple[float, float] | None
-    attenuation: float
-    higher_is_better: bool
-    effect_unit: str
-    currency: str
-    n_resamples: int
-    seed: int
-    alpha: float
+#: What :func:`_totals` computes, in its order; each has a percentile interval.
+_TOTALS = ("beneficiaries", "total_cost", "total_effect", "impact_per_1000")
 
 
-def _checked_inputs(effect: Estimate | float, **given: Any) -> _Inputs:
-    """Every argument of :func:`scale_up_projection` checked, each refusal naming it."""
+#: The fields that are None when the innovation has no cost per beneficiary.
+_COST_FIELDS = tuple(
+    f"{name}{end}"
+    for name in ("total_cost", "impact_per_1000", "cost_per_unit")
+    for end in ("", "_ci_low", "_ci_high")
+)
+
+
+def _checked_inputs(effect: Estimate | float, **given: Any) -> dict[str, Any]:
+    """Every argument of :func:`scale_up_projection` checked, each refusal naming it.
+
+    Keys are the fields of :class:`ScaleUpProjection` that record the inputs;
+    ``cost_per_beneficiary`` is None for an innovation without cost.
+    """
     value, std_error, _, _, _ = effect_parts(effect)
     population = require_integer(given["target_population"], name="target_population", minimum=1)
     take_up, take_up_range = number_or_range(given["take_up"], name="take_up", low=0.0, high=1.0)
@@ -309,47 +276,46 @@ def _checked_inputs(effect: Estimate | float, **given: Any) -> _Inputs:
             high=None,
             include_low=False,
         )
-    return _Inputs(
-        value=value,
-        std_error=std_error,
-        population=population,
-        take_up=take_up,
-        take_up_range=take_up_range,
-        cost=cost,
-        cost_range=cost_range,
-        attenuation=require_in_range(
+    return {
+        "effect": value,
+        "effect_std_error": std_error,
+        "target_population": population,
+        "take_up": take_up,
+        "take_up_range": take_up_range,
+        "cost_per_beneficiary": cost,
+        "cost_range": cost_range,
+        "attenuation": require_in_range(
             given["attenuation"], name="attenuation", low=0, high=1, include_low=False
         ),
-        higher_is_better=require_flag(given["higher_is_better"], name="higher_is_better"),
-        effect_unit=require_text(given["effect_unit"], name="effect_unit"),
-        currency=require_currency(given["currency"]),
-        n_resamples=require_integer(
+        "higher_is_better": require_flag(given["higher_is_better"], name="higher_is_better"),
+        "effect_unit": require_text(given["effect_unit"], name="effect_unit"),
+        "currency": require_currency(given["currency"]),
+        "n_resamples": require_integer(
             given["n_resamples"], name="n_resamples", minimum=MIN_RESAMPLES
         ),
-        seed=require_integer(given["seed"], name="seed", minimum=0),
-        alpha=require_probability(given["alpha"], name="alpha"),
-    )
+        "seed": require_integer(given["seed"], name="seed", minimum=0),
+        "alpha": require_probability(given["alpha"], name="alpha"),
+    }
 
 
-def _draws(x: _Inputs, cost: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _draws(x: dict[str, Any], cost: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Draws of the effect, the take-up and the cost, each from its own stream of ``seed``.
 
     A quantity given as a number is constant across draws; the effect draws do not change
     when a range is given for the take-up or the cost.
     """
+    n = x["n_resamples"]
     effect_rng, take_up_rng, cost_rng = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(x.seed).spawn(3)
+        np.random.default_rng(s) for s in np.random.SeedSequence(x["seed"]).spawn(3)
     )
 
     def uniform(rng: np.random.Generator, point: float, bounds: tuple | None) -> np.ndarray:
-        if bounds is None:
-            return np.full(x.n_resamples, point)
-        return rng.uniform(*bounds, size=x.n_resamples)
+        return np.full(n, point) if bounds is None else rng.uniform(*bounds, size=n)
 
     return (
-        effect_rng.normal(x.value, x.std_error, size=x.n_resamples),
-        uniform(take_up_rng, x.take_up, x.take_up_range),
-        uniform(cost_rng, cost, x.cost_range),
+        effect_rng.normal(x["effect"], x["effect_std_error"], size=n),
+        uniform(take_up_rng, x["take_up"], x["take_up_range"]),
+        uniform(cost_rng, cost, x["cost_range"]),
     )
 
 
@@ -373,31 +339,35 @@ def _percentile_interval(draws: np.ndarray, alpha: float) -> tuple[float, float]
     return float(low), float(high)
 
 
-def _cost_per_unit(
-    x: _Inputs, impact_ci: tuple[float, float]
-) -> tuple[float | None, float | None, float | None, str | None]:
-    """Cost per unit of improvement, its interval and the reason when it is not defined.
+def _cost_per_unit(x: dict[str, Any], impact_low: float, impact_high: float) -> dict[str, Any]:
+    """Cost per unit of improvement, its interval, and the reason when it is not defined.
 
     The interval maps the percentile interval of the impact per 1 000 (effect per cost,
     well behaved) through ``x -> 1000 / x``.
     """
+    up, value = x["higher_is_better"], x["effect"]
     reason = cost_per_unit_reason(
-        x.value, *impact_ci, x.alpha, x.higher_is_better, interval="de simulation"
+        value, impact_low, impact_high, x["alpha"], up, interval="de simulation"
     )
-    if reason is not None:
-        return None, None, None, reason
-    per_unit = x.cost / ((1.0 if x.higher_is_better else -1.0) * x.value * x.attenuation)
-    low, high = inverse_interval(1000.0, *impact_ci, higher_is_better=x.higher_is_better)
-    return per_unit, low, high, None
+    fields = dict.fromkeys(("cost_per_unit", "cost_per_unit_ci_low", "cost_per_unit_ci_high"))
+    if reason is None:
+        per_unit = x["cost_per_beneficiary"] / ((1.0 if up else -1.0) * value * x["attenuation"])
+        low, high = inverse_interval(1000.0, impact_low, impact_high, higher_is_better=up)
+        fields = {
+            "cost_per_unit": per_unit,
+            "cost_per_unit_ci_low": low,
+            "cost_per_unit_ci_high": high,
+        }
+    return fields | {"cost_per_unit_reason": reason}
 
 
-def _method(x: _Inputs) -> str:
+def _method(x: dict[str, Any]) -> str:
     uncertain = ["effect ~ normal(value, std_error)"]
-    if x.take_up_range is not None:
+    if x["take_up_range"] is not None:
         uncertain.append("take-up ~ uniform range")
-    if x.cost_range is not None:
+    if x["cost_range"] is not None:
         uncertain.append("cost ~ uniform range")
     return (
-        f"Monte Carlo scale-up projection, {x.n_resamples} draws ({'; '.join(uncertain)}), "
-        f"{1 - x.alpha:.0%} percentile intervals"
+        f"Monte Carlo scale-up projection, {x['n_resamples']} draws ({'; '.join(uncertain)}), "
+        f"{1 - x['alpha']:.0%} percentile intervals"
     )
