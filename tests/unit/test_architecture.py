@@ -31,7 +31,6 @@ DEBTS = {
     "impactlib/cli/scaffold.py::_markdown_sections",
     "impactlib/did/dynamic.py::event_study",
     "impactlib/did/staggered.py::callaway_santanna",
-    "impactlib/experiment/means.py::difference_in_means",
     "impactlib/synth/control.py::synthetic_control",
     "impactlib/synth/sdid.py::synthetic_did",
     "impactlib/weighting/doubly_robust.py::aipw",
