@@ -12,6 +12,7 @@ from matplotlib.collections import LineCollection, PathCollection
 
 from impactlib.core import InputError
 from impactlib.experiment import (
+    PowerDesign,
     balance_table,
     cluster_trial,
     difference_in_means,
@@ -21,6 +22,7 @@ from impactlib.experiment import (
 from impactlib.report.plots import (
     balance_plot,
     cluster_plot,
+    power_plot,
     randomization_plot,
     simulation_plot,
 )
@@ -107,3 +109,23 @@ def test_simulation_plot_draws_the_replications_the_truth_and_the_observed_value
     plt.close(fig)
     with pytest.raises(InputError, match=r"term 'naive' is not an estimator of the study"):
         simulation_plot(study, "naive", xlabel="Effet")
+
+
+def test_power_plot_draws_one_curve_per_design_and_marks_the_sample_sizes():
+    individual = PowerDesign()
+    clustered = PowerDesign(icc=0.05, cluster_size=20)
+    fig = power_plot(
+        {"Individuel": individual, "Grappes": clustered},
+        n=np.arange(100, 2001, 100),
+        effect=0.2,
+        points={"NSW": (445, 0.27)},
+        ylim=(0, 0.8),
+    )
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Individuel", "Grappes"]
+    marked = [float(t.get_text().replace("\u202f", "")) for t in ax.texts if t.get_text() != "NSW"]
+    assert marked == [individual.sample_size(0.2), clustered.sample_size(0.2)]
+    assert ax.get_ylim() == (0, 0.8)
+    plt.close(fig)
+    with pytest.raises(InputError, match=r"designs is empty"):
+        power_plot({}, n=[100])

@@ -86,7 +86,7 @@ def test_cluster_robust_interval_covers_the_true_effect():
         ({"icc": float("nan")}, "icc must be a finite number"),
         ({"sd": 0.0}, "sd must be a finite number > 0"),
         ({"baseline_correlation": 1.0}, "baseline_correlation must be in"),
-        ({"treated_share": 0.05}, "at least two clusters in each arm"),
+        ({"share_treated": 0.05}, "at least two clusters in each arm"),
         ({"seed": -1}, "seed must be an integer >= 0"),
     ],
 )

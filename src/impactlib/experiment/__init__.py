@@ -1,6 +1,7 @@
 """Randomised designs: difference in means, covariate and block adjustment, clustering,
-randomisation inference, balance, attrition, event rates, power and minimum detectable
-effects, intraclass correlation, simulated trials and Monte Carlo studies of estimators.
+randomisation inference, balance, attrition, non-compliance, event rates, power and
+minimum detectable effects, intraclass correlation, simulated trials and Monte Carlo
+studies of estimators.
 
 Numerics are delegated to statsmodels (OLS and GLMs with robust covariance estimators, Wald
 tests) and scipy (normal quantiles); this module adds the checks, the Lin (2013) design
@@ -17,6 +18,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "JointBalanceTest": ".balance",
         "balance_table": ".balance",
         "joint_balance_test": ".balance",
+        "complier_effect": ".compliance",
         "attrition": ".follow_up",
         "implied_icc": ".icc",
         "intraclass_correlation": ".icc",

@@ -174,7 +174,7 @@ def cluster_trial(
     sd: float = 1.0,
     mean: float = 0.0,
     baseline_correlation: float = 0.5,
-    treated_share: float = 0.5,
+    share_treated: float = 0.5,
     seed: int,
 ) -> pd.DataFrame:
     """A cluster-randomised trial with a continuous outcome and a known effect.
@@ -183,7 +183,7 @@ def cluster_trial(
 
     - the size ``m_j`` is ``cluster_size``, or drawn uniformly among the integers of
       ``cluster_size = (low, high)`` (low and high included);
-    - exactly ``round(treated_share * J)`` clusters are treated (``T_j = 1``), drawn by
+    - exactly ``round(share_treated * J)`` clusters are treated (``T_j = 1``), drawn by
       complete randomisation of clusters;
     - a cluster effect ``u_j ~ N(0, icc * sd**2)`` and two individual terms
       ``e0_ij, e1_ij ~ N(0, (1 - icc) * sd**2)`` with correlation ``baseline_correlation``;
@@ -211,7 +211,7 @@ def cluster_trial(
         Mean outcome without treatment.
     baseline_correlation : float, default 0.5
         Correlation of the individual terms of the baseline and the outcome, in (-1, 1).
-    treated_share : float, default 0.5
+    share_treated : float, default 0.5
         Share of clusters treated, in (0, 1).
     seed : int
         Seed of the generator.
@@ -238,11 +238,11 @@ def cluster_trial(
     rho = finite(baseline_correlation, name="baseline_correlation")
     if not -1 < rho < 1:
         raise InputError(f"baseline_correlation must be in (-1, 1), got {rho!r}")
-    share = finite(treated_share, name="treated_share")
+    share = finite(share_treated, name="share_treated")
     n_treated = round(share * n_clusters)
     if not 0 < share < 1 or not 2 <= n_treated <= n_clusters - 2:
         raise InputError(
-            f"treated_share={treated_share!r} must leave at least two clusters in each arm "
+            f"share_treated={share_treated!r} must leave at least two clusters in each arm "
             f"of {n_clusters}"
         )
     seed = integer(seed, name="seed", minimum=0)
@@ -275,7 +275,7 @@ def cluster_trial(
         "sd": sd,
         "mean": mean,
         "baseline_correlation": rho,
-        "treated_share": share,
+        "share_treated": share,
         "seed": seed,
     }
     return frame

@@ -16,6 +16,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         # experiment
         "balance_plot": ".experiment",
         "cluster_plot": ".experiment",
+        "power_plot": ".experiment",
         "randomization_plot": ".experiment",
         "simulation_plot": ".experiment",
         # weighting

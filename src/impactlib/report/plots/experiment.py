@@ -1,5 +1,6 @@
 """Figures of randomised experiments: covariate balance, outcomes by cluster, the null
-distribution of a randomisation test and the draws of a Monte Carlo study."""
+distribution of a randomisation test, the draws of a Monte Carlo study and the minimum
+detectable effect of designs."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from matplotlib.figure import Figure
 
 from impactlib.core.validation import InputError, require_columns
 from impactlib.report.figures import PALETTE, french_axis
+from impactlib.report.formats import fmt_number
 
 if TYPE_CHECKING:
-    from impactlib.experiment import RandomizationInference, SimulationStudy
+    from impactlib.experiment import PowerDesign, RandomizationInference, SimulationStudy
 
 _GREY = "#555555"
 
@@ -134,6 +136,7 @@ def _marked_histogram(
     not written."""
     fig, ax = plt.subplots(figsize=(7.0, 3.8))
     ax.hist(values, bins=bins, color=PALETTE[0], alpha=0.8)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.15)  # room for the labels above the bars
     for x, label, color, style in marks:
         ax.axvline(x, color=color, linestyle=style, linewidth=1.6)
         if label:
@@ -213,3 +216,65 @@ def simulation_plot(
         title=title,
         decimals=decimals,
     )
+
+
+def power_plot(
+    designs: Mapping[str, PowerDesign],
+    *,
+    n: Sequence[float],
+    effect: float | None = None,
+    points: Mapping[str, tuple[float, float]] | None = None,
+    xlabel: str = "Nombre total de personnes",
+    ylabel: str = "Effet minimal détectable (écarts types)",
+    title: str | None = None,
+    ylim: tuple[float, float] | None = None,
+) -> Figure:
+    """The minimum detectable effect of each design against the number of units.
+
+    Parameters
+    ----------
+    designs : mapping of str to PowerDesign
+        One curve per design, labelled in the legend.
+    n : sequence of float
+        Numbers of units (the horizontal axis).
+    effect : float, optional
+        A target effect (a dashed line); each design's sample size for it is marked.
+    points : mapping of str to (n, effect), optional
+        Other labelled points, e.g. an existing study's size and minimum detectable effect.
+    xlabel, ylabel, title : str
+        Axis labels and title, in French.
+    ylim : (float, float), optional
+        Limits of the vertical axis.
+    """
+    if not designs:
+        raise InputError("designs is empty: nothing to plot")
+    fig, ax = plt.subplots()
+    colors = dict(zip(designs, PALETTE, strict=False))
+    for label, design in designs.items():
+        curve = [design.minimum_detectable_effect(size) for size in n]
+        ax.plot(n, curve, label=label, color=colors[label])
+    if effect is not None:
+        ax.axhline(effect, color=_GREY, linestyle="--", linewidth=0.8)
+        for label, design in designs.items():
+            needed = design.sample_size(effect)
+            ax.plot([needed], [abs(effect)], marker="o", color=colors[label])
+            ax.annotate(
+                fmt_number(needed),
+                xy=(needed, abs(effect)),
+                xytext=(4, 8),
+                textcoords="offset points",
+                color=colors[label],
+            )
+    for label, (x, y) in (points or {}).items():
+        ax.plot([x], [y], marker="s", color=PALETTE[4], linestyle="none")
+        ax.annotate(label, xy=(x, y), xytext=(6, 4), textcoords="offset points", color=PALETTE[4])
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    french_axis(ax.xaxis)
+    french_axis(ax.yaxis, 1)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    return fig
