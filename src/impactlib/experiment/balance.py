@@ -14,13 +14,17 @@ from scipy import stats
 from impactlib.core.validation import (
     InputError,
     as_list,
-    drop_missing,
     require_binary,
     require_columns,
     require_dataframe,
     require_numeric,
 )
-from impactlib.experiment.samples import covariate_matrix, stratum_codes, stratum_dummies
+from impactlib.experiment.samples import (
+    complete_rows,
+    covariate_matrix,
+    stratum_codes,
+    stratum_dummies,
+)
 from impactlib.experiment.significance import SignificanceTest
 
 # --- balance -------------------------------------------------------------------------------
@@ -101,15 +105,8 @@ def joint_balance_test(
     covariates = as_list(covariates)
     if not covariates:
         raise InputError("covariates must name at least one column")
-    require_columns(data, [treatment], role="treatment")
-    require_columns(data, covariates, role="covariate")
-    for column, role in ((strata, "strata"), (cluster, "cluster")):
-        if column is not None:
-            require_columns(data, [column], role=role)
-    used = [treatment, *covariates, *[c for c in (strata, cluster) if c is not None]]
-    kept, n_dropped = drop_missing(data, used)
-    if kept.empty:
-        raise InputError(f"no row left after removing missing values in {used}")
+    roles = {"treatment": treatment, "covariate": covariates}
+    kept, n_dropped = complete_rows(data, roles | {"strata": strata, "cluster": cluster})
     x = covariate_matrix(kept, covariates)
     t = require_binary(kept, treatment).astype(float)
     columns = [np.ones(len(t)), *x.T]

@@ -8,16 +8,8 @@ import warnings
 import pandas as pd
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.validation import (
-    InputError,
-    drop_missing,
-    require_binary,
-    require_columns,
-    require_dataframe,
-    require_finite,
-    require_numeric,
-    require_probability,
-)
+from impactlib.core.validation import InputError, require_binary, require_probability
+from impactlib.experiment.samples import complete_rows, numeric_outcome
 
 
 def complier_effect(
@@ -59,19 +51,15 @@ def complier_effect(
         ``value`` is the complier effect; ``treatment`` names the ``received`` column and
         ``extra`` holds the ``instrument`` and the receipt rate of each arm.
     """
-    data = require_dataframe(data)
     require_probability(alpha, name="alpha")
-    for column, role in ((outcome, "outcome"), (treatment, "treatment"), (received, "received")):
-        require_columns(data, [column], role=role)
-        if not column.isidentifier():
+    roles = {"outcome": outcome, "treatment": treatment, "received": received}
+    kept, n_dropped = complete_rows(data, roles)
+    for role, column in roles.items():
+        if not column.isidentifier():  # pyfixest reads them in a formula
             raise InputError(f"{role} column {column!r} must be a Python identifier (a formula)")
-    if len({outcome, treatment, received}) < 3:
+    if len(set(roles.values())) < 3:
         raise InputError("outcome, treatment and received must be three different columns")
-    kept, n_dropped = drop_missing(data, [outcome, treatment, received])
-    if kept.empty:
-        raise InputError(f"no row left after removing missing values in {[outcome, treatment]}")
-    require_numeric(kept, outcome, role="outcome")
-    require_finite(kept, [outcome], role="outcome")
+    numeric_outcome(kept, outcome)
     assigned = require_binary(kept, treatment)
     took = require_binary(kept, received, role="received")
     rates = {arm: float(took[assigned == arm].mean()) for arm in (1, 0)}

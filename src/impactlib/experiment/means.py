@@ -14,18 +14,15 @@ from impactlib.core.inference import wald_estimate
 from impactlib.core.validation import (
     InputError,
     as_list,
-    drop_missing,
     require_binary,
-    require_columns,
-    require_dataframe,
-    require_finite,
-    require_numeric,
     require_probability,
 )
 from impactlib.experiment.samples import (
     check_strata_arms,
     cluster_codes,
+    complete_rows,
     covariate_matrix,
+    numeric_outcome,
     stratum_codes,
     stratum_dummies,
     trial_design,
@@ -150,26 +147,15 @@ def _analysis_sample(
 ) -> tuple[pd.DataFrame, int, np.ndarray, np.ndarray]:
     """Check the arguments; return the complete rows, the number dropped, the 0/1 arm and
     the covariate matrix."""
-    data = require_dataframe(data)
     require_probability(alpha, name="alpha")
-    require_columns(data, [outcome], role="outcome")
-    require_columns(data, [treatment], role="treatment")
-    require_columns(data, covariates, role="covariate")
-    if cluster is not None:
-        require_columns(data, [cluster], role="cluster")
-    if strata is not None:
-        require_columns(data, [strata], role="strata")
     overlap = {outcome, treatment} & set(covariates)
     if overlap:
         raise InputError(f"covariate(s) {sorted(overlap)} also used as outcome or treatment")
     if strata is not None and strata in {outcome, treatment}:
         raise InputError(f"strata column {strata!r} is also used as outcome or treatment")
-    used = [outcome, treatment, *covariates, *[c for c in (cluster, strata) if c is not None]]
-    kept, n_dropped = drop_missing(data, used)
-    if kept.empty:
-        raise InputError(f"no row left after removing missing values in {used}")
-    require_numeric(kept, outcome, role="outcome")
-    require_finite(kept, [outcome], role="outcome")
+    roles = {"outcome": outcome, "treatment": treatment, "covariate": covariates}
+    kept, n_dropped = complete_rows(data, roles | {"cluster": cluster, "strata": strata})
+    numeric_outcome(kept, outcome)
     x = covariate_matrix(kept, covariates)
     if kept[outcome].nunique() < 2:
         raise InputError(f"outcome column {outcome!r} is constant: there is no effect to estimate")

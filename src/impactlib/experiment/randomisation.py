@@ -12,12 +12,7 @@ from impactlib.core.estimate import Estimate
 from impactlib.core.result import Result
 from impactlib.core.validation import (
     InputError,
-    drop_missing,
     require_binary,
-    require_columns,
-    require_dataframe,
-    require_finite,
-    require_numeric,
 )
 from impactlib.experiment.assignments import (
     _exact_counts,
@@ -29,6 +24,7 @@ from impactlib.experiment.assignments import (
     _tail_share,
 )
 from impactlib.experiment.checks import integer
+from impactlib.experiment.samples import complete_rows, numeric_outcome
 from impactlib.experiment.significance import SignificanceTest
 
 # --- randomisation inference -------------------------------------------------------------
@@ -323,18 +319,9 @@ def _test_sample(
     data: pd.DataFrame, outcome: str, treatment: str, strata: str | None, cluster: str | None
 ) -> tuple[pd.DataFrame, int, np.ndarray]:
     """Check the columns; return the complete rows, the number dropped and the 0/1 arm."""
-    data = require_dataframe(data)
-    require_columns(data, [outcome], role="outcome")
-    require_columns(data, [treatment], role="treatment")
-    for column, role in ((strata, "strata"), (cluster, "cluster")):
-        if column is not None:
-            require_columns(data, [column], role=role)
-    used = [outcome, treatment, *[c for c in (strata, cluster) if c is not None]]
-    kept, n_dropped = drop_missing(data, used)
-    if kept.empty:
-        raise InputError(f"no row left after removing missing values in {used}")
-    require_numeric(kept, outcome, role="outcome")
-    require_finite(kept, [outcome], role="outcome")
+    roles = {"outcome": outcome, "treatment": treatment, "strata": strata, "cluster": cluster}
+    kept, n_dropped = complete_rows(data, roles)
+    numeric_outcome(kept, outcome)
     if kept[outcome].nunique() < 2:
         raise InputError(f"outcome column {outcome!r} is constant: there is nothing to test")
     return kept, n_dropped, require_binary(kept, treatment)

@@ -29,15 +29,18 @@ from impactlib.core.inference import wald_estimate
 from impactlib.core.validation import (
     InputError,
     as_list,
-    drop_missing,
     require_binary,
-    require_columns,
-    require_dataframe,
     require_finite,
     require_numeric,
     require_probability,
 )
-from impactlib.experiment.samples import cluster_codes, covariate_matrix, trial_design
+from impactlib.experiment.samples import (
+    cluster_codes,
+    complete_rows,
+    covariate_matrix,
+    numeric_outcome,
+    trial_design,
+)
 
 #: Count models accepted by :func:`rate_ratio` and :func:`rate_difference`.
 MODELS = ("negative_binomial", "poisson")
@@ -70,9 +73,7 @@ class _Fit:
 
 
 def _check_counts(kept: pd.DataFrame, outcome: str) -> np.ndarray:
-    require_numeric(kept, outcome, role="outcome")
-    require_finite(kept, [outcome], role="outcome")
-    y = kept[outcome].to_numpy(dtype=float)
+    y = numeric_outcome(kept, outcome)
     bad = (y < 0) | (y != np.round(y))
     if bad.any():
         first = kept[outcome].iloc[int(np.flatnonzero(bad)[0])]
@@ -139,27 +140,17 @@ def _rate_sample(
 ) -> tuple[pd.DataFrame, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Check the arguments; return the complete rows, the number dropped, the counts, the
     exposures, the 0/1 arm and the design matrix (constant, arm, centred covariates)."""
-    data = require_dataframe(data)
     require_probability(alpha, name="alpha")
     if model not in MODELS:
         raise InputError(f"model must be one of {', '.join(MODELS)}; got {model!r}")
-    require_columns(data, [outcome], role="outcome")
-    require_columns(data, [treatment], role="treatment")
-    require_columns(data, [exposure], role="exposure")
-    require_columns(data, covariates, role="covariate")
-    if cluster is not None:
-        require_columns(data, [cluster], role="cluster")
     roles = {outcome: "outcome", treatment: "treatment", exposure: "exposure"}
     if len(roles) < 3:
         raise InputError("outcome, treatment and exposure must be three different columns")
     overlap = set(roles) & set(covariates)
     if overlap:
         raise InputError(f"covariate(s) {sorted(overlap)} also used as outcome/treatment/exposure")
-
-    used = [outcome, treatment, exposure, *covariates, *([cluster] if cluster else [])]
-    kept, n_dropped = drop_missing(data, used)
-    if kept.empty:
-        raise InputError(f"no row left after removing missing values in {used}")
+    columns = {"outcome": outcome, "treatment": treatment, "exposure": exposure}
+    kept, n_dropped = complete_rows(data, columns | {"covariate": covariates, "cluster": cluster})
     y = _check_counts(kept, outcome)
     time = _check_exposure(kept, exposure)
     t = require_binary(kept, treatment)

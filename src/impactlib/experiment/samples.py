@@ -3,13 +3,49 @@ checks every estimator of the family shares (each failure names the column)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from impactlib.core.validation import InputError, require_finite, require_numeric
+from impactlib.core.validation import (
+    InputError,
+    as_list,
+    drop_missing,
+    require_columns,
+    require_dataframe,
+    require_finite,
+    require_numeric,
+)
+
+
+def complete_rows(
+    data: object, columns: Mapping[str, str | Sequence[str] | None]
+) -> tuple[pd.DataFrame, int]:
+    """The rows of ``data`` with none of ``columns`` missing, and how many were dropped.
+
+    ``columns`` maps each role to its column or columns (``{"outcome": "y", "covariate":
+    ["age"], "cluster": None}``; None is skipped): a missing column is refused by its role,
+    and so is a sample left empty.
+    """
+    data = require_dataframe(data)
+    used: list[str] = []
+    for role, names in columns.items():
+        names = as_list(names)
+        require_columns(data, names, role=role)
+        used += names
+    kept, n_dropped = drop_missing(data, used)
+    if kept.empty:
+        raise InputError(f"no row left after removing missing values in {used}")
+    return kept, n_dropped
+
+
+def numeric_outcome(kept: pd.DataFrame, outcome: str) -> np.ndarray:
+    """The outcome as floats, refusing a non-numeric or infinite one."""
+    require_numeric(kept, outcome, role="outcome")
+    require_finite(kept, [outcome], role="outcome")
+    return kept[outcome].to_numpy(dtype=float)
 
 
 def stratum_codes(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
