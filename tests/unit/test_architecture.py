@@ -29,13 +29,11 @@ DEBTS = {
     "impactlib/cli/scaffold.py::_markdown_sections",
     "impactlib/did/dynamic.py::event_study",
     "impactlib/did/staggered.py::callaway_santanna",
-    "impactlib/experiment/means.py::difference_in_means",
     "impactlib/synth/control.py::synthetic_control",
     "impactlib/synth/sdid.py::synthetic_did",
     "impactlib/weighting/doubly_robust.py::aipw",
     "impactlib/weighting/matching.py::nearest_neighbor_match",
     "notebooks/studies/autonomie-chutes-essai.md",
-    "notebooks/studies/emploi-jobs2.md",
     "notebooks/studies/emploi-salaire-minimum.md",
     "notebooks/studies/territoires-headstart.md",
 }

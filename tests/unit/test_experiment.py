@@ -16,10 +16,10 @@ from scipy import stats
 
 from impactlib.core import InputError
 from impactlib.experiment import (
+    PowerDesign,
     balance_table,
     difference_in_means,
     joint_balance_test,
-    minimum_detectable_effect,
     randomization_inference,
 )
 
@@ -685,13 +685,14 @@ def test_nsw_randomization_inference_agrees_with_neyman(nsw):
     # The observed statistic is the published benchmark (1794.34, see above); 10 000 seeded
     # random assignments of 185 treated among 445 give a p-value of the same order as the
     # Neyman t test.
-    ri = randomization_inference(nsw, outcome="re78", treatment="treat")
     neyman = difference_in_means(nsw, "re78", "treat")
-    assert round(ri.observed, 2) == 1794.34
-    assert ri.method == "monte carlo" and ri.n_draws == 10_000 and ri.seed == 0
+    ri = randomization_inference(nsw, outcome="re78", treatment="treat", estimate=neyman)
+    assert round(ri.statistic, 2) == 1794.34
+    assert not ri.exact and ri.n_resamples == 10_000 and ri.seed == 0
     assert ri.p_value < 0.05 and neyman.p_value < 0.05
     assert ri.p_value == pytest.approx(neyman.p_value, abs=0.01)
-    assert ri.attach(neyman).extra["ri_p_value"] == ri.p_value
+    assert ri.estimate.extra["ri_p_value"] == ri.p_value
+    assert round(ri.estimate.value, 2) == 1794.34
 
 
 def test_nsw_balance_table_with_joint_test(nsw):
@@ -721,7 +722,7 @@ def test_stratified_nsw_estimate_by_hand(nsw):
 
 def test_mde_accepts_numpy_numbers(nsw):
     sd = nsw["re78"].std()  # a numpy float32
-    mde = minimum_detectable_effect(len(nsw), share_treated=185 / 445, sd=sd)
+    mde = PowerDesign(share_treated=185 / 445, sd=sd).minimum_detectable_effect(len(nsw))
     expected = (
         (stats.norm.ppf(0.975) + stats.norm.ppf(0.8))
         * float(sd)

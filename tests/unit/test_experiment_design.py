@@ -21,17 +21,17 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import NormalIndPower, TTestIndPower
 
-from impactlib.core import Estimate, InputError, adjust_estimates
+from impactlib.core import Estimate, InputError, Result, adjust_estimates
+from impactlib.core.estimate import TIDY_COLUMNS
 from impactlib.experiment import (
+    PowerDesign,
     adjust_pvalues,
     assignments,
     attrition,
     balance_table,
     difference_in_means,
     joint_balance_test,
-    minimum_detectable_effect,
     randomization_inference,
-    sample_size,
 )
 
 TRUE_ATE = 1.5
@@ -241,8 +241,8 @@ def test_exact_p_value_on_70_assignments_by_hand():
         ri = randomization_inference(df, outcome="y", treatment="t", alternative=alternative)
         p, count, observed = brute_force_p(df["y"], df["t"], alternative)
         assert count == 70
-        assert ri.method == "exact" and ri.n_draws == 70 and ri.seed is None
-        assert ri.observed == pytest.approx(observed) == pytest.approx(3.0)
+        assert ri.exact and ri.n_resamples == 70 and ri.seed is None
+        assert ri.statistic == pytest.approx(observed) == pytest.approx(3.0)
         assert ri.p_value == pytest.approx(p, abs=1e-12)
         assert ri.log10_assignments == pytest.approx(math.log10(70))
     # Two-sided: 12 of the 70 differences are at least 3 in absolute value.
@@ -264,7 +264,7 @@ def test_exact_one_sided_p_value_equals_scipy_permutation_test(alternative):
         n_resamples=10**6,  # more than C(11, 5) = 462: scipy enumerates exactly
         alternative=alternative,
     )
-    assert ours.method == "exact" and ours.n_draws == 462
+    assert ours.exact and ours.n_resamples == 462
     assert ours.p_value == pytest.approx(reference.pvalue, abs=1e-12)
 
 
@@ -276,9 +276,9 @@ def test_exact_with_strata_and_with_clusters_by_brute_force():
     df = pd.DataFrame({"y": y, "t": t, "b": blocks})
     ri = randomization_inference(df, outcome="y", treatment="t", strata="b")
     p, count, observed = brute_force_p(y, t, blocks=blocks)
-    assert ri.method == "exact" and ri.n_draws == count == 10 * 6 * 20
+    assert ri.exact and ri.n_resamples == count == 10 * 6 * 20
     assert ri.p_value == pytest.approx(p, abs=1e-12)
-    assert ri.observed == pytest.approx(difference_in_means(df, "y", "t", strata="b").value)
+    assert ri.statistic == pytest.approx(difference_in_means(df, "y", "t", strata="b").value)
     # Clusters of unequal sizes: 3 of 7 clusters treated, 35 assignments.
     sizes = [1, 3, 2, 4, 2, 1, 3]
     g = np.repeat(np.arange(7), sizes)
@@ -287,7 +287,7 @@ def test_exact_with_strata_and_with_clusters_by_brute_force():
     dfc = pd.DataFrame({"y": yc, "t": tc, "g": g})
     ri = randomization_inference(dfc, outcome="y", treatment="t", cluster="g")
     p, count, _ = brute_force_p(yc, tc, clusters=g)
-    assert ri.method == "exact" and ri.n_draws == count == 35
+    assert ri.exact and ri.n_resamples == count == 35
     assert ri.p_value == pytest.approx(p, abs=1e-12)
 
 
@@ -331,23 +331,23 @@ def test_monte_carlo_p_value_is_close_to_exact():
     exact = randomization_inference(df, outcome="y", treatment="t")
     draws = 20_000
     mc = randomization_inference(
-        df, outcome="y", treatment="t", max_exact=0, n_permutations=draws, seed=5
+        df, outcome="y", treatment="t", max_exact=0, n_resamples=draws, seed=5
     )
-    assert exact.method == "exact" and mc.method == "monte carlo" and mc.n_draws == draws
+    assert exact.exact and not mc.exact and mc.n_resamples == draws
     p = exact.p_value
     assert abs(mc.p_value - p) <= 4 * math.sqrt(p * (1 - p) / draws) + 1 / draws
-    assert mc.observed == exact.observed
+    assert mc.statistic == exact.statistic
 
 
 def test_monte_carlo_is_seeded_and_deterministic():
     rng = np.random.default_rng(12)
     df = pd.DataFrame({"y": rng.normal(size=3000), "t": rng.permutation(np.arange(3000) % 2)})
-    a = randomization_inference(df, outcome="y", treatment="t", n_permutations=500, seed=3)
-    b = randomization_inference(df, outcome="y", treatment="t", n_permutations=500, seed=3)
-    c = randomization_inference(df, outcome="y", treatment="t", n_permutations=500, seed=4)
+    a = randomization_inference(df, outcome="y", treatment="t", n_resamples=500, seed=3)
+    b = randomization_inference(df, outcome="y", treatment="t", n_resamples=500, seed=3)
+    c = randomization_inference(df, outcome="y", treatment="t", n_resamples=500, seed=4)
     assert a == b and np.array_equal(a.null_distribution, b.null_distribution)
     assert not np.array_equal(a.null_distribution, c.null_distribution)
-    assert a.p_value == (1 + (np.abs(a.null_distribution) >= abs(a.observed)).sum()) / 501
+    assert a.p_value == (1 + (np.abs(a.null_distribution) >= abs(a.statistic)).sum()) / 501
 
 
 def _null_p_values(make, reps, seed, **kwargs):
@@ -375,7 +375,7 @@ def test_p_values_are_uniform_under_the_null_large_sample_engine():
     def make(rng):
         return pd.DataFrame({"y": rng.exponential(size=2000), "t": rng.permutation(2000) < 600})
 
-    p = _null_p_values(make, 300, 20240608, n_permutations=199, statistic="studentized")
+    p = _null_p_values(make, 300, 20240608, n_resamples=199, statistic="studentized")
     _assert_uniform(p, 300)
 
 
@@ -390,58 +390,84 @@ def test_p_values_are_uniform_under_the_null_pairs_and_blocks():
         blocks["t"] = np.ravel([rng.permutation(np.arange(60) < 20) for _ in range(2)])
         return pd.concat([pairs, blocks], ignore_index=True)
 
-    p = _null_p_values(make, 300, 20240609, strata="s", n_permutations=199)
+    p = _null_p_values(make, 300, 20240609, strata="s", n_resamples=199)
     _assert_uniform(p, 300)
 
 
 def test_observed_statistics_match_the_estimators():
     df = blocked_frame(seed=13)
-    ri = randomization_inference(df, outcome="y", treatment="t", n_permutations=200)
-    assert ri.observed == pytest.approx(difference_in_means(df, "y", "t").value, rel=1e-10)
+    ri = randomization_inference(df, outcome="y", treatment="t", n_resamples=200)
+    assert ri.statistic == pytest.approx(difference_in_means(df, "y", "t").value, rel=1e-10)
     welch = stats.ttest_ind(df.y[df.t == 1], df.y[df.t == 0], equal_var=False).statistic
     stud = randomization_inference(
-        df, outcome="y", treatment="t", statistic="studentized", n_permutations=200
+        df, outcome="y", treatment="t", statistic="studentized", n_resamples=200
     )
-    assert stud.observed == pytest.approx(welch, rel=1e-10)
+    assert stud.statistic == pytest.approx(welch, rel=1e-10)
     est = difference_in_means(df, "y", "t", strata="block")
     stud_blocks = randomization_inference(
-        df, outcome="y", treatment="t", statistic="studentized", strata="block", n_permutations=200
+        df, outcome="y", treatment="t", statistic="studentized", strata="block", n_resamples=200
     )
-    assert stud_blocks.observed == pytest.approx(est.value / est.std_error, rel=1e-9)
+    assert stud_blocks.statistic == pytest.approx(est.value / est.std_error, rel=1e-9)
 
 
-def test_detects_a_real_effect_and_attaches_to_an_estimate():
+def test_detects_a_real_effect_and_carries_the_tested_estimate():
     rng = np.random.default_rng(14)
     t = rng.permutation(np.arange(400) % 2)
     df = pd.DataFrame({"y": rng.normal(size=400) + 0.5 * t, "t": t})
-    ri = randomization_inference(df, outcome="y", treatment="t", n_permutations=999)
+    neyman = difference_in_means(df, "y", "t")
+    ri = randomization_inference(df, outcome="y", treatment="t", n_resamples=999, estimate=neyman)
     assert ri.p_value == pytest.approx(1 / 1000)  # no draw as extreme: the floor 1/(R+1)
-    est = ri.attach(difference_in_means(df, "y", "t"))
-    assert isinstance(est, Estimate)
+    # The result protocol: .estimate is the tested Estimate with the test in its extra.
+    est = ri.estimate
+    assert isinstance(est, Estimate) and isinstance(ri, Result)
+    assert est.value == neyman.value and est.p_value == neyman.p_value  # Neyman's p kept
     assert est.extra["ri_p_value"] == ri.p_value and est.extra["ri_method"] == "monte carlo"
-    assert est.extra["ri_draws"] == 999 and est.extra["df"] == 398
+    assert est.extra["ri_n_resamples"] == 999 and est.extra["df"] == 398
+    assert est.extra["ri_statistic"] == "difference_in_means"
+    assert est.extra["ri_alternative"] == "two-sided"
     assert Estimate.from_json(est.to_json()) == est
-    assert "Monte Carlo, 999 draws" in ri.summary()
+    # .tidy() is the estimate's row, with Estimate's field names as columns.
+    table = ri.tidy()
+    assert list(table.columns) == list(TIDY_COLUMNS) and list(table.index) == ["estimate"]
+    assert table.loc["estimate", "value"] == neyman.value
+    assert "Monte Carlo, 999 draws" in ri.summary() and "Tested estimate" in ri.summary()
+    assert str(ri) == ri.summary()
     assert ri.to_dict()["p_value"] == ri.p_value and "null_distribution" not in ri.to_dict()
+    assert ri.to_dict()["statistic"] == ri.statistic == pytest.approx(neyman.value)
+    assert "Monte Carlo (999 draws, seed 0)" in ri.method
+
+
+def test_a_randomisation_test_without_estimate_is_a_pure_test():
+    df = blocked_frame(seed=13)
+    ri = randomization_inference(df, outcome="y", treatment="t", n_resamples=200)
+    table = ri.tidy()
+    assert list(table.index) == ["randomization_inference"] and table.index.name == "term"
+    assert list(table.columns[:3]) == ["statistic", "p_value", "method"]
+    row = table.iloc[0]
+    assert row["statistic"] == ri.statistic and row["p_value"] == ri.p_value
+    assert row["n_resamples"] == 200 and not row["exact"]
+    assert "Tested estimate" not in ri.summary()
+    with pytest.raises(
+        InputError, match=r"estimate: randomization_inference was given no estimate="
+    ):
+        ri.estimate  # noqa: B018
+
+
+def test_randomization_inference_refuses_an_estimate_of_another_outcome():
+    df = blocked_frame(seed=13)
+    other = Estimate(
+        value=1, std_error=1, ci_low=0, ci_high=2, p_value=0.5, n=4, method="m", outcome="other"
+    )
     with pytest.raises(InputError, match="estimate is for outcome 'other'"):
-        ri.attach(
-            Estimate(
-                value=1,
-                std_error=1,
-                ci_low=0,
-                ci_high=2,
-                p_value=0.5,
-                n=4,
-                method="m",
-                outcome="other",
-            )
-        )
+        randomization_inference(df, outcome="y", treatment="t", n_resamples=10, estimate=other)
+    with pytest.raises(InputError, match="estimate must be an Estimate, got dict"):
+        randomization_inference(df, outcome="y", treatment="t", estimate={"value": 1.0})
 
 
 def test_missing_values_are_dropped_and_counted():
     df = blocked_frame(seed=15)
     df.loc[[1, 2], "y"] = np.nan
-    ri = randomization_inference(df, outcome="y", treatment="t", n_permutations=100)
+    ri = randomization_inference(df, outcome="y", treatment="t", n_resamples=100)
     assert ri.n == len(df) - 2 and ri.n_dropped == 2
 
 
@@ -449,11 +475,11 @@ def test_ten_thousand_permutations_on_ten_thousand_units_is_fast():
     rng = np.random.default_rng(16)
     df = pd.DataFrame({"y": rng.normal(size=10_000), "t": rng.permutation(10_000) < 5_000})
     start = time.perf_counter()
-    ri = randomization_inference(df, outcome="y", treatment="t", n_permutations=10_000)
+    ri = randomization_inference(df, outcome="y", treatment="t", n_resamples=10_000)
     elapsed = time.perf_counter() - start
     # About 1 s on the project machine; the bound only catches a lost vectorisation.
     assert elapsed < 20, elapsed
-    assert ri.n_draws == 10_000 and 0 < ri.p_value <= 1
+    assert ri.n_resamples == 10_000 and 0 < ri.p_value <= 1
 
 
 @pytest.mark.parametrize(
@@ -461,9 +487,9 @@ def test_ten_thousand_permutations_on_ten_thousand_units_is_fast():
     [
         ({"statistic": "median"}, r"statistic must be one of"),
         ({"alternative": "two_sided"}, r"alternative must be one of"),
-        ({"n_permutations": 0}, r"n_permutations must be at least 1"),
-        ({"n_permutations": 10.5}, r"n_permutations must be an integer"),
-        ({"max_exact": -1}, r"max_exact must be a non-negative integer"),
+        ({"n_resamples": 0}, r"n_resamples must be an integer >= 1, got 0"),
+        ({"n_resamples": 10.5}, r"n_resamples must be an integer >= 1, got 10.5"),
+        ({"max_exact": -1}, r"max_exact must be an integer >= 0, got -1"),
         ({"strata": "site"}, r"strata 'site' not found in data"),
         ({"outcome": "wage"}, r"outcome 'wage' not found in data"),
     ],
@@ -525,7 +551,20 @@ def test_joint_balance_test_is_the_hc2_wald_f_test_by_hand():
     assert (result.df_num, result.df_den) == (3, len(df) - 4)
     assert result.p_value == pytest.approx(stats.f.sf(wald / 3, 3, len(df) - 4), rel=1e-9)
     assert "HC2" in result.method and result.n == 200
-    assert "F(3, 196)" in result.summary()
+    assert "F(3, 196)" in result.summary() and str(result) == result.summary()
+    # A pure test: tidy() is one row with the statistic, its p-value and the method first.
+    table = result.tidy()
+    assert list(table.index) == ["joint_balance"] and table.index.name == "term"
+    assert list(table.columns) == [
+        "statistic",
+        "p_value",
+        "method",
+        "df_num",
+        "df_den",
+        "n",
+        "n_dropped",
+    ]
+    assert table.loc["joint_balance", "p_value"] == result.p_value
 
 
 def test_joint_balance_test_size_under_randomisation_and_power_under_selection():
@@ -631,14 +670,16 @@ def test_mde_closed_form_individual():
     # Bloom (1995): MDE = (z_(1-alpha/2) + z_power) * sd * sqrt(1 / (n P (1 - P))); the
     # multiplier (about 2.8 for alpha 0.05 and power 0.8) is computed from scipy here.
     expected = multiplier() * 1.0 * math.sqrt(1 / (1000 * 0.5 * 0.5))
-    assert minimum_detectable_effect(1000) == pytest.approx(expected, rel=1e-12)
-    assert minimum_detectable_effect(1000, sd=2.5) == pytest.approx(2.5 * expected, rel=1e-12)
+    assert PowerDesign().minimum_detectable_effect(1000) == pytest.approx(expected, rel=1e-12)
+    assert PowerDesign(sd=2.5).minimum_detectable_effect(1000) == pytest.approx(
+        2.5 * expected, rel=1e-12
+    )
     unequal = multiplier(0.1, 0.9) * math.sqrt(1 / (400 * 0.3 * 0.7))
-    assert minimum_detectable_effect(400, share_treated=0.3, alpha=0.1, power=0.9) == (
+    assert PowerDesign(share_treated=0.3, alpha=0.1, power=0.9).minimum_detectable_effect(400) == (
         pytest.approx(unequal, rel=1e-12)
     )
     one_sided = (stats.norm.ppf(0.95) + stats.norm.ppf(0.8)) * math.sqrt(4 / 1000)
-    assert minimum_detectable_effect(1000, two_sided=False) == pytest.approx(one_sided)
+    assert PowerDesign(two_sided=False).minimum_detectable_effect(1000) == pytest.approx(one_sided)
 
 
 @pytest.mark.parametrize(("n", "share"), [(200, 0.5), (1000, 0.5), (900, 1 / 3)])
@@ -648,7 +689,9 @@ def test_mde_matches_statsmodels_normal_ind_power(n, share):
         effect_size=None, nobs1=n1, alpha=0.05, power=0.8, ratio=(n - n1) / n1
     )
     # statsmodels adds the far tail of the two-sided test, which is of order 1e-6 here.
-    assert minimum_detectable_effect(n, share_treated=share) == pytest.approx(d, rel=1e-4)
+    assert PowerDesign(share_treated=share).minimum_detectable_effect(n) == pytest.approx(
+        d, rel=1e-4
+    )
     t_based = TTestIndPower().solve_power(
         effect_size=None, nobs1=n1, alpha=0.05, power=0.8, ratio=(n - n1) / n1
     )
@@ -657,10 +700,14 @@ def test_mde_matches_statsmodels_normal_ind_power(n, share):
 
 
 def test_cluster_design_effect_and_r2():
-    base = minimum_detectable_effect(2000)
-    clustered = minimum_detectable_effect(2000, icc=0.1, cluster_size=25)
+    base = PowerDesign().minimum_detectable_effect(2000)
+    design = PowerDesign(icc=0.1, cluster_size=25)
+    clustered = design.minimum_detectable_effect(2000)
+    assert design.design_effect == pytest.approx(1 + 24 * 0.1)
     assert clustered == pytest.approx(base * math.sqrt(1 + 24 * 0.1), rel=1e-12)
-    assert minimum_detectable_effect(2000, r2=0.36) == pytest.approx(base * 0.8, rel=1e-12)
+    assert PowerDesign(r2=0.36).minimum_detectable_effect(2000) == pytest.approx(
+        base * 0.8, rel=1e-12
+    )
     # Duflo, Glennerster & Kremer (2007) write it with J clusters of m units:
     # sqrt(1 / (P (1 - P) J)) * sqrt(rho + (1 - rho) / m) * sd.
     j, m, rho = 80, 25, 0.1
@@ -675,14 +722,15 @@ def test_sample_size_inverts_the_mde():
         (0.25, {"icc": 0.05, "cluster_size": 20}),
         (-0.3, {"r2": 0.5, "power": 0.9}),
     ]:
-        n = sample_size(effect, **kwargs)
-        assert minimum_detectable_effect(n, **kwargs) <= abs(effect) + 1e-12
+        design = PowerDesign(**kwargs)
+        n = design.sample_size(effect)
+        assert design.minimum_detectable_effect(n) <= abs(effect) + 1e-12
         step = kwargs.get("cluster_size", 1)
-        assert minimum_detectable_effect(n - step, **kwargs) > abs(effect)
+        assert design.minimum_detectable_effect(n - step) > abs(effect)
         if "cluster_size" in kwargs:
             assert n % kwargs["cluster_size"] == 0
     n1 = NormalIndPower().solve_power(effect_size=0.2, nobs1=None, alpha=0.05, power=0.8)
-    assert sample_size(0.2) in (2 * math.ceil(n1) - 1, 2 * math.ceil(n1))
+    assert PowerDesign().sample_size(0.2) in (2 * math.ceil(n1) - 1, 2 * math.ceil(n1))
 
 
 @pytest.mark.parametrize(
@@ -691,24 +739,23 @@ def test_sample_size_inverts_the_mde():
         ({"icc": 0.1}, r"icc and cluster_size go together"),
         ({"cluster_size": 10}, r"icc and cluster_size go together"),
         ({"icc": 1.5, "cluster_size": 10}, r"icc must be in \[0, 1\]"),
+        ({"icc": 0.1, "cluster_size": 0.5}, r"cluster_size must be a finite number >= 1"),
         ({"share_treated": 1.0}, r"share_treated must be in \(0, 1\)"),
         ({"power": 0.0}, r"power must be in \(0, 1\)"),
-        ({"sd": -1.0}, r"sd must be a positive number"),
+        ({"sd": -1.0}, r"sd must be a finite number > 0"),
         ({"r2": 1.0}, r"r2 must be in \[0, 1\)"),
     ],
 )
 def test_power_refusals(kwargs, message):
     with pytest.raises(InputError, match=message):
-        minimum_detectable_effect(500, **kwargs)
-    with pytest.raises(InputError, match=message):
-        sample_size(0.2, **kwargs)
+        PowerDesign(**kwargs)
 
 
 def test_power_refuses_bad_n_and_effect():
-    with pytest.raises(InputError, match=r"n must be a positive number"):
-        minimum_detectable_effect(0)
+    with pytest.raises(InputError, match=r"n must be a finite number > 0, got 0"):
+        PowerDesign().minimum_detectable_effect(0)
     with pytest.raises(InputError, match=r"effect must be a non-zero number"):
-        sample_size(0.0)
+        PowerDesign().sample_size(0.0)
 
 
 # --- multiple outcomes ------------------------------------------------------------------------
@@ -718,16 +765,16 @@ def test_holm_and_benjamini_hochberg_by_hand():
     p = [0.01, 0.04, 0.03, 0.005]
     # Holm: sorted 0.005, 0.01, 0.03, 0.04 times 4, 3, 2, 1 = 0.02, 0.03, 0.06, 0.04, then
     # running maximum: 0.02, 0.03, 0.06, 0.06.
-    assert adjust_pvalues(p, method="holm") == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert adjust_pvalues(p, correction="holm") == pytest.approx([0.03, 0.06, 0.06, 0.02])
     # BH: sorted p times 4 / rank = 0.02, 0.02, 0.04, 0.04, running minimum from the top.
-    assert adjust_pvalues(p, method="bh") == pytest.approx([0.02, 0.04, 0.04, 0.02])
-    assert adjust_pvalues(p, method="bonferroni") == pytest.approx([0.04, 0.16, 0.12, 0.02])
+    assert adjust_pvalues(p, correction="bh") == pytest.approx([0.02, 0.04, 0.04, 0.02])
+    assert adjust_pvalues(p, correction="bonferroni") == pytest.approx([0.04, 0.16, 0.12, 0.02])
 
 
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.floats(0, 1, allow_nan=False), min_size=1, max_size=30))
 def test_bh_equals_statsmodels_multipletests(p):
-    adjusted = adjust_pvalues(p, method="bh")
+    adjusted = adjust_pvalues(p, correction="bh")
     assert np.allclose(adjusted, multipletests(p, method="fdr_bh")[1])
     assert (adjusted >= np.asarray(p) - 1e-15).all() and (adjusted <= 1).all()
 
@@ -736,18 +783,20 @@ def test_bh_equals_statsmodels_multipletests(p):
 def test_holm_equals_statsmodels_multipletests(seed):
     # Few cases: statsmodels' Holm branch calls gc.collect() on every call (slow in pytest).
     p = np.random.default_rng(seed).random(12) ** 3
-    adjusted = adjust_pvalues(p, method="holm")
+    adjusted = adjust_pvalues(p, correction="holm")
     assert np.allclose(adjusted, multipletests(p, method="holm")[1])
     assert (adjusted >= p).all() and (adjusted <= 1).all()
 
 
 def test_adjust_pvalues_keeps_series_labels_and_refuses_bad_input():
     s = pd.Series([0.02, 0.5], index=["earnings", "employment"], name="p")
-    out = adjust_pvalues(s, method="holm")
+    out = adjust_pvalues(s, correction="holm")
     assert list(out.index) == ["earnings", "employment"] and out.name == "p"
     assert out["earnings"] == pytest.approx(0.04)
-    with pytest.raises(InputError, match=r"method must be one of"):
-        adjust_pvalues([0.1], method="hommel")
+    with pytest.raises(
+        InputError, match=r"correction must be one of \['bh', 'bonferroni', 'holm'\], got 'hommel'"
+    ):
+        adjust_pvalues([0.1], correction="hommel")
     with pytest.raises(InputError, match=r"pvalues must be in \[0, 1\]"):
         adjust_pvalues([0.1, 1.2, np.nan])
     with pytest.raises(InputError, match=r"non-empty"):
@@ -758,7 +807,7 @@ def test_adjust_estimates_records_the_adjustment():
     df = blocked_frame(seed=24)
     estimates = [difference_in_means(df.assign(z=df["y"] * c + c), "z", "t") for c in (1, 2)]
     estimates.append(difference_in_means(df.assign(z=df["x"]), "z", "t"))
-    adjusted = adjust_estimates(estimates, method="bh")
+    adjusted = adjust_estimates(estimates, correction="bh")
     expected = multipletests([e.p_value for e in estimates], method="fdr_bh")[1]
     for est, new, p in zip(estimates, adjusted, expected, strict=True):
         assert new.p_value == est.p_value and new.extra["p_value_adjusted"] == pytest.approx(p)

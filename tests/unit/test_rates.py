@@ -2,7 +2,7 @@
 
 Four kinds of checks, as in ``test_experiment.py``: independent re-computations (crude rates
 and the CR1 sandwich written out with numpy, and a direct statsmodels call), seeded Monte
-Carlo runs against the known truth of :func:`simulate_cluster_count_trial`, invariants, and
+Carlo runs against the known truth of :func:`cluster_count_trial`, invariants, and
 refusals of bad input. No published figure is reproduced here: no real trial with
 individual counts and exposures is available offline, so the reference is the known truth
 of the simulation. The Monte Carlo runs are seeded, so a failure is never flaky.
@@ -24,10 +24,10 @@ from scipy import stats
 from impactlib.appraisal import grade_evidence
 from impactlib.core import InputError
 from impactlib.experiment import (
+    cluster_count_trial,
     implied_icc,
     rate_difference,
     rate_ratio,
-    simulate_cluster_count_trial,
 )
 
 TRUE_RR = 0.77  # the value the report autonomie-chutes-essai is calibrated on
@@ -46,7 +46,7 @@ def trial(seed: int = 3, **changes) -> pd.DataFrame:
         "dropout": 0.1,
     }
     settings_.update(changes)
-    return simulate_cluster_count_trial(seed=seed, **settings_)
+    return cluster_count_trial(seed=seed, **settings_)
 
 
 def design_matrix(frame: pd.DataFrame) -> np.ndarray:
@@ -89,7 +89,7 @@ def test_simulator_is_deterministic_given_the_seed():
 
 def test_simulator_marginal_rates_are_the_truth():
     # Large run: the mean-one cluster effect and frailty keep the marginal rates exact.
-    data = simulate_cluster_count_trial(
+    data = cluster_count_trial(
         n_clusters=400,
         cluster_size=100,
         baseline_rate=0.8,
@@ -113,7 +113,7 @@ def test_implied_icc_by_hand_and_empirically():
         by_hand, rel=1e-12
     )
     # One-way ANOVA estimator of the ICC on a large control-only simulation.
-    data = simulate_cluster_count_trial(
+    data = cluster_count_trial(
         n_clusters=1000,
         cluster_size=20,
         baseline_rate=0.8,
@@ -138,6 +138,8 @@ def test_implied_icc_by_hand_and_empirically():
         ({"cluster_size": 0}, "cluster_size must be an integer >= 1"),
         ({"cluster_size": (10, 5)}, r"cluster_size\[1\] must be an integer >= 10"),
         ({"cluster_size": (1, 2, 3)}, "cluster_size must be an int or"),
+        ({"seed": -1}, "seed must be an integer >= 0"),
+        ({"seed": 1.5}, "seed must be an integer >= 0"),
         ({"baseline_rate": -0.5}, "baseline_rate must be a finite number > 0"),
         ({"rate_ratio": 0}, "rate_ratio must be a finite number > 0"),
         ({"cluster_sd": -0.1}, "cluster_sd must be a finite number >= 0"),
@@ -256,7 +258,7 @@ def test_rate_difference_by_the_delta_method():
 
 
 def test_recovers_a_known_rate_ratio_on_a_large_trial():
-    data = simulate_cluster_count_trial(
+    data = cluster_count_trial(
         n_clusters=300,
         cluster_size=(20, 40),
         baseline_rate=0.8,

@@ -80,12 +80,13 @@ def test_cluster_robust_interval_covers_the_true_effect():
         ({"n_clusters": 10.0}, "n_clusters must be an integer"),
         ({"cluster_size": (1, 5)}, r"cluster_size\[0\] must be an integer >= 2"),
         ({"cluster_size": (6, 5)}, r"cluster_size\[1\] must be an integer >= 6"),
-        ({"cluster_size": 5}, "cluster_size must be"),
+        ({"cluster_size": 1}, "cluster_size must be an integer >= 2, got 1"),
+        ({"cluster_size": (5, 6, 7)}, r"cluster_size must be an int or \(low, high\)"),
         ({"icc": 1.0}, r"icc must be in \[0, 1\)"),
         ({"icc": float("nan")}, "icc must be a finite number"),
-        ({"sd": 0.0}, "sd must be positive"),
+        ({"sd": 0.0}, "sd must be a finite number > 0"),
         ({"baseline_correlation": 1.0}, "baseline_correlation must be in"),
-        ({"treated_share": 0.05}, "at least two clusters in each arm"),
+        ({"share_treated": 0.05}, "at least two clusters in each arm"),
         ({"seed": -1}, "seed must be an integer >= 0"),
     ],
 )
@@ -103,3 +104,22 @@ def test_icc_refuses_bad_input():
         intraclass_correlation(df, outcome="y", cluster="missing")
     with pytest.raises(InputError, match="at least two clusters"):
         intraclass_correlation(df[df["g"] == 1], outcome="y", cluster="g")
+
+
+def test_cluster_trial_takes_one_size_for_every_cluster():
+    df = cluster_trial(n_clusters=6, cluster_size=7, icc=0.1, effect=0.0, seed=2)
+    assert (df.groupby("cluster").size() == 7).all()
+    assert df.attrs["truth"]["cluster_size"] == [7, 7]
+
+
+def test_icc_with_unequal_cluster_sizes_by_hand():
+    # One-way ANOVA with unequal sizes: m0 = (N - sum m_j^2 / N) / (J - 1).
+    df = pd.DataFrame({"g": [1, 1, 2, 2, 2, 3, 3, 3, 3], "y": [1, 2, 2, 3, 4, 6, 5, 7, 8.0]})
+    sizes = df.groupby("g").size().to_numpy(float)
+    means = df.groupby("g")["y"].mean().to_numpy()
+    n, k = len(df), 3
+    msb = (sizes * (means - df["y"].mean()) ** 2).sum() / (k - 1)
+    msw = ((df["y"] - df.groupby("g")["y"].transform("mean")) ** 2).sum() / (n - k)
+    m0 = (n - (sizes**2).sum() / n) / (k - 1)
+    expected = (msb - msw) / (msb + (m0 - 1) * msw)
+    assert intraclass_correlation(df, outcome="y", cluster="g") == pytest.approx(expected)

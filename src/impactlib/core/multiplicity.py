@@ -19,7 +19,7 @@ from impactlib.core.validation import InputError
 
 __all__ = ["METHODS", "adjust_estimates", "adjust_pvalues"]
 
-#: Accepted names and the statsmodels method each one maps to.
+#: Accepted corrections and the statsmodels method each one maps to.
 METHODS = {"holm": "holm", "bh": "fdr_bh", "bonferroni": "bonferroni"}
 
 _DESCRIPTIONS = {
@@ -30,7 +30,7 @@ _DESCRIPTIONS = {
 
 
 def adjust_pvalues(
-    pvalues: Sequence[float] | np.ndarray | pd.Series, method: str = "holm"
+    pvalues: Sequence[float] | np.ndarray | pd.Series, *, correction: str = "holm"
 ) -> np.ndarray | pd.Series:
     """Adjust a family of p-values for multiple testing.
 
@@ -44,8 +44,8 @@ def adjust_pvalues(
     ----------
     pvalues : sequence of float, ndarray or Series
         Unadjusted p-values, each in [0, 1].
-    method : {"holm", "bh", "bonferroni"}
-        Correction.
+    correction : {"holm", "bh", "bonferroni"}
+        Which correction.
 
     Returns
     -------
@@ -54,13 +54,13 @@ def adjust_pvalues(
 
     Examples
     --------
-    >>> adjust_pvalues([0.01, 0.04, 0.03], method="holm").round(4).tolist()
+    >>> adjust_pvalues([0.01, 0.04, 0.03], correction="holm").round(4).tolist()
     [0.03, 0.06, 0.06]
-    >>> adjust_pvalues([0.01, 0.04, 0.03], method="bh").round(4).tolist()
+    >>> adjust_pvalues([0.01, 0.04, 0.03], correction="bh").round(4).tolist()
     [0.03, 0.04, 0.04]
     """
-    if method not in METHODS:
-        raise InputError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    if correction not in METHODS:
+        raise InputError(f"correction must be one of {sorted(METHODS)}, got {correction!r}")
     values = np.asarray(pvalues, dtype=float)
     if values.ndim != 1 or values.size == 0:
         raise InputError(f"pvalues must be a non-empty one-dimensional sequence, got {pvalues!r}")
@@ -68,17 +68,17 @@ def adjust_pvalues(
     if bad.any():
         shown = ", ".join(repr(v) for v in values[bad][:5].tolist())
         raise InputError(f"pvalues must be in [0, 1] and not missing; got {shown}")
-    adjusted = multipletests(values, method=METHODS[method])[1]
+    adjusted = multipletests(values, method=METHODS[correction])[1]
     if isinstance(pvalues, pd.Series):
         return pd.Series(adjusted, index=pvalues.index, name=pvalues.name)
     return adjusted
 
 
-def adjust_estimates(estimates: Sequence[Estimate], method: str = "holm") -> list[Estimate]:
+def adjust_estimates(estimates: Sequence[Estimate], *, correction: str = "holm") -> list[Estimate]:
     """Adjust the p-values of a family of estimates (e.g. one per outcome).
 
     Returns copies whose ``extra`` holds ``p_value_adjusted`` and ``p_adjustment`` (the
-    method); ``p_value`` itself keeps the unadjusted value.
+    correction, described); ``p_value`` itself keeps the unadjusted value.
 
     Examples
     --------
@@ -94,14 +94,14 @@ def adjust_estimates(estimates: Sequence[Estimate], method: str = "holm") -> lis
     missing = [i for i, est in enumerate(estimates) if est.p_value is None]
     if missing:
         raise InputError(f"estimate(s) at position(s) {missing} have no p-value to adjust")
-    adjusted = adjust_pvalues([est.p_value for est in estimates], method=method)
+    adjusted = adjust_pvalues([est.p_value for est in estimates], correction=correction)
     return [
         replace(
             est,
             extra={
                 **est.extra,
                 "p_value_adjusted": float(p),
-                "p_adjustment": _DESCRIPTIONS[method],
+                "p_adjustment": _DESCRIPTIONS[correction],
             },
         )
         for est, p in zip(estimates, adjusted, strict=True)

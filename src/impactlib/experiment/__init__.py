@@ -1,7 +1,9 @@
 """Randomised designs: difference in means, covariate and block adjustment, clustering,
-randomisation inference, balance, attrition, power and minimum detectable effects.
+randomisation inference, balance, attrition, non-compliance, event rates, power and
+minimum detectable effects, intraclass correlation, simulated trials and Monte Carlo
+studies of estimators.
 
-Numerics are delegated to statsmodels (OLS with robust covariance estimators, Wald
+Numerics are delegated to statsmodels (OLS and GLMs with robust covariance estimators, Wald
 tests) and scipy (normal quantiles); this module adds the checks, the Lin (2013) design
 matrix, the stratified estimator, a vectorised randomisation-inference engine and the
 :class:`~impactlib.core.Estimate` record. Multiple-testing corrections live in
@@ -16,19 +18,22 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "JointBalanceTest": ".balance",
         "balance_table": ".balance",
         "joint_balance_test": ".balance",
+        "complier_effect": ".compliance",
         "attrition": ".follow_up",
+        "implied_icc": ".icc",
+        "intraclass_correlation": ".icc",
         "difference_in_means": ".means",
-        "minimum_detectable_effect": ".power",
-        "sample_size": ".power",
+        "SimulationStudy": ".monte_carlo",
+        "simulation_study": ".monte_carlo",
+        "PowerDesign": ".power",
         "RandomizationInference": ".randomisation",
         "randomization_inference": ".randomisation",
         "MODELS": ".rates",
-        "implied_icc": ".rates",
         "rate_difference": ".rates",
         "rate_ratio": ".rates",
+        "cluster_count_trial": ".simulate",
         "cluster_trial": ".simulate",
-        "intraclass_correlation": ".simulate",
-        "simulate_cluster_count_trial": ".simulate",
+        "adjust_estimates": "impactlib.core.multiplicity",
         "adjust_pvalues": "impactlib.core.multiplicity",
     },
 )

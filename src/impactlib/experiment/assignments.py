@@ -1,5 +1,6 @@
-"""Re-randomisation engine of randomisation inference: exact tables and seeded samplers of
-assignments within blocks."""
+"""Re-randomisation engine of randomisation inference: the randomisation units by block,
+the statistics, exact tables and seeded samplers of assignments within blocks, and the
+null distributions they give."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+
+from impactlib.core.validation import InputError
+from impactlib.experiment.samples import check_strata_arms, stratum_codes
 
 _TABLE_MAX = 4096  # strata with at most this many assignments are drawn from a table
 
@@ -187,3 +192,155 @@ class _Sampler:
                 self.buffer,
             )
         return out
+
+
+def _ri_statistic(kind: str, treated: np.ndarray, blocks: _Blocks) -> np.ndarray:
+    """Statistic for each row of per-stratum treated sums ``(draws, B, 3)``."""
+    s1, n1, q1 = treated[..., 0], treated[..., 1], treated[..., 2]
+    total_s, total_n, total_q = blocks.totals.T
+    s0, n0, q0 = total_s - s1, total_n - n1, total_q - q1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = (s1 / n1 - s0 / n0) @ blocks.weights
+        if kind == "difference_in_means":
+            return value
+        v1 = np.maximum(q1 - s1**2 / n1, 0.0) / (n1 - 1)
+        v0 = np.maximum(q0 - s0**2 / n0, 0.0) / (n0 - 1)
+        se = np.sqrt((v1 / n1 + v0 / n0) @ blocks.weights**2)
+        ratio = value / se
+    # A zero variance with a zero difference is no evidence either way.
+    return np.where(np.isnan(ratio), 0.0, ratio)
+
+
+def _randomised_units(
+    kept: pd.DataFrame,
+    t: np.ndarray,
+    codes: np.ndarray,
+    *,
+    cluster: str | None,
+    strata: str | None,
+    treatment: str,
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """The unit of randomisation of each row (the row itself, or its cluster), the number of
+    units, and each unit's stratum and arm; clusters must be assigned whole, within strata."""
+    if cluster is None:
+        return np.arange(len(t)), len(t), codes, t
+    unit, _ = pd.factorize(kept[cluster])
+    n_units = int(unit.max() + 1)
+    low = np.full(n_units, 2)
+    np.minimum.at(low, unit, t)
+    high = np.zeros(n_units, dtype=int)
+    np.maximum.at(high, unit, t)
+    if (low != high).any():
+        raise InputError(
+            f"treatment column {treatment!r} varies within {int((low != high).sum())} "
+            f"cluster(s) of {cluster!r}: clusters must be assigned as a whole"
+        )
+    unit_stratum = np.full(n_units, -1)
+    unit_stratum[unit] = codes
+    if (unit_stratum[unit] != codes).any():
+        raise InputError(
+            f"cluster column {cluster!r}: some clusters span several strata of "
+            f"{strata!r}; clusters must be nested in strata"
+        )
+    return unit, n_units, unit_stratum, high
+
+
+def _ri_blocks(
+    kept: pd.DataFrame,
+    outcome: str,
+    t: np.ndarray,
+    strata: str | None,
+    cluster: str | None,
+    treatment: str,
+    minimum: int,
+) -> _Blocks:
+    y = kept[outcome].to_numpy(dtype=float)
+    if strata is not None:
+        codes, labels = stratum_codes(kept[strata])
+    else:
+        codes, labels = np.zeros(len(y), dtype=int), [None]
+    # Centre within strata: neither statistic changes, the sums of squares stay accurate.
+    means = np.bincount(codes, weights=y) / np.bincount(codes)
+    y = y - means[codes]
+    unit, n_units, unit_stratum, unit_t = _randomised_units(
+        kept, t, codes, cluster=cluster, strata=strata, treatment=treatment
+    )
+    sums = np.column_stack(
+        [
+            np.bincount(unit, weights=y, minlength=n_units),
+            np.bincount(unit, minlength=n_units).astype(float),
+            np.bincount(unit, weights=y * y, minlength=n_units),
+        ]
+    )
+    if strata is not None:
+        check_strata_arms(
+            unit_t,
+            unit_stratum,
+            labels,
+            strata=strata,
+            minimum=minimum,
+            unit="cluster" if cluster else "unit",
+        )
+    else:
+        n1 = int(unit_t.sum())
+        if min(n1, n_units - n1) < minimum:
+            what = "clusters" if cluster else "units"
+            raise InputError(
+                f"treatment column {treatment!r}: each arm needs at least {minimum} {what} "
+                f"for this statistic (treated {n1}, control {n_units - n1})"
+            )
+    groups = [np.flatnonzero(unit_stratum == b) for b in range(len(labels))]
+    units = [sums[g] for g in groups]
+    totals = np.stack([u.sum(axis=0) for u in units])
+    return _Blocks(
+        units=units,
+        assigned=[unit_t[g].astype(bool) for g in groups],
+        k=np.array([int(unit_t[g].sum()) for g in groups]),
+        totals=totals,
+        weights=totals[:, 1] / totals[:, 1].sum(),
+    )
+
+
+def _tail_share(null: np.ndarray, observed: float, alternative: str) -> np.ndarray:
+    """Indicator of draws at least as extreme as ``observed`` (with a rounding tolerance)."""
+    scale = max(abs(observed), float(np.max(np.abs(null), initial=0.0)), 1e-300)
+    tol = 1e-9 * scale
+    if alternative == "two-sided":
+        return np.abs(null) >= abs(observed) - tol
+    if alternative == "greater":
+        return null >= observed - tol
+    return null <= observed + tol
+
+
+def _exact_counts(blocks: _Blocks, log10_total: float, max_exact: int) -> list[int] | None:
+    """Assignments of each stratum when all of them (at most ``max_exact``) are enumerated."""
+    if max_exact == 0 or log10_total > math.log10(max_exact) + 1e-9:
+        return None
+    counts = [math.comb(len(u), int(k)) for u, k in zip(blocks.units, blocks.k, strict=True)]
+    return counts if math.prod(counts) <= max_exact else None
+
+
+def _exact_null(statistic: str, blocks: _Blocks, counts: list[int]) -> np.ndarray:
+    """The statistic under every assignment, in batches of the product of the tables."""
+    tables = [_assignment_table(u, int(k)) for u, k in zip(blocks.units, blocks.k, strict=True)]
+    total = math.prod(counts)
+    batch = max(1, _CELLS // max(len(tables), 1))
+    pieces = []
+    for start in range(0, total, batch):
+        index = np.unravel_index(np.arange(start, min(total, start + batch)), counts)
+        treated = np.stack([tb[i] for tb, i in zip(tables, index, strict=True)], axis=1)
+        pieces.append(_ri_statistic(statistic, treated, blocks))
+    return np.concatenate(pieces)
+
+
+def _monte_carlo_null(
+    statistic: str, blocks: _Blocks, n_resamples: int, seed: int | None
+) -> np.ndarray:
+    """The statistic under ``n_resamples`` seeded random assignments."""
+    rng = np.random.default_rng(seed)
+    sampler = _Sampler(blocks, statistic)
+    pieces = []
+    for start in range(0, n_resamples, sampler.batch):
+        draws = min(sampler.batch, n_resamples - start)
+        pieces.append(_ri_statistic(statistic, sampler.draw(rng, draws), blocks))
+    return np.concatenate(pieces)

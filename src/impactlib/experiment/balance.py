@@ -14,22 +14,32 @@ from scipy import stats
 from impactlib.core.validation import (
     InputError,
     as_list,
-    drop_missing,
     require_binary,
     require_columns,
     require_dataframe,
-    require_finite,
     require_numeric,
 )
-from impactlib.experiment.means import _stratum_codes
+from impactlib.experiment.samples import (
+    complete_rows,
+    covariate_matrix,
+    stratum_codes,
+    stratum_dummies,
+)
+from impactlib.experiment.significance import SignificanceTest
 
 # --- balance -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class JointBalanceTest:
+class JointBalanceTest(SignificanceTest):
     """Joint test that the covariates do not predict the treatment (see
-    :func:`joint_balance_test`)."""
+    :func:`joint_balance_test`).
+
+    A pure test: ``statistic`` (the F statistic), ``p_value`` and ``method``, its degrees of
+    freedom and sample; ``tidy()`` is a one-row table, ``summary()`` plain text.
+    """
+
+    term = "joint_balance"
 
     statistic: float
     df_num: int
@@ -41,6 +51,7 @@ class JointBalanceTest:
     method: str
 
     def to_dict(self) -> dict[str, Any]:
+        """Every field, as plain Python values."""
         return {
             "statistic": float(self.statistic),
             "df_num": int(self.df_num),
@@ -53,14 +64,12 @@ class JointBalanceTest:
         }
 
     def summary(self) -> str:
+        """The test in plain text."""
         return (
             f"{self.method}\n  F({self.df_num}, {self.df_den:g}) = {self.statistic:.4f}   "
             f"p-value: {self.p_value:.4g}\n  n = {self.n}"
             + (f"; {self.n_dropped} row(s) dropped for missing values" if self.n_dropped else "")
         )
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def joint_balance_test(
@@ -96,27 +105,14 @@ def joint_balance_test(
     covariates = as_list(covariates)
     if not covariates:
         raise InputError("covariates must name at least one column")
-    require_columns(data, [treatment], role="treatment")
-    require_columns(data, covariates, role="covariate")
-    for column, role in ((strata, "strata"), (cluster, "cluster")):
-        if column is not None:
-            require_columns(data, [column], role=role)
-    used = [treatment, *covariates, *[c for c in (strata, cluster) if c is not None]]
-    kept, n_dropped = drop_missing(data, used)
-    if kept.empty:
-        raise InputError(f"no row left after removing missing values in {used}")
-    for name in covariates:
-        require_numeric(kept, name, role="covariate")
-    require_finite(kept, covariates, role="covariate")
+    roles = {"treatment": treatment, "covariate": covariates}
+    kept, n_dropped = complete_rows(data, roles | {"strata": strata, "cluster": cluster})
+    x = covariate_matrix(kept, covariates)
     t = require_binary(kept, treatment).astype(float)
-    x = kept[covariates].to_numpy(dtype=float)
-    constant = [c for c, sd in zip(covariates, x.std(axis=0), strict=True) if sd == 0]
-    if constant:
-        raise InputError(f"covariate(s) {constant} never vary in the analysis sample")
     columns = [np.ones(len(t)), *x.T]
     if strata is not None:
-        codes, labels = _stratum_codes(kept[strata])
-        columns += [*(codes[:, None] == np.arange(1, len(labels))[None, :]).astype(float).T]
+        codes, labels = stratum_codes(kept[strata])
+        columns += [*stratum_dummies(codes, len(labels)).T]
     design = np.column_stack(columns)
     if np.linalg.matrix_rank(design) < design.shape[1]:
         raise InputError(f"covariates {covariates} are collinear: drop redundant ones")

@@ -7,6 +7,7 @@ from dataclasses import replace
 import pandas as pd
 
 from impactlib.core.estimate import Estimate
+from impactlib.core.inference import wald_estimate
 from impactlib.core.validation import (
     InputError,
     drop_missing,
@@ -84,12 +85,11 @@ def attrition(
     }
     estimand = "difference in attrition rates (treated - control)"
     if lost.min() == lost.max():
-        return Estimate(
-            value=0.0,
-            std_error=0.0,
-            ci_low=0.0,
-            ci_high=0.0,
-            p_value=None,
+        # A zero difference with a zero standard error: a point interval and no test.
+        return wald_estimate(
+            0.0,
+            0.0,
+            alpha=alpha,
             n=len(kept),
             method="Differential attrition: none (every unit in the same state)",
             outcome=observed,
@@ -99,7 +99,6 @@ def attrition(
             n_treated=int(t.sum()),
             n_control=int((~t).sum()),
             n_dropped=n_dropped,
-            alpha=alpha,
             extra=rates,
         )
     est = difference_in_means(

@@ -10,72 +10,23 @@ import pandas as pd
 import statsmodels.api as sm
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.inference import wald_interval
+from impactlib.core.inference import wald_estimate
 from impactlib.core.validation import (
     InputError,
     as_list,
-    drop_missing,
     require_binary,
-    require_columns,
-    require_dataframe,
-    require_finite,
-    require_numeric,
     require_probability,
 )
-
-
-def _stratum_codes(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
-    """Integer codes 0..B-1 in sorted order of the labels (row-order invariant)."""
-    codes, labels = pd.factorize(values, sort=True)
-    return codes, list(labels)
-
-
-def _cluster_codes(data: pd.DataFrame, cluster: str) -> tuple[np.ndarray, int]:
-    """Integer codes of the clusters and their number; a single cluster is refused."""
-    groups = pd.factorize(data[cluster])[0]
-    n_clusters = int(groups.max() + 1)
-    if n_clusters < 2:
-        raise InputError(f"cluster column {cluster!r} has a single cluster")
-    return groups, n_clusters
-
-
-def _trial_design(treated: np.ndarray, groups: np.ndarray | None) -> str:
-    """``"cluster_rct"`` when every cluster is in a single arm, else ``"rct"``.
-
-    Clustered errors do not make a trial cluster-randomised: units randomised one by one
-    and grouped by site, say, remain an individually randomised trial.
-    """
-    if groups is None:
-        return "rct"
-    arms_per_cluster = pd.Series(treated).groupby(groups).nunique()
-    return "cluster_rct" if (arms_per_cluster == 1).all() else "rct"
-
-
-def _check_strata_arms(
-    t: np.ndarray,
-    codes: np.ndarray,
-    labels: list[Any],
-    *,
-    strata: str,
-    minimum: int,
-    unit: str = "unit",
-) -> None:
-    """Each stratum needs ``minimum`` treated and ``minimum`` control units."""
-    treated = np.bincount(codes, weights=t, minlength=len(labels)).astype(int)
-    total = np.bincount(codes, minlength=len(labels))
-    control = total - treated
-    short = [
-        f"{labels[b]!r} ({treated[b]} treated, {control[b]} control)"
-        for b in range(len(labels))
-        if min(treated[b], control[b]) < minimum
-    ]
-    if short:
-        shown = ", ".join(short[:5]) + (" ..." if len(short) > 5 else "")
-        raise InputError(
-            f"strata column {strata!r}: each stratum needs at least {minimum} treated and "
-            f"{minimum} control {unit}(s); too few in {len(short)} stratum/strata: {shown}"
-        )
-
+from impactlib.experiment.samples import (
+    check_strata_arms,
+    cluster_codes,
+    complete_rows,
+    covariate_matrix,
+    numeric_outcome,
+    stratum_codes,
+    stratum_dummies,
+    trial_design,
+)
 
 # --- difference in means ---------------------------------------------------------------
 
@@ -152,45 +103,88 @@ def difference_in_means(
     >>> round(difference_in_means(blocks, "y", "t", strata="b").value, 4)  # (3 + 5.5) / 2
     4.25
     """
-    data = require_dataframe(data)
     covariates = as_list(covariates)
-    require_probability(alpha, name="alpha")
-    require_columns(data, [outcome], role="outcome")
-    require_columns(data, [treatment], role="treatment")
-    require_columns(data, covariates, role="covariate")
-    if cluster is not None:
-        require_columns(data, [cluster], role="cluster")
+    kept, n_dropped, t, x = _analysis_sample(
+        data, outcome, treatment, covariates=covariates, cluster=cluster, strata=strata, alpha=alpha
+    )
+    dummies, n_strata = _stratum_indicators(kept, t, strata)
+    design = _lin_design(t, x, dummies, treatment=treatment, covariates=covariates, strata=strata)
+    y = kept[outcome].to_numpy(dtype=float)
+    value, se, df, groups, n_clusters, variance = _fit_effect(
+        y, design, kept, cluster, neyman=not covariates
+    )
+    extra: dict[str, Any] = {"df": df, "covariates": covariates, "cluster": cluster}
     if strata is not None:
-        require_columns(data, [strata], role="strata")
+        extra.update(strata=strata, n_strata=n_strata)
+    return wald_estimate(
+        value,
+        se,
+        alpha=alpha,
+        df=df,
+        n=len(y),
+        method=f"{_label(covariates, strata)}, {variance} standard errors",
+        outcome=outcome,
+        treatment=treatment,
+        design=trial_design(t, groups),
+        estimand="ATE",
+        n_treated=int(t.sum()),
+        n_control=int(len(t) - t.sum()),
+        n_clusters=n_clusters,
+        n_dropped=n_dropped,
+        extra=extra,
+    )
+
+
+def _analysis_sample(
+    data: pd.DataFrame,
+    outcome: str,
+    treatment: str,
+    *,
+    covariates: list[str],
+    cluster: str | None,
+    strata: str | None,
+    alpha: float,
+) -> tuple[pd.DataFrame, int, np.ndarray, np.ndarray]:
+    """Check the arguments; return the complete rows, the number dropped, the 0/1 arm and
+    the covariate matrix."""
+    require_probability(alpha, name="alpha")
     overlap = {outcome, treatment} & set(covariates)
     if overlap:
         raise InputError(f"covariate(s) {sorted(overlap)} also used as outcome or treatment")
     if strata is not None and strata in {outcome, treatment}:
         raise InputError(f"strata column {strata!r} is also used as outcome or treatment")
-
-    used = [outcome, treatment, *covariates, *([cluster] if cluster else [])]
-    used += [strata] if strata is not None else []
-    kept, n_dropped = drop_missing(data, used)
-    if kept.empty:
-        raise InputError(f"no row left after removing missing values in {used}")
-    require_numeric(kept, outcome, role="outcome")
-    require_finite(kept, [outcome], role="outcome")
-    for name in covariates:
-        require_numeric(kept, name, role="covariate")
-    require_finite(kept, covariates, role="covariate")
+    roles = {"outcome": outcome, "treatment": treatment, "covariate": covariates}
+    kept, n_dropped = complete_rows(data, roles | {"cluster": cluster, "strata": strata})
+    numeric_outcome(kept, outcome)
+    x = covariate_matrix(kept, covariates)
     if kept[outcome].nunique() < 2:
         raise InputError(f"outcome column {outcome!r} is constant: there is no effect to estimate")
-    t = require_binary(kept, treatment)
+    return kept, n_dropped, require_binary(kept, treatment), x
+
+
+def _stratum_indicators(
+    kept: pd.DataFrame, t: np.ndarray, strata: str | None
+) -> tuple[np.ndarray, int | None]:
+    """Indicators of every stratum but the first, and the number of strata (None without)."""
+    if strata is None:
+        return np.empty((len(t), 0)), None
+    codes, labels = stratum_codes(kept[strata])
+    check_strata_arms(t, codes, labels, strata=strata, minimum=2)
+    return stratum_dummies(codes, len(labels)), len(labels)
+
+
+def _lin_design(
+    t: np.ndarray,
+    x: np.ndarray,
+    dummies: np.ndarray,
+    *,
+    treatment: str,
+    covariates: list[str],
+    strata: str | None,
+) -> np.ndarray:
+    """Constant, treatment, centred covariates and stratum indicators, and their
+    interactions with the treatment (Lin 2013): a full-rank design matrix."""
     n_treated, n_control = int(t.sum()), int(len(t) - t.sum())
-
-    dummies = np.empty((len(t), 0))
-    n_strata = None
-    if strata is not None:
-        codes, labels = _stratum_codes(kept[strata])
-        n_strata = len(labels)
-        _check_strata_arms(t, codes, labels, strata=strata, minimum=2)
-        dummies = (codes[:, None] == np.arange(1, n_strata)[None, :]).astype(float)
-
     # Each arm fits its own regression in the Lin adjustment: with k covariates it needs
     # more than k + 1 units, or its residuals are all zero and HC2 ignores its variance.
     needed = len(covariates) + dummies.shape[1] + 2
@@ -201,16 +195,8 @@ def difference_in_means(
             f"with {len(covariates)} covariate(s){extra_terms} "
             f"(treated {n_treated}, control {n_control})"
         )
-
-    y = kept[outcome].to_numpy(dtype=float)
-    columns = [np.ones_like(y), t.astype(float)]
-    x = dummies
-    if covariates:
-        raw = kept[covariates].to_numpy(dtype=float)
-        constant = [c for c, sd in zip(covariates, raw.std(axis=0), strict=True) if sd == 0]
-        if constant:
-            raise InputError(f"covariate(s) {constant} never vary in the analysis sample")
-        x = np.column_stack([raw, dummies])
+    columns = [np.ones(len(t)), t.astype(float)]
+    x = np.column_stack([x, dummies])
     if x.shape[1]:
         centred = x - x.mean(axis=0)
         columns += [*centred.T, *(centred * t[:, None]).T]
@@ -221,49 +207,34 @@ def difference_in_means(
             f"covariates {covariates}{where} are collinear (with each other or within a "
             "treatment arm): drop redundant ones"
         )
+    return design
 
+
+def _fit_effect(
+    y: np.ndarray, design: np.ndarray, kept: pd.DataFrame, cluster: str | None, *, neyman: bool
+) -> tuple[float, float, float, np.ndarray | None, int | None, str]:
+    """The treatment coefficient, its robust standard error, the degrees of freedom, the
+    cluster codes and their number (None without clusters) and the variance's name.
+
+    Without covariates HC2 is Neyman's conservative variance, and is named so.
+    """
     model = sm.OLS(y, design)
-    groups = None
     if cluster is None:
         fit = model.fit(cov_type="HC2", use_t=True)
-        df = float(fit.df_resid)
-        n_clusters = None
-        variance = "HC2 (Neyman)" if not covariates else "HC2"
+        df, groups, n_clusters = float(fit.df_resid), None, None
+        variance = "HC2 (Neyman)" if neyman else "HC2"
     else:
-        groups, n_clusters = _cluster_codes(kept, cluster)
+        groups, n_clusters = cluster_codes(kept, cluster)
         fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-        df = float(n_clusters - 1)
-        variance = "CR1 cluster-robust"
+        df, variance = float(n_clusters - 1), "CR1 cluster-robust"
+    return float(fit.params[1]), float(fit.bse[1]), df, groups, n_clusters, variance
 
-    value, se = float(fit.params[1]), float(fit.bse[1])
-    ci_low, ci_high, p_value = wald_interval(value, se, alpha=alpha, df=df)
+
+def _label(covariates: list[str], strata: str | None) -> str:
+    """What the estimator is, for :attr:`Estimate.method`."""
     if covariates:
         label = "Lin (2013) interacted regression adjustment"
-        label += " with stratum indicators" if strata else ""
-    elif strata:
-        label = "Difference in means within strata (stratum-size weighted)"
-    else:
-        label = "Difference in means"
-    method = f"{label}, {variance} standard errors"
-    extra: dict[str, Any] = {"df": df, "covariates": covariates, "cluster": cluster}
-    if strata is not None:
-        extra.update(strata=strata, n_strata=n_strata)
-    return Estimate(
-        value=value,
-        std_error=se,
-        ci_low=ci_low,
-        ci_high=ci_high,
-        p_value=p_value,
-        n=len(y),
-        method=method,
-        outcome=outcome,
-        treatment=treatment,
-        design=_trial_design(t, groups),
-        estimand="ATE",
-        n_treated=n_treated,
-        n_control=n_control,
-        n_clusters=n_clusters,
-        n_dropped=n_dropped,
-        alpha=alpha,
-        extra=extra,
-    )
+        return label + (" with stratum indicators" if strata else "")
+    if strata:
+        return "Difference in means within strata (stratum-size weighted)"
+    return "Difference in means"

@@ -8,8 +8,8 @@ unit of exposure). Numerics are delegated to statsmodels: the negative-binomial 
 is its maximum-likelihood estimate (``statsmodels.discrete.NegativeBinomial``, NB2), the
 coefficients and their sandwich covariance come from ``statsmodels.api.GLM`` (cluster-robust
 CR1 when the clusters are given). This module adds the checks, the interval and the
-:class:`~impactlib.core.Estimate` record, and a simulator of cluster-randomised count
-trials with a known truth, for tests and illustrative pages.
+:class:`~impactlib.core.Estimate` record (:func:`~impactlib.experiment.cluster_count_trial`
+simulates such trials with a known truth).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -25,67 +25,25 @@ import pandas as pd
 import statsmodels.api as sm
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.inference import wald_interval
+from impactlib.core.inference import wald_estimate
 from impactlib.core.validation import (
     InputError,
     as_list,
-    drop_missing,
-    is_real,
     require_binary,
-    require_columns,
-    require_dataframe,
     require_finite,
     require_numeric,
     require_probability,
 )
-from impactlib.experiment.means import _cluster_codes, _trial_design
+from impactlib.experiment.samples import (
+    cluster_codes,
+    complete_rows,
+    covariate_matrix,
+    numeric_outcome,
+    trial_design,
+)
 
 #: Count models accepted by :func:`rate_ratio` and :func:`rate_difference`.
 MODELS = ("negative_binomial", "poisson")
-
-
-# --- simulation --------------------------------------------------------------------------
-
-
-def _positive(value: object, *, name: str, allow_zero: bool = False) -> float:
-    ok = is_real(value) and math.isfinite(float(value))
-    ok = ok and (float(value) >= 0 if allow_zero else float(value) > 0)
-    if not ok:
-        bound = ">= 0" if allow_zero else "> 0"
-        raise InputError(f"{name} must be a finite number {bound}, got {value!r}")
-    return float(value)
-
-
-def _count(value: object, *, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise InputError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def implied_icc(
-    *, baseline_rate: float, cluster_sd: float, overdispersion: float, exposure: float = 1.0
-) -> float:
-    """Intra-cluster correlation of the control-arm counts implied by the simulation model.
-
-    With ``mu = baseline_rate * exposure``, ``v = exp(cluster_sd**2) - 1`` (the variance of
-    the mean-one lognormal cluster effect) and ``a = overdispersion``, two people of the same
-    cluster have covariance ``mu**2 * v`` and each count has variance
-    ``mu + mu**2 * ((1 + a) * (1 + v) - 1)``; the ICC is their ratio. It is the correlation
-    that the design effect ``1 + (m - 1) * ICC`` of a cluster-randomised trial uses.
-
-    Examples
-    --------
-    >>> round(implied_icc(baseline_rate=0.8, cluster_sd=0.2, overdispersion=1.0), 4)
-    0.0175
-    >>> implied_icc(baseline_rate=0.8, cluster_sd=0.0, overdispersion=1.0)
-    0.0
-    """
-    rate = _positive(baseline_rate, name="baseline_rate")
-    sd = _positive(cluster_sd, name="cluster_sd", allow_zero=True)
-    a = _positive(overdispersion, name="overdispersion", allow_zero=True)
-    mu = rate * _positive(exposure, name="exposure")
-    v = math.expm1(sd**2)
-    return float(mu**2 * v / (mu + mu**2 * ((1 + a) * (1 + v) - 1)))
 
 
 # --- estimation --------------------------------------------------------------------------
@@ -95,6 +53,10 @@ def implied_icc(
 class _Fit:
     """What :func:`rate_ratio` and :func:`rate_difference` share: one fitted GLM."""
 
+    outcome: str
+    treatment: str
+    exposure: str
+    cluster: str | None
     params: np.ndarray
     cov: np.ndarray
     df: float | None
@@ -111,9 +73,7 @@ class _Fit:
 
 
 def _check_counts(kept: pd.DataFrame, outcome: str) -> np.ndarray:
-    require_numeric(kept, outcome, role="outcome")
-    require_finite(kept, [outcome], role="outcome")
-    y = kept[outcome].to_numpy(dtype=float)
+    y = numeric_outcome(kept, outcome)
     bad = (y < 0) | (y != np.round(y))
     if bad.any():
         first = kept[outcome].iloc[int(np.flatnonzero(bad)[0])]
@@ -167,50 +127,34 @@ def _nb_dispersion(y: np.ndarray, design: np.ndarray, offset: np.ndarray) -> flo
     )
 
 
-def _fit(
+def _rate_sample(
     data: pd.DataFrame,
     *,
     outcome: str,
     treatment: str,
     exposure: str,
     cluster: str | None,
-    covariates: str | Sequence[str] | None,
+    covariates: list[str],
     model: str,
     alpha: float,
-) -> _Fit:
-    data = require_dataframe(data)
-    covariates = as_list(covariates)
+) -> tuple[pd.DataFrame, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Check the arguments; return the complete rows, the number dropped, the counts, the
+    exposures, the 0/1 arm and the design matrix (constant, arm, centred covariates)."""
     require_probability(alpha, name="alpha")
     if model not in MODELS:
         raise InputError(f"model must be one of {', '.join(MODELS)}; got {model!r}")
-    require_columns(data, [outcome], role="outcome")
-    require_columns(data, [treatment], role="treatment")
-    require_columns(data, [exposure], role="exposure")
-    require_columns(data, covariates, role="covariate")
-    if cluster is not None:
-        require_columns(data, [cluster], role="cluster")
     roles = {outcome: "outcome", treatment: "treatment", exposure: "exposure"}
     if len(roles) < 3:
         raise InputError("outcome, treatment and exposure must be three different columns")
     overlap = set(roles) & set(covariates)
     if overlap:
         raise InputError(f"covariate(s) {sorted(overlap)} also used as outcome/treatment/exposure")
-
-    used = [outcome, treatment, exposure, *covariates, *([cluster] if cluster else [])]
-    kept, n_dropped = drop_missing(data, used)
-    if kept.empty:
-        raise InputError(f"no row left after removing missing values in {used}")
+    columns = {"outcome": outcome, "treatment": treatment, "exposure": exposure}
+    kept, n_dropped = complete_rows(data, columns | {"covariate": covariates, "cluster": cluster})
     y = _check_counts(kept, outcome)
     time = _check_exposure(kept, exposure)
     t = require_binary(kept, treatment)
-    for name in covariates:
-        require_numeric(kept, name, role="covariate")
-    require_finite(kept, covariates, role="covariate")
-
-    x = kept[covariates].to_numpy(dtype=float) if covariates else np.empty((len(y), 0))
-    constant = [c for c, sd in zip(covariates, x.std(axis=0), strict=True) if sd == 0]
-    if constant:
-        raise InputError(f"covariate(s) {constant} never vary in the analysis sample")
+    x = covariate_matrix(kept, covariates)
     # Centred covariates: the intercept is then the control log rate at the covariate means.
     design = np.column_stack([np.ones(len(y)), t.astype(float), x - x.mean(axis=0)])
     if np.linalg.matrix_rank(design) < design.shape[1]:
@@ -221,6 +165,30 @@ def _fit(
                 f"outcome column {outcome!r} has no event in the {label} group: the log rate "
                 "ratio is not defined"
             )
+    return kept, n_dropped, y, time, t, design
+
+
+def _fit(
+    data: pd.DataFrame,
+    outcome: str,
+    treatment: str,
+    exposure: str,
+    cluster: str | None,
+    covariates: str | Sequence[str] | None,
+    model: str,
+    alpha: float,
+) -> _Fit:
+    covariates = as_list(covariates)
+    kept, n_dropped, y, time, t, design = _rate_sample(
+        data,
+        outcome=outcome,
+        treatment=treatment,
+        exposure=exposure,
+        cluster=cluster,
+        covariates=covariates,
+        model=model,
+        alpha=alpha,
+    )
     offset = np.log(time)
 
     nb_alpha = None
@@ -238,7 +206,7 @@ def _fit(
         df = None
         variance = "HC0 robust (sandwich) standard errors, normal intervals"
     else:
-        groups, n_clusters = _cluster_codes(kept, cluster)
+        groups, n_clusters = cluster_codes(kept, cluster)
         result = glm.fit(cov_type="cluster", cov_kwds={"groups": groups})
         df = float(n_clusters - 1)
         variance = f"CR1 cluster-robust standard errors, t intervals with {n_clusters - 1} df"
@@ -252,6 +220,10 @@ def _fit(
     }
     adjusted = f", adjusted for {', '.join(covariates)}" if covariates else ""
     return _Fit(
+        outcome=outcome,
+        treatment=treatment,
+        exposure=exposure,
+        cluster=cluster,
         params=np.asarray(result.params, dtype=float),
         cov=np.asarray(result.cov_params(), dtype=float),
         df=df,
@@ -261,11 +233,41 @@ def _fit(
         n_treated=int(t.sum()),
         n_control=int(len(t) - t.sum()),
         n_clusters=n_clusters,
-        design=_trial_design(t, groups),
+        design=trial_design(t, groups),
         method=f"{label} with log({exposure}) offset{adjusted}, {variance}",
         totals=totals,
         covariates=covariates,
     )
+
+
+def _record(
+    fit: _Fit, value: float, se: float, *, alpha: float, method: str, estimand: str
+) -> Estimate:
+    """The :class:`Estimate` of ``value`` (Wald interval with the fit's degrees of freedom)."""
+    return wald_estimate(
+        value,
+        se,
+        alpha=alpha,
+        df=fit.df,
+        n=fit.n,
+        method=method,
+        outcome=fit.outcome,
+        treatment=fit.treatment,
+        design=fit.design,
+        estimand=estimand,
+        n_treated=fit.n_treated,
+        n_control=fit.n_control,
+        n_clusters=fit.n_clusters,
+        n_dropped=fit.n_dropped,
+    )
+
+
+def _extra(fit: _Fit, first: dict[str, Any], *, model: str, covariates: bool) -> dict[str, Any]:
+    """``Estimate.extra``: ``first``, then the fit's details (``covariates`` when asked)."""
+    details = {"df": fit.df, "model": model, "nb_alpha": fit.nb_alpha}
+    if covariates:
+        details["covariates"] = fit.covariates
+    return {**first, **details, "cluster": fit.cluster, "exposure": fit.exposure, **fit.totals}
 
 
 def rate_ratio(
@@ -332,9 +334,9 @@ def rate_ratio(
 
     Examples
     --------
-    >>> trial = simulate_cluster_count_trial(n_clusters=40, cluster_size=25, baseline_rate=0.8,
-    ...                                      rate_ratio=0.77, cluster_sd=0.2, overdispersion=1.0,
-    ...                                      seed=3)
+    >>> from impactlib.experiment import cluster_count_trial
+    >>> trial = cluster_count_trial(n_clusters=40, cluster_size=25, baseline_rate=0.8,
+    ...                             rate_ratio=0.77, cluster_sd=0.2, overdispersion=1.0, seed=3)
     >>> est = rate_ratio(trial, outcome="events", treatment="treatment", exposure="exposure",
     ...                  cluster="cluster")
     >>> est.design, est.n, est.n_clusters, est.extra["df"]
@@ -343,48 +345,21 @@ def rate_ratio(
     >>> bool(low < est.extra["rate_ratio"] < high)
     True
     """
-    fit = _fit(
-        data,
-        outcome=outcome,
-        treatment=treatment,
-        exposure=exposure,
-        cluster=cluster,
-        covariates=covariates,
-        model=model,
-        alpha=alpha,
-    )
+    fit = _fit(data, outcome, treatment, exposure, cluster, covariates, model, alpha)
     value, se = float(fit.params[1]), float(math.sqrt(fit.cov[1, 1]))
-    low, high, p_value = wald_interval(value, se, alpha=alpha, df=fit.df)
-    extra: dict[str, Any] = {
-        "rate_ratio": math.exp(value),
-        "rate_ratio_ci": [math.exp(low), math.exp(high)],
-        "df": fit.df,
-        "model": model,
-        "nb_alpha": fit.nb_alpha,
-        "covariates": fit.covariates,
-        "cluster": cluster,
-        "exposure": exposure,
-        **fit.totals,
-    }
-    return Estimate(
-        value=value,
-        std_error=se,
-        ci_low=low,
-        ci_high=high,
-        p_value=p_value,
-        n=fit.n,
-        method=fit.method,
-        outcome=outcome,
-        treatment=treatment,
-        design=fit.design,
-        estimand="log rate ratio (treated / control)",
-        n_treated=fit.n_treated,
-        n_control=fit.n_control,
-        n_clusters=fit.n_clusters,
-        n_dropped=fit.n_dropped,
+    est = _record(
+        fit,
+        value,
+        se,
         alpha=alpha,
-        extra=extra,
+        method=fit.method,
+        estimand="log rate ratio (treated / control)",
     )
+    ratio = {
+        "rate_ratio": math.exp(value),
+        "rate_ratio_ci": [math.exp(est.ci_low), math.exp(est.ci_high)],
+    }
+    return replace(est, extra=_extra(fit, ratio, model=model, covariates=True))
 
 
 def rate_difference(
@@ -414,9 +389,9 @@ def rate_difference(
 
     Examples
     --------
-    >>> trial = simulate_cluster_count_trial(n_clusters=40, cluster_size=25, baseline_rate=0.8,
-    ...                                      rate_ratio=0.77, cluster_sd=0.2, overdispersion=1.0,
-    ...                                      seed=3)
+    >>> from impactlib.experiment import cluster_count_trial
+    >>> trial = cluster_count_trial(n_clusters=40, cluster_size=25, baseline_rate=0.8,
+    ...                             rate_ratio=0.77, cluster_sd=0.2, overdispersion=1.0, seed=3)
     >>> diff = rate_difference(trial, outcome="events", treatment="treatment",
     ...                        exposure="exposure", cluster="cluster", model="poisson")
     >>> # A Poisson GLM with one binary regressor reproduces the crude rates exactly.
@@ -425,47 +400,19 @@ def rate_difference(
     >>> bool(abs(diff.value - (rates[1] - rates[0])) < 1e-8)
     True
     """
-    fit = _fit(
-        data,
-        outcome=outcome,
-        treatment=treatment,
-        exposure=exposure,
-        cluster=cluster,
-        covariates=None,
-        model=model,
-        alpha=alpha,
-    )
+    fit = _fit(data, outcome, treatment, exposure, cluster, None, model, alpha)
     b0, b1 = float(fit.params[0]), float(fit.params[1])
     rate_control, rate_treated = math.exp(b0), math.exp(b0 + b1)
     value = rate_treated - rate_control
     gradient = np.array([rate_treated - rate_control, rate_treated])
     se = float(math.sqrt(gradient @ fit.cov[:2, :2] @ gradient))
-    low, high, p_value = wald_interval(value, se, alpha=alpha, df=fit.df)
-    return Estimate(
-        value=value,
-        std_error=se,
-        ci_low=low,
-        ci_high=high,
-        p_value=p_value,
-        n=fit.n,
-        method=fit.method.replace("log-rate GLM", "log-rate GLM, rate difference (delta method)"),
-        outcome=outcome,
-        treatment=treatment,
-        design=fit.design,
-        estimand=f"rate difference (treated - control), events per unit of {exposure}",
-        n_treated=fit.n_treated,
-        n_control=fit.n_control,
-        n_clusters=fit.n_clusters,
-        n_dropped=fit.n_dropped,
+    est = _record(
+        fit,
+        value,
+        se,
         alpha=alpha,
-        extra={
-            "rate_control": rate_control,
-            "rate_treated": rate_treated,
-            "df": fit.df,
-            "model": model,
-            "nb_alpha": fit.nb_alpha,
-            "cluster": cluster,
-            "exposure": exposure,
-            **fit.totals,
-        },
+        method=fit.method.replace("log-rate GLM", "log-rate GLM, rate difference (delta method)"),
+        estimand=f"rate difference (treated - control), events per unit of {exposure}",
     )
+    rates = {"rate_control": rate_control, "rate_treated": rate_treated}
+    return replace(est, extra=_extra(fit, rates, model=model, covariates=False))

@@ -1,8 +1,10 @@
-"""Simulated data with a known effect, for pages that have no real data yet.
+"""Simulated cluster-randomised trials with a known effect, for pages and tests.
 
-A study scaffolded with ``impact new-study --design cluster_rct`` has no registered source
-with a clustered randomisation; until its ``source`` parameter names one, the page runs on
-:func:`cluster_trial` and says so. The data-generating process is documented in the
+Two simulators, one shape: :func:`cluster_trial` (a continuous outcome and its baseline)
+and :func:`cluster_count_trial` (counts of events over a follow-up time). A study scaffolded
+with ``impact new-study --design cluster_rct`` has no registered source with a clustered
+randomisation; until its ``source`` parameter names one, the page runs on
+:func:`cluster_trial` and says so. Each data-generating process is documented in its
 function's docstring and every parameter is a parameter of the page, so the truth the
 estimator should recover is known.
 """
@@ -10,24 +12,39 @@ estimator should recover is known.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from impactlib.core.validation import (
-    InputError,
-    drop_missing,
-    is_real,
-    require_columns,
-    require_numeric,
-    require_probability,
+from impactlib.core.validation import InputError, is_real, require_probability
+from impactlib.experiment.checks import finite, integer
+from impactlib.experiment.icc import (
+    implied_icc,
+    # The scaffold's cluster_rct page (cli/scaffold_cells.py) still calls
+    # simulate.intraclass_correlation: remove once it imports it from impactlib.experiment.
+    intraclass_correlation,  # noqa: F401
 )
-from impactlib.experiment.rates import _count, _positive, implied_icc
 
 
-def simulate_cluster_count_trial(
+def _clusters(n_clusters: object, cluster_size: object, *, smallest: int) -> tuple[int, int, int]:
+    """The number of clusters (at least 4, two per arm) and the bounds of their sizes.
+
+    ``cluster_size`` is one size for every cluster or the bounds ``(low, high)`` of a
+    uniform draw; each size is at least ``smallest``.
+    """
+    g = integer(n_clusters, name="n_clusters", minimum=4)
+    if isinstance(cluster_size, Sequence) and not isinstance(cluster_size, str):
+        if len(cluster_size) != 2:
+            raise InputError(f"cluster_size must be an int or (low, high), got {cluster_size!r}")
+        low = integer(cluster_size[0], name="cluster_size[0]", minimum=smallest)
+        high = integer(cluster_size[1], name="cluster_size[1]", minimum=low)
+    else:
+        low = high = integer(cluster_size, name="cluster_size", minimum=smallest)
+    return g, low, high
+
+
+def cluster_count_trial(
     *,
     n_clusters: int,
     cluster_size: int | Sequence[int],
@@ -91,30 +108,21 @@ def simulate_cluster_count_trial(
 
     Examples
     --------
-    >>> trial = simulate_cluster_count_trial(n_clusters=10, cluster_size=20, baseline_rate=0.8,
-    ...                                      rate_ratio=0.77, cluster_sd=0.2, overdispersion=1.0,
-    ...                                      seed=1)
+    >>> trial = cluster_count_trial(n_clusters=10, cluster_size=20, baseline_rate=0.8,
+    ...                             rate_ratio=0.77, cluster_sd=0.2, overdispersion=1.0, seed=1)
     >>> trial.shape, int(trial.groupby("cluster")["treatment"].first().sum())
     ((200, 6), 5)
     """
-    g = _count(n_clusters, name="n_clusters", minimum=4)
-    if isinstance(cluster_size, Sequence) and not isinstance(cluster_size, str):
-        if len(cluster_size) != 2:
-            raise InputError(f"cluster_size must be an int or (low, high), got {cluster_size!r}")
-        low = _count(cluster_size[0], name="cluster_size[0]", minimum=1)
-        high = _count(cluster_size[1], name="cluster_size[1]", minimum=low)
-    else:
-        low = high = _count(cluster_size, name="cluster_size", minimum=1)
-    rate = _positive(baseline_rate, name="baseline_rate")
-    ratio = _positive(rate_ratio, name="rate_ratio")
-    follow_up = _positive(exposure, name="exposure")
-    sd = _positive(cluster_sd, name="cluster_sd", allow_zero=True)
-    a = _positive(overdispersion, name="overdispersion", allow_zero=True)
+    g, low, high = _clusters(n_clusters, cluster_size, smallest=1)
+    rate = finite(baseline_rate, name="baseline_rate", above=0)
+    ratio = finite(rate_ratio, name="rate_ratio", above=0)
+    follow_up = finite(exposure, name="exposure", above=0)
+    sd = finite(cluster_sd, name="cluster_sd", at_least=0)
+    a = finite(overdispersion, name="overdispersion", at_least=0)
     if not is_real(dropout):
         raise InputError(f"dropout must be a number in [0, 1], got {dropout!r}")
     require_probability(dropout, name="dropout", open_interval=False)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise InputError(f"seed must be an integer, got {seed!r}")
+    seed = integer(seed, name="seed", minimum=0)
 
     rng = np.random.default_rng(seed)
     sizes = rng.integers(low, high, size=g, endpoint=True)
@@ -157,37 +165,25 @@ def simulate_cluster_count_trial(
     return frame
 
 
-def _integer(value: object, *, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise InputError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _finite(value: object, *, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise InputError(f"{name} must be a finite number, got {value!r}")
-    return float(value)
-
-
 def cluster_trial(
     *,
     n_clusters: int,
-    cluster_size: tuple[int, int] | list[int],
+    cluster_size: int | Sequence[int],
     icc: float,
     effect: float,
     sd: float = 1.0,
     mean: float = 0.0,
     baseline_correlation: float = 0.5,
-    treated_share: float = 0.5,
+    share_treated: float = 0.5,
     seed: int,
 ) -> pd.DataFrame:
     """A cluster-randomised trial with a continuous outcome and a known effect.
 
     Data-generating process, for cluster ``j = 1..J`` and person ``i`` in cluster ``j``:
 
-    - the size ``m_j`` is drawn uniformly among the integers of ``cluster_size`` (low and
-      high included);
-    - exactly ``round(treated_share * J)`` clusters are treated (``T_j = 1``), drawn by
+    - the size ``m_j`` is ``cluster_size``, or drawn uniformly among the integers of
+      ``cluster_size = (low, high)`` (low and high included);
+    - exactly ``round(share_treated * J)`` clusters are treated (``T_j = 1``), drawn by
       complete randomisation of clusters;
     - a cluster effect ``u_j ~ N(0, icc * sd**2)`` and two individual terms
       ``e0_ij, e1_ij ~ N(0, (1 - icc) * sd**2)`` with correlation ``baseline_correlation``;
@@ -203,8 +199,8 @@ def cluster_trial(
     ----------
     n_clusters : int
         Number of clusters ``J`` (at least 4, so that each arm has two).
-    cluster_size : (int, int)
-        Smallest and largest cluster size (at least 2 people each).
+    cluster_size : int or (int, int)
+        People per cluster, or the smallest and largest cluster size (at least 2 each).
     icc : float
         Intraclass correlation of the outcome, in [0, 1).
     effect : float
@@ -215,7 +211,7 @@ def cluster_trial(
         Mean outcome without treatment.
     baseline_correlation : float, default 0.5
         Correlation of the individual terms of the baseline and the outcome, in (-1, 1).
-    treated_share : float, default 0.5
+    share_treated : float, default 0.5
         Share of clusters treated, in (0, 1).
     seed : int
         Seed of the generator.
@@ -232,30 +228,24 @@ def cluster_trial(
     >>> sorted(df.columns), int(df.groupby("cluster")["treat"].first().sum())
     (['baseline', 'cluster', 'outcome', 'treat'], 10)
     """
-    n_clusters = _integer(n_clusters, name="n_clusters", minimum=4)
-    if not isinstance(cluster_size, tuple | list) or len(cluster_size) != 2:
-        raise InputError(f"cluster_size must be [low, high], got {cluster_size!r}")
-    low = _integer(cluster_size[0], name="cluster_size[0]", minimum=2)
-    high = _integer(cluster_size[1], name="cluster_size[1]", minimum=low)
-    icc = _finite(icc, name="icc")
+    n_clusters, low, high = _clusters(n_clusters, cluster_size, smallest=2)
+    icc = finite(icc, name="icc")
     if not 0 <= icc < 1:
         raise InputError(f"icc must be in [0, 1), got {icc!r}")
-    effect = _finite(effect, name="effect")
-    sd = _finite(sd, name="sd")
-    if sd <= 0:
-        raise InputError(f"sd must be positive, got {sd!r}")
-    mean = _finite(mean, name="mean")
-    rho = _finite(baseline_correlation, name="baseline_correlation")
+    effect = finite(effect, name="effect")
+    sd = finite(sd, name="sd", above=0)
+    mean = finite(mean, name="mean")
+    rho = finite(baseline_correlation, name="baseline_correlation")
     if not -1 < rho < 1:
         raise InputError(f"baseline_correlation must be in (-1, 1), got {rho!r}")
-    share = _finite(treated_share, name="treated_share")
+    share = finite(share_treated, name="share_treated")
     n_treated = round(share * n_clusters)
     if not 0 < share < 1 or not 2 <= n_treated <= n_clusters - 2:
         raise InputError(
-            f"treated_share={treated_share!r} must leave at least two clusters in each arm "
+            f"share_treated={share_treated!r} must leave at least two clusters in each arm "
             f"of {n_clusters}"
         )
-    seed = _integer(seed, name="seed", minimum=0)
+    seed = integer(seed, name="seed", minimum=0)
 
     rng = np.random.default_rng(seed)
     sizes = rng.integers(low, high, size=n_clusters, endpoint=True)
@@ -285,45 +275,7 @@ def cluster_trial(
         "sd": sd,
         "mean": mean,
         "baseline_correlation": rho,
-        "treated_share": share,
+        "share_treated": share,
         "seed": seed,
     }
     return frame
-
-
-def intraclass_correlation(data: pd.DataFrame, *, outcome: str, cluster: str) -> float:
-    """One-way ANOVA estimate of the intraclass correlation of ``outcome`` within ``cluster``.
-
-    ``(MSB - MSW) / (MSB + (m0 - 1) * MSW)`` with ``m0 = (N - sum m_j**2 / N) / (J - 1)``,
-    the one-way random-effects ANOVA estimator for unequal cluster sizes; it can be negative when
-    clusters differ less than chance would make them. Rows with a missing value are ignored.
-    Used to check that a clustered sample has the ICC a page assumes.
-
-    Examples
-    --------
-    >>> df = cluster_trial(n_clusters=200, cluster_size=(20, 20), icc=0.2, effect=0.0, seed=3)
-    >>> round(intraclass_correlation(df, outcome="outcome", cluster="cluster"), 1)
-    0.2
-    """
-    require_columns(data, [outcome], role="outcome")
-    require_columns(data, [cluster], role="cluster")
-    kept, _ = drop_missing(data, [outcome, cluster])
-    require_numeric(kept, outcome, role="outcome")
-    groups = kept.groupby(cluster, sort=False)[outcome]
-    sizes = groups.size().to_numpy(dtype=float)
-    means = groups.mean().to_numpy(dtype=float)
-    n_groups, n = len(sizes), float(sizes.sum())
-    if n_groups < 2 or n <= n_groups:
-        raise InputError(
-            f"cluster column {cluster!r}: need at least two clusters and one with two people"
-        )
-    y = kept[outcome].to_numpy(dtype=float)
-    grand = y.mean()
-    ssb = float(np.sum(sizes * (means - grand) ** 2))
-    ssw = float(np.sum((y - groups.transform("mean").to_numpy(dtype=float)) ** 2))
-    msb, msw = ssb / (n_groups - 1), ssw / (n - n_groups)
-    m0 = (n - np.sum(sizes**2) / n) / (n_groups - 1)
-    denominator = msb + (m0 - 1) * msw
-    if denominator <= 0:
-        raise InputError(f"outcome column {outcome!r} is constant: the ICC is not defined")
-    return float((msb - msw) / denominator)

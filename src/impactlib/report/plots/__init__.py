@@ -14,6 +14,11 @@ __getattr__, __dir__, __all__ = lazy_exports(
         # Any labelled estimates.
         "estimates_plot": ".estimates",
         # experiment
+        "balance_plot": ".experiment",
+        "cluster_plot": ".experiment",
+        "power_plot": ".experiment",
+        "randomization_plot": ".experiment",
+        "simulation_plot": ".experiment",
         # weighting
         # did
         # synth

@@ -1,0 +1,118 @@
+"""The analysis sample of a trial as arrays: covariates, strata and clusters, with the
+checks every estimator of the family shares (each failure names the column)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from impactlib.core.validation import (
+    InputError,
+    as_list,
+    drop_missing,
+    require_columns,
+    require_dataframe,
+    require_finite,
+    require_numeric,
+)
+
+
+def complete_rows(
+    data: object, columns: Mapping[str, str | Sequence[str] | None]
+) -> tuple[pd.DataFrame, int]:
+    """The rows of ``data`` with none of ``columns`` missing, and how many were dropped.
+
+    ``columns`` maps each role to its column or columns (``{"outcome": "y", "covariate":
+    ["age"], "cluster": None}``; None is skipped): a missing column is refused by its role,
+    and so is a sample left empty.
+    """
+    data = require_dataframe(data)
+    used: list[str] = []
+    for role, names in columns.items():
+        names = as_list(names)
+        require_columns(data, names, role=role)
+        used += names
+    kept, n_dropped = drop_missing(data, used)
+    if kept.empty:
+        raise InputError(f"no row left after removing missing values in {used}")
+    return kept, n_dropped
+
+
+def numeric_outcome(kept: pd.DataFrame, outcome: str) -> np.ndarray:
+    """The outcome as floats, refusing a non-numeric or infinite one."""
+    require_numeric(kept, outcome, role="outcome")
+    require_finite(kept, [outcome], role="outcome")
+    return kept[outcome].to_numpy(dtype=float)
+
+
+def stratum_codes(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
+    """Integer codes 0..B-1 in sorted order of the labels (row-order invariant)."""
+    codes, labels = pd.factorize(values, sort=True)
+    return codes, list(labels)
+
+
+def cluster_codes(data: pd.DataFrame, cluster: str) -> tuple[np.ndarray, int]:
+    """Integer codes of the clusters and their number; a single cluster is refused."""
+    groups = pd.factorize(data[cluster])[0]
+    n_clusters = int(groups.max() + 1)
+    if n_clusters < 2:
+        raise InputError(f"cluster column {cluster!r} has a single cluster")
+    return groups, n_clusters
+
+
+def trial_design(treated: np.ndarray, groups: np.ndarray | None) -> str:
+    """``"cluster_rct"`` when every cluster is in a single arm, else ``"rct"``.
+
+    Clustered errors do not make a trial cluster-randomised: units randomised one by one
+    and grouped by site, say, remain an individually randomised trial.
+    """
+    if groups is None:
+        return "rct"
+    arms_per_cluster = pd.Series(treated).groupby(groups).nunique()
+    return "cluster_rct" if (arms_per_cluster == 1).all() else "rct"
+
+
+def check_strata_arms(
+    t: np.ndarray,
+    codes: np.ndarray,
+    labels: list[Any],
+    *,
+    strata: str,
+    minimum: int,
+    unit: str = "unit",
+) -> None:
+    """Each stratum needs ``minimum`` treated and ``minimum`` control units."""
+    treated = np.bincount(codes, weights=t, minlength=len(labels)).astype(int)
+    total = np.bincount(codes, minlength=len(labels))
+    control = total - treated
+    short = [
+        f"{labels[b]!r} ({treated[b]} treated, {control[b]} control)"
+        for b in range(len(labels))
+        if min(treated[b], control[b]) < minimum
+    ]
+    if short:
+        shown = ", ".join(short[:5]) + (" ..." if len(short) > 5 else "")
+        raise InputError(
+            f"strata column {strata!r}: each stratum needs at least {minimum} treated and "
+            f"{minimum} control {unit}(s); too few in {len(short)} stratum/strata: {shown}"
+        )
+
+
+def stratum_dummies(codes: np.ndarray, n_strata: int) -> np.ndarray:
+    """Indicators of every stratum but the first (codes from :func:`stratum_codes`)."""
+    return (codes[:, None] == np.arange(1, n_strata)[None, :]).astype(float)
+
+
+def covariate_matrix(kept: pd.DataFrame, covariates: Sequence[str]) -> np.ndarray:
+    """The covariates as a float matrix, refusing non-numeric, infinite and constant ones."""
+    for name in covariates:
+        require_numeric(kept, name, role="covariate")
+    require_finite(kept, covariates, role="covariate")
+    x = kept[list(covariates)].to_numpy(dtype=float)
+    constant = [c for c, sd in zip(covariates, x.std(axis=0), strict=True) if sd == 0]
+    if constant:
+        raise InputError(f"covariate(s) {constant} never vary in the analysis sample")
+    return x
