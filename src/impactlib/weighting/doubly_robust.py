@@ -14,7 +14,7 @@ from impactlib.core.validation import (
     as_list,
     require_probability,
 )
-from impactlib.weighting.inverse_probability import (
+from impactlib.weighting.mestimation import (
     _estimate,
     _fit_for_effect,
     _ps_blocks,
