@@ -34,8 +34,6 @@ DEBTS = {
     "impactlib/experiment/means.py::difference_in_means",
     "impactlib/synth/control.py::synthetic_control",
     "impactlib/synth/sdid.py::synthetic_did",
-    "impactlib/weighting/doubly_robust.py::aipw",
-    "impactlib/weighting/matching.py::nearest_neighbor_match",
     "notebooks/studies/autonomie-chutes-essai.md",
     "notebooks/studies/emploi-jobs2.md",
     "notebooks/studies/emploi-salaire-minimum.md",

@@ -347,7 +347,7 @@ def test_matching_without_replacement_uses_each_control_once():
     n1 = int(data["t"].sum())
     assert est.extra["n_controls_used"] == n1 == est.n_treated
     assert "without replacement" in est.method
-    with pytest.raises(InputError, match="without replacement is implemented for the ATT"):
+    with pytest.raises(InputError, match=r"replace=False \(matching without replacement\) is"):
         nearest_neighbor_match(
             data, outcome="y", treatment="t", covariates="x1", replace=False, estimand="ATE"
         )

@@ -9,19 +9,12 @@ import numpy as np
 import pandas as pd
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.validation import (
-    as_list,
-    require_binary,
-    require_columns,
-    require_probability,
-)
+from impactlib.core.validation import require_binary, require_columns
 from impactlib.weighting.mestimation import (
     _estimate,
     _fit_for_effect,
     _ps_blocks,
-    _ps_extra,
     _refuse_infinite_weights,
-    _sandwich,
 )
 from impactlib.weighting.propensity import PropensityScore, _check_estimand, _scores_frame
 
@@ -117,20 +110,17 @@ def ipw(
     >>> bool(est.ci_low < 2.0 < est.ci_high)
     True
     """
-    _check_estimand(estimand)
-    require_probability(alpha, name="alpha")
-    covariates = as_list(covariates)
     fitted = _fit_for_effect(
         data,
         outcome=outcome,
         treatment=treatment,
         covariates=covariates,
-        more=(),
+        estimand=estimand,
         trim=trim,
         link=link,
+        alpha=alpha,
     )
     y, t, e = fitted.y, fitted.t, fitted.scores
-    _refuse_infinite_weights(e, t, estimand, treatment)
     if estimand == "ATE":
         w1, w0 = t / e, (1 - t) / (1 - e)
         dw1 = -t / e**2  # derivatives with respect to e
@@ -149,28 +139,20 @@ def ipw(
     jac[0, 2:] = (dw1 * (y - mu1) * density) @ x / len(y)
     jac[1, 2:] = (dw0 * (y - mu0) * density) @ x / len(y)
     jac[2:, 2:] = hessian
-    vcov = _sandwich(psi, jac)
-    contrast = np.zeros(2 + k)
-    contrast[:2] = [1.0, -1.0]
     weights0 = w0[t == 0]
-    extra = {
-        **_ps_extra(fitted, link, trim, covariates),
-        "mean_treated": float(mu1),
-        "mean_control_weighted": float(mu0),
-        "ess_control": float(weights0.sum() ** 2 / (weights0**2).sum()),
-        "se_method": "M-estimation sandwich, propensity-score estimation accounted for",
-    }
     return _estimate(
-        float(mu1 - mu0),
-        float(contrast @ vcov @ contrast),
-        alpha=alpha,
-        fitted=fitted,
-        outcome=outcome,
-        treatment=treatment,
-        estimand=estimand,
+        fitted,
+        mu1 - mu0,
+        psi,
+        jac,
         method=(
             f"Inverse probability weighting ({estimand}, normalised weights, {link} "
             "propensity score), M-estimation sandwich standard errors"
         ),
-        extra=extra,
+        extra={
+            "mean_treated": float(mu1),
+            "mean_control_weighted": float(mu0),
+            "ess_control": float(weights0.sum() ** 2 / (weights0**2).sum()),
+            "se_method": "M-estimation sandwich, propensity-score estimation accounted for",
+        },
     )

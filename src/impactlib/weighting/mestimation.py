@@ -12,14 +12,20 @@ import numpy as np
 import pandas as pd
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.inference import wald_interval
+from impactlib.core.inference import wald_estimate
 from impactlib.core.validation import InputError
-from impactlib.weighting.propensity import _fit_propensity, _prepare, _trim_bounds
+from impactlib.weighting.propensity import (
+    _check_effect_options,
+    _fit_propensity,
+    _prepare,
+    _trim_bounds,
+)
 
 
 @dataclass
 class _Fitted:
-    """Data and propensity model after checks and optional trimming."""
+    """Data and propensity model after checks and optional trimming, and the options of the
+    estimator (what its record repeats)."""
 
     y: np.ndarray
     t: np.ndarray
@@ -29,6 +35,13 @@ class _Fitted:
     kept: pd.DataFrame
     n_dropped: int
     n_trimmed: int
+    outcome: str
+    treatment: str
+    covariates: list[str]
+    estimand: str
+    trim: float | tuple[float, float] | None
+    link: str
+    alpha: float
 
 
 def _fit_for_effect(
@@ -36,11 +49,16 @@ def _fit_for_effect(
     *,
     outcome: str,
     treatment: str,
-    covariates: list[str],
-    more: Sequence[str],
+    covariates: str | Sequence[str],
+    more: Sequence[str] = (),
+    estimand: str,
     trim: float | tuple[float, float] | None,
     link: str,
+    alpha: float,
 ) -> _Fitted:
+    """Check the options, fit the propensity score (again on the units inside ``trim``) and
+    refuse scores that give infinite weights."""
+    covariates = _check_effect_options(covariates, estimand=estimand, alpha=alpha)
     kept, n_dropped, t = _prepare(
         data, treatment=treatment, covariates=covariates, outcome=outcome, more=more
     )
@@ -63,6 +81,7 @@ def _fit_for_effect(
         fit, scores, _, _ = _fit_propensity(
             t, x, treatment=treatment, covariates=covariates, link=link
         )
+    _refuse_infinite_weights(scores, t, estimand, treatment)
     return _Fitted(
         y=kept[outcome].to_numpy(dtype=float),
         t=t.astype(float),
@@ -72,6 +91,13 @@ def _fit_for_effect(
         kept=kept,
         n_dropped=n_dropped,
         n_trimmed=n_trimmed,
+        outcome=outcome,
+        treatment=treatment,
+        covariates=covariates,
+        estimand=estimand,
+        trim=trim,
+        link=link,
+        alpha=alpha,
     )
 
 
@@ -105,46 +131,44 @@ def _ps_blocks(fitted: _Fitted) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _estimate(
-    value: float,
-    variance: float,
-    *,
-    alpha: float,
     fitted: _Fitted,
-    outcome: str,
-    treatment: str,
-    estimand: str,
+    value: float,
+    psi: np.ndarray,
+    jacobian: np.ndarray,
+    *,
     method: str,
     extra: dict[str, Any],
 ) -> Estimate:
-    se = math.sqrt(max(variance, 0.0))
-    ci_low, ci_high, p_value = wald_interval(value, se, alpha=alpha)
+    """The record of an effect ``theta_0 - theta_1`` (the first two parameters of the
+    stacked equations ``psi``), with its sandwich standard error."""
+    vcov = _sandwich(psi, jacobian)
+    contrast = np.zeros(psi.shape[1])
+    contrast[:2] = [1.0, -1.0]
+    variance = float(contrast @ vcov @ contrast)
     n_treated = int(fitted.t.sum())
-    return Estimate(
-        value=value,
-        std_error=se,
-        ci_low=ci_low,
-        ci_high=ci_high,
-        p_value=p_value,
+    return wald_estimate(
+        float(value),
+        math.sqrt(max(variance, 0.0)),
+        alpha=fitted.alpha,
         n=len(fitted.t),
         method=method,
-        outcome=outcome,
-        treatment=treatment,
+        outcome=fitted.outcome,
+        treatment=fitted.treatment,
         design="weighting",
-        estimand=estimand,
+        estimand=fitted.estimand,
         n_treated=n_treated,
         n_control=len(fitted.t) - n_treated,
         n_dropped=fitted.n_dropped,
-        alpha=alpha,
-        extra=extra,
+        extra={**_ps_extra(fitted), **extra},
     )
 
 
-def _ps_extra(fitted: _Fitted, link: str, trim, covariates: list[str]) -> dict[str, Any]:
+def _ps_extra(fitted: _Fitted) -> dict[str, Any]:
     s, t = fitted.scores, fitted.t == 1
     return {
-        "ps_covariates": covariates,
-        "link": link,
-        "trim": list(_trim_bounds(trim)) if trim is not None else None,
+        "ps_covariates": fitted.covariates,
+        "link": fitted.link,
+        "trim": list(_trim_bounds(fitted.trim)) if fitted.trim is not None else None,
         "n_trimmed": fitted.n_trimmed,
         "ps_range_treated": [float(s[t].min()), float(s[t].max())],
         "ps_range_control": [float(s[~t].min()), float(s[~t].max())],

@@ -28,6 +28,7 @@ from impactlib.core.validation import (
     require_dataframe,
     require_finite,
     require_numeric,
+    require_probability,
 )
 
 _LINKS = {"logit": sm.Logit, "probit": sm.Probit}
@@ -264,6 +265,15 @@ def propensity_score(
 def _check_estimand(estimand: str) -> None:
     if estimand not in _ESTIMANDS:
         raise InputError(f"estimand must be one of {list(_ESTIMANDS)}, got {estimand!r}")
+
+
+def _check_effect_options(
+    covariates: str | Sequence[str], *, estimand: str, alpha: float
+) -> list[str]:
+    """The checks every effect estimator of the family makes first; the covariates as a list."""
+    _check_estimand(estimand)
+    require_probability(alpha, name="alpha")
+    return as_list(covariates)
 
 
 def _trim_bounds(trim: float | tuple[float, float] | None) -> tuple[float, float] | None:
