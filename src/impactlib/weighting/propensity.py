@@ -73,6 +73,12 @@ class PropensityScore:
     scale: np.ndarray
 
     @property
+    def treated(self) -> pd.Series:
+        """Whether each scored unit is treated (booleans indexed like :attr:`scores`)."""
+        endog = np.asarray(self.model.model.endog)
+        return pd.Series(endog == 1, index=self.scores.index, name=self.treatment)
+
+    @property
     def logit(self) -> pd.Series:
         """Log-odds of the scores, the scale on which matching calipers are set."""
         return pd.Series(
@@ -129,8 +135,8 @@ class PropensityScore:
         return pd.Series(scores, index=data.index, name="propensity_score")
 
     def summary(self) -> str:
-        treated = self.scores[self.model.model.endog == 1]
-        control = self.scores[self.model.model.endog == 0]
+        treated = self.scores[self.treated]
+        control = self.scores[~self.treated]
         return "\n".join(
             [
                 f"Propensity score ({self.link}) of {self.treatment!r} on "

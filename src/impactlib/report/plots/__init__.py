@@ -15,6 +15,10 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "estimates_plot": ".estimates",
         # experiment
         # weighting
+        "balance_plot": ".weighting",
+        "benchmark_table": ".weighting",
+        "overlap_table": ".weighting",
+        "propensity_plot": ".weighting",
         # did
         # synth
         # rd
