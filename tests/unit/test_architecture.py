@@ -31,8 +31,6 @@ DEBTS = {
     "impactlib/did/staggered.py::callaway_santanna",
     "impactlib/synth/control.py::synthetic_control",
     "impactlib/synth/sdid.py::synthetic_did",
-    "impactlib/weighting/doubly_robust.py::aipw",
-    "impactlib/weighting/matching.py::nearest_neighbor_match",
     "notebooks/studies/autonomie-chutes-essai.md",
     "notebooks/studies/emploi-salaire-minimum.md",
     "notebooks/studies/territoires-headstart.md",

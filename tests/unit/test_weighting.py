@@ -18,6 +18,7 @@ import statsmodels.api as sm
 from scipy.spatial.distance import cdist
 
 from impactlib.core import InputError
+from impactlib.core.estimate import TIDY_COLUMNS
 from impactlib.experiment import difference_in_means
 from impactlib.weighting import (
     aipw,
@@ -347,7 +348,7 @@ def test_matching_without_replacement_uses_each_control_once():
     n1 = int(data["t"].sum())
     assert est.extra["n_controls_used"] == n1 == est.n_treated
     assert "without replacement" in est.method
-    with pytest.raises(InputError, match="without replacement is implemented for the ATT"):
+    with pytest.raises(InputError, match=r"replace=False \(matching without replacement\) is"):
         nearest_neighbor_match(
             data, outcome="y", treatment="t", covariates="x1", replace=False, estimand="ATE"
         )
@@ -380,14 +381,15 @@ def test_nsw_against_cps_adjusted_estimates_approach_the_experiment(nsw, nsw_cps
     benchmark = difference_in_means(nsw, "re78", "treat").value
     naive = difference_in_means(nsw_cps, "re78", "treat").value
     assert round(benchmark, 2) == 1794.34 and round(naive, 2) == -8497.52
-    table = compare_estimators(
+    comparison = compare_estimators(
         nsw_cps,
         outcome="re78",
         treatment="treat",
         covariates=NSW_PS,
         match_covariates=[*NSW_BASE, "u74", "u75"],
-    ).set_index("method")
-    assert table.loc["difference in means (naive)", "estimate"] == pytest.approx(naive)
+    )
+    table = comparison.tidy()
+    assert table.loc["difference in means (naive)", "value"] == pytest.approx(naive)
     adjusted = table.drop(index="difference in means (naive)")
     assert list(adjusted.index) == [
         "IPW",
@@ -401,7 +403,7 @@ def test_nsw_against_cps_adjusted_estimates_approach_the_experiment(nsw, nsw_cps
         # What can honestly be said: every adjusted estimate removes at least 80 % of the
         # naive bias and its 95 % interval covers the experimental benchmark. Measured:
         # IPW 1782, AIPW 1585, propensity matching 730, bias-adjusted matching 1796.
-        assert abs(row["estimate"] - benchmark) < 0.2 * naive_gap, method
+        assert abs(row["value"] - benchmark) < 0.2 * naive_gap, method
         assert row["ci_low"] < benchmark < row["ci_high"], method
         assert row["ci_high"] < 0.5 * benchmark - naive, method  # far from the naive value
 
@@ -420,8 +422,9 @@ def test_nsw_overlap_is_poor_and_weighting_balances_the_covariates(nsw_cps):
     trimmed = compare_estimators(
         nsw_cps, outcome="re78", treatment="treat", covariates=NSW_PS, trim=0.1
     )
-    assert (trimmed["n_trimmed"] == len(nsw_cps) - trimmed["n"]).all()
-    assert (trimmed["n"] < 500).all()
+    sizes = trimmed.tidy()["n"]
+    assert trimmed.trim == (0.1, 0.9)
+    assert (trimmed.n_trimmed == len(nsw_cps) - sizes).all() and (sizes < 500).all()
 
 
 # --- known truth: seeded Monte Carlo -----------------------------------------------------------
@@ -510,7 +513,8 @@ def test_missing_values_are_dropped_and_counted():
 def test_trimming_equals_estimating_on_the_trimmed_sample():
     data = selection_frame(np.random.default_rng(40), n=1500)
     ps = propensity_score(data, treatment="t", covariates=["x1", "x2"])
-    kept = trim_by_propensity(data, ps=ps, lower=0.1, upper=0.9)
+    kept = trim_by_propensity(data, ps=ps, trim=(0.1, 0.9))
+    assert kept.index.equals(trim_by_propensity(data, ps=ps).index)  # 0.1: Crump et al.
     assert kept.attrs["n_trimmed"] == int((~ps.scores.between(0.1, 0.9)).sum()) > 0
     trimmed = ipw(data, trim=0.1, estimand="ATE", **COMMON)
     direct = ipw(kept, estimand="ATE", **COMMON)
@@ -547,6 +551,87 @@ def test_weighted_balance_after_ipw_in_simulation():
     table = weighted_balance(data, treatment="t", covariates=["x1", "x2"], weights=w)
     assert table.loc["x1", "smd"] > 0.3
     assert (table["smd_weighted"].abs() < 0.05).all()
+
+
+# --- result protocol -------------------------------------------------------------------------
+
+
+def test_comparison_follows_the_result_protocol():
+    data = selection_frame(np.random.default_rng(44), n=800)
+    comparison = compare_estimators(data, match_covariates=["x1", "x2"], **COMMON)
+    records = comparison.estimates()
+    assert list(records) == [
+        "difference in means (naive)",
+        "IPW",
+        "AIPW",
+        "matching (propensity score)",
+        "matching (covariates, bias-adjusted)",
+    ]
+    assert comparison.estimate is records["AIPW"]
+    assert records["IPW"] == ipw(data, **COMMON)
+    assert records["AIPW"] == aipw(data, estimand="ATT", **COMMON)  # the default of compare
+    table = comparison.tidy()
+    assert table.index.name == "term" and list(table.index) == list(records)
+    assert list(table.columns) == list(TIDY_COLUMNS)
+    assert table.loc["IPW", "value"] == records["IPW"].value
+    assert (comparison.trim, comparison.n_trimmed) == (None, 0)
+    text = comparison.summary()
+    assert all(term in text for term in records) and str(comparison) == text
+
+
+def test_naive_comparison_gives_the_numbers_of_difference_in_means():
+    data = selection_frame(np.random.default_rng(45), n=400)
+    data.loc[[0, 1], "y"] = np.nan
+    data.loc[2, "x2"] = np.nan  # a missing covariate does not drop the row from the naive gap
+    naive = compare_estimators(data, **COMMON).estimates()["difference in means (naive)"]
+    reference = difference_in_means(data, "y", "t")
+    for field in ("value", "std_error", "ci_low", "ci_high", "p_value", "n", "n_dropped"):
+        assert getattr(naive, field) == getattr(reference, field), field
+    assert (naive.n_treated, naive.n_control) == (reference.n_treated, reference.n_control)
+    assert naive.extra["df"] == reference.extra["df"] == len(data) - 4
+    # Not a trial: the comparison of self-selected arms is an observational design.
+    assert naive.design == "observational" and naive.estimand == "ATE"
+
+
+def test_propensity_score_tidy_is_the_raw_scale_logit_table():
+    data = selection_frame(np.random.default_rng(46)).assign(x3=lambda d: 1000 * d["x2"] + 50)
+    ps = propensity_score(data, treatment="t", covariates=["x1", "x3"])
+    raw = sm.Logit(data["t"], sm.add_constant(data[["x1", "x3"]])).fit(disp=0)
+    table = ps.tidy()
+    assert table.index.name == "term" and list(table.index) == ["const", "x1", "x3"]
+    assert list(table.columns) == ["value", "std_error", "ci_low", "ci_high", "p_value"]
+    assert np.allclose(table["value"], raw.params, rtol=1e-6)
+    assert np.allclose(table["std_error"], raw.bse, rtol=1e-6)
+    assert np.allclose(table["p_value"], raw.pvalues, rtol=1e-5)
+    assert np.allclose(table[["ci_low", "ci_high"]], raw.conf_int(), rtol=1e-6)
+    assert (ps.tidy(alpha=0.1)["ci_high"] < table["ci_high"]).all()
+    with pytest.raises(InputError, match=r"alpha"):
+        ps.tidy(alpha=1.5)
+
+
+def test_propensity_score_predicts_scores_of_other_units():
+    data = selection_frame(np.random.default_rng(47))
+    ps = propensity_score(data, treatment="t", covariates=["x1", "x2"])
+    assert np.allclose(ps.predict(data), ps.scores, rtol=1e-12, atol=0)
+    others = selection_frame(np.random.default_rng(48), n=50).drop(columns="t")
+    raw = sm.Logit(data["t"], sm.add_constant(data[["x1", "x2"]])).fit(disp=0)
+    expected = raw.predict(sm.add_constant(others[["x1", "x2"]]))
+    predicted = ps.predict(others)
+    assert predicted.index.equals(others.index) and predicted.name == "propensity_score"
+    assert np.allclose(predicted, expected, rtol=1e-8)
+    with pytest.raises(InputError, match=r"covariate 'x2' not found in data"):
+        ps.predict(others.drop(columns="x2"))
+    with pytest.raises(InputError, match=r"covariates \['x1', 'x2'\]: 1 row\(s\)"):
+        ps.predict(others.assign(x2=np.r_[np.nan, others["x2"].to_numpy()[1:]]))
+
+
+def test_overlap_tidy_is_its_table_by_arm():
+    df = pd.DataFrame({"t": [1, 1, 1, 0, 0, 0], "e": [0.3, 0.6, 0.95, 0.05, 0.2, 0.5]})
+    ov = overlap(df, treatment="t", ps="e")
+    table = ov.tidy()
+    assert table.index.name == "arm" and list(table.index) == ["treated", "control"]
+    assert {"n", "min", "median", "max", "n_outside", "share_outside"} <= set(table.columns)
+    assert table.loc["treated", "n_outside"] == 2 and str(ov) == ov.summary()
 
 
 # --- bad input ---------------------------------------------------------------------------------
@@ -618,6 +703,36 @@ def test_caliper_leaving_no_match_is_refused(frame):
         )
 
 
+def test_refusals_name_the_parameter(frame):
+    common = {"outcome": "y", "treatment": "t"}
+    for fn in (ipw, aipw, nearest_neighbor_match):
+        with pytest.raises(InputError, match=r"covariates must name at least one column"):
+            fn(frame, covariates=[], **common)
+        with pytest.raises(InputError, match=r"alpha"):
+            fn(frame, covariates="x1", alpha=1.5, **common)
+    with pytest.raises(InputError, match=r"covariates must name at least one column"):
+        propensity_score(frame, treatment="t", covariates=[])
+    with pytest.raises(InputError, match=r"outcome_covariates must name at least one column"):
+        aipw(frame, covariates="x1", outcome_covariates=[], **common)
+    with pytest.raises(InputError, match=r"alpha"):
+        compare_estimators(frame, covariates="x1", alpha=0, **common)
+    with pytest.raises(InputError, match=r"trim must be in \(0, 0.5\)"):
+        compare_estimators(frame, covariates="x1", trim=0.6, **common)
+    with pytest.raises(InputError, match=r"trim must be a number or a \(lower, upper\) pair"):
+        trim_by_propensity(frame.assign(e=0.5), ps="e", trim=None)
+    with pytest.raises(InputError, match=r"trim bounds must satisfy"):
+        trim_by_propensity(frame.assign(e=0.5), ps="e", trim=(0.9, 0.1))
+    for name in ("n_neighbors", "variance_neighbors"):
+        with pytest.raises(InputError, match=rf"{name} must be a positive integer, got 0"):
+            nearest_neighbor_match(frame, covariates="x1", **{name: 0}, **common)
+    with pytest.raises(InputError, match=r"each arm needs more than variance_neighbors = 500"):
+        nearest_neighbor_match(frame, covariates="x1", variance_neighbors=500, **common)
+    with pytest.raises(InputError, match=r"on must be 'covariates' or 'propensity'"):
+        nearest_neighbor_match(frame, covariates="x1", on="score", **common)
+    with pytest.raises(InputError, match=r"ps: the propensity scores must lie in \[0, 1\]"):
+        overlap(frame.assign(e=1.5), treatment="t", ps="e")
+
+
 def test_other_refusals(frame):
     with pytest.raises(InputError, match=r"trim must be in \(0, 0.5\)"):
         ipw(frame, outcome="y", treatment="t", covariates="x1", trim=0.7)
@@ -629,7 +744,7 @@ def test_other_refusals(frame):
         nearest_neighbor_match(frame, outcome="y", treatment="t", covariates="x1", metric="cosine")
     with pytest.raises(InputError, match=r"covariate\(s\) \['t'\] also used"):
         ipw(frame, outcome="y", treatment="t", covariates=["x1", "t"])
-    with pytest.raises(InputError, match=r"propensity scores have 1 missing value"):
+    with pytest.raises(InputError, match=r"ps: the propensity scores have 1 missing value"):
         overlap(frame.assign(e=np.r_[np.nan, np.full(len(frame) - 1, 0.5)]), treatment="t", ps="e")
     with pytest.raises(InputError, match=r"ps must have one value per row"):
         overlap(frame, treatment="t", ps=[0.5, 0.5])

@@ -16,6 +16,7 @@ from impactlib.core.lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
+        "EstimatorComparison": ".compare",
         "compare_estimators": ".compare",
         "aipw": ".doubly_robust",
         "ipw": ".inverse_probability",

@@ -9,29 +9,85 @@ import pandas as pd
 import statsmodels.api as sm
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.validation import (
-    InputError,
-    as_list,
-    require_probability,
-)
-from impactlib.weighting.inverse_probability import (
-    _estimate,
-    _fit_for_effect,
-    _ps_blocks,
-    _ps_extra,
-    _refuse_infinite_weights,
-    _sandwich,
-)
-from impactlib.weighting.propensity import _check_estimand
+from impactlib.core.validation import InputError, as_list
+from impactlib.weighting.mestimation import _estimate, _fit_for_effect, _Fitted, _ps_blocks
 
 
 def _ols(y: np.ndarray, x: np.ndarray, arm: str, outcome: str) -> np.ndarray:
     if len(y) <= x.shape[1] or np.linalg.matrix_rank(x) < x.shape[1]:
         raise InputError(
             f"outcome model of {outcome!r} in the {arm} arm: {len(y)} units cannot fit "
-            f"{x.shape[1]} coefficients (too few units or collinear covariates in that arm)"
+            f"{x.shape[1]} coefficients (too few units or collinear outcome_covariates in "
+            "that arm)"
         )
     return np.asarray(sm.OLS(y, x).fit().params)
+
+
+def _arm_model(
+    fitted: _Fitted, xo: np.ndarray, arm: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The outcome regression fitted in one arm: its predictions for every unit, its
+    estimating functions and their mean Jacobian."""
+    y, t = fitted.y, fitted.t
+    in_arm = t if arm == 1 else 1 - t
+    name = "treated" if arm == 1 else "control"
+    gamma = _ols(y[t == arm], xo[t == arm], name, fitted.outcome)
+    m = xo @ gamma
+    psi = (in_arm * (y - m))[:, None] * xo
+    jacobian = -(xo * in_arm[:, None]).T @ xo / len(y)
+    return m, psi, jacobian
+
+
+def _ate_equations(fitted: _Fitted, xo: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """ATE: the two augmented means, both outcome regressions and the propensity score."""
+    y, t, e = fitted.y, fitted.t, fitted.scores
+    n, q = xo.shape
+    m1, psi_gamma1, jac_gamma1 = _arm_model(fitted, xo, 1)
+    m0, psi_gamma0, jac_gamma0 = _arm_model(fitted, xo, 0)
+    score, hessian, density = _ps_blocks(fitted)
+    x = fitted.ps_design
+    phi1 = m1 + t * (y - m1) / e
+    phi0 = m0 + (1 - t) * (y - m0) / (1 - e)
+    mu1, mu0 = phi1.mean(), phi0.mean()
+    psi = np.column_stack([phi1 - mu1, phi0 - mu0, psi_gamma1, psi_gamma0, score])
+    size = psi.shape[1]
+    g1, g0, b = slice(2, 2 + q), slice(2 + q, 2 + 2 * q), slice(2 + 2 * q, size)
+    jac = np.zeros((size, size))
+    jac[0, 0] = jac[1, 1] = -1.0
+    jac[0, g1] = (1 - t / e) @ xo / n
+    jac[0, b] = (-t * (y - m1) / e**2 * density) @ x / n
+    jac[1, g0] = (1 - (1 - t) / (1 - e)) @ xo / n
+    jac[1, b] = ((1 - t) * (y - m0) / (1 - e) ** 2 * density) @ x / n
+    jac[g1, g1] = jac_gamma1
+    jac[g0, g0] = jac_gamma0
+    jac[b, b] = hessian
+    return mu1 - mu0, psi, jac
+
+
+def _att_equations(fitted: _Fitted, xo: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """ATT: the treated and weighted control means of the control-model residuals, the
+    control regression and the propensity score."""
+    y, t, e = fitted.y, fitted.t, fitted.scores
+    n, q = xo.shape
+    m0, psi_gamma0, jac_gamma0 = _arm_model(fitted, xo, 0)
+    score, hessian, density = _ps_blocks(fitted)
+    x = fitted.ps_design
+    w = (1 - t) * e / (1 - e)
+    resid = y - m0
+    a = (t @ resid) / t.sum()
+    c = (w @ resid) / w.sum()
+    psi = np.column_stack([t * (resid - a), w * (resid - c), psi_gamma0, score])
+    size = psi.shape[1]
+    g0, b = slice(2, 2 + q), slice(2 + q, size)
+    jac = np.zeros((size, size))
+    jac[0, 0] = -t.mean()
+    jac[1, 1] = -w.mean()
+    jac[0, g0] = -(t @ xo) / n
+    jac[1, g0] = -(w @ xo) / n
+    jac[1, b] = ((1 - t) * (resid - c) / (1 - e) ** 2 * density) @ x / n
+    jac[g0, g0] = jac_gamma0
+    jac[b, b] = hessian
+    return a - c, psi, jac
 
 
 def aipw(
@@ -70,8 +126,6 @@ def aipw(
     >>> bool(est.ci_low < 2.0 < est.ci_high)
     True
     """
-    _check_estimand(estimand)
-    require_probability(alpha, name="alpha")
     covariates = as_list(covariates)
     outcome_covariates = covariates if outcome_covariates is None else as_list(outcome_covariates)
     if not outcome_covariates:
@@ -82,80 +136,27 @@ def aipw(
         treatment=treatment,
         covariates=covariates,
         more=outcome_covariates,
+        estimand=estimand,
         trim=trim,
         link=link,
-    )
-    y, t, e = fitted.y, fitted.t, fitted.scores
-    _refuse_infinite_weights(e, t, estimand, treatment)
-    n = len(y)
-    xo = np.column_stack([np.ones(n), fitted.kept[outcome_covariates].to_numpy(dtype=float)])
-    q = xo.shape[1]
-    gamma0 = _ols(y[t == 0], xo[t == 0], "control", outcome)
-    m0 = xo @ gamma0
-    score, hessian, density = _ps_blocks(fitted)
-    x = fitted.ps_design
-    k = x.shape[1]
-    psi_gamma0 = ((1 - t) * (y - m0))[:, None] * xo
-    jac_gamma0 = -(xo * (1 - t)[:, None]).T @ xo / n
-    if estimand == "ATE":
-        gamma1 = _ols(y[t == 1], xo[t == 1], "treated", outcome)
-        m1 = xo @ gamma1
-        phi1 = m1 + t * (y - m1) / e
-        phi0 = m0 + (1 - t) * (y - m0) / (1 - e)
-        mu1, mu0 = phi1.mean(), phi0.mean()
-        psi_gamma1 = (t * (y - m1))[:, None] * xo
-        psi = np.column_stack([phi1 - mu1, phi0 - mu0, psi_gamma1, psi_gamma0, score])
-        size = 2 + 2 * q + k
-        g1, g0, b = slice(2, 2 + q), slice(2 + q, 2 + 2 * q), slice(2 + 2 * q, size)
-        jac = np.zeros((size, size))
-        jac[0, 0] = jac[1, 1] = -1.0
-        jac[0, g1] = (1 - t / e) @ xo / n
-        jac[0, b] = (-t * (y - m1) / e**2 * density) @ x / n
-        jac[1, g0] = (1 - (1 - t) / (1 - e)) @ xo / n
-        jac[1, b] = ((1 - t) * (y - m0) / (1 - e) ** 2 * density) @ x / n
-        jac[g1, g1] = -(xo * t[:, None]).T @ xo / n
-        jac[g0, g0] = jac_gamma0
-        jac[b, b] = hessian
-        value = mu1 - mu0
-        label = "ATE"
-    else:
-        w = (1 - t) * e / (1 - e)
-        resid = y - m0
-        a = (t @ resid) / t.sum()
-        c = (w @ resid) / w.sum()
-        psi = np.column_stack([t * (resid - a), w * (resid - c), psi_gamma0, score])
-        size = 2 + q + k
-        g0, b = slice(2, 2 + q), slice(2 + q, size)
-        jac = np.zeros((size, size))
-        jac[0, 0] = -t.mean()
-        jac[1, 1] = -w.mean()
-        jac[0, g0] = -(t @ xo) / n
-        jac[1, g0] = -(w @ xo) / n
-        jac[1, b] = ((1 - t) * (resid - c) / (1 - e) ** 2 * density) @ x / n
-        jac[g0, g0] = jac_gamma0
-        jac[b, b] = hessian
-        value = a - c
-        label = "ATT"
-    vcov = _sandwich(psi, jac)
-    contrast = np.zeros(size)
-    contrast[:2] = [1.0, -1.0]
-    extra = {
-        **_ps_extra(fitted, link, trim, covariates),
-        "outcome_covariates": outcome_covariates,
-        "se_method": "influence function (stacked M-estimation sandwich, nuisance models "
-        "accounted for)",
-    }
-    return _estimate(
-        float(value),
-        float(contrast @ vcov @ contrast),
         alpha=alpha,
-        fitted=fitted,
-        outcome=outcome,
-        treatment=treatment,
-        estimand=label,
+    )
+    regressors = fitted.kept[outcome_covariates].to_numpy(dtype=float)
+    xo = np.column_stack([np.ones(len(fitted.y)), regressors])
+    equations = _ate_equations if estimand == "ATE" else _att_equations
+    value, psi, jac = equations(fitted, xo)
+    return _estimate(
+        fitted,
+        value,
+        psi,
+        jac,
         method=(
-            f"Augmented inverse probability weighting, doubly robust ({label}, {link} "
+            f"Augmented inverse probability weighting, doubly robust ({estimand}, {link} "
             "propensity score, linear outcome model), influence-function standard errors"
         ),
-        extra=extra,
+        extra={
+            "outcome_covariates": outcome_covariates,
+            "se_method": "influence function (stacked M-estimation sandwich, nuisance models "
+            "accounted for)",
+        },
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -13,14 +14,14 @@ import statsmodels.api as sm
 from scipy.spatial import cKDTree
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.inference import wald_interval
-from impactlib.core.validation import (
-    InputError,
-    as_list,
-    is_real,
-    require_probability,
+from impactlib.core.inference import wald_estimate
+from impactlib.core.validation import InputError, is_real
+from impactlib.weighting.propensity import (
+    _check_effect_options,
+    _fit_propensity,
+    _log_odds,
+    _prepare,
 )
-from impactlib.weighting.propensity import _check_estimand, _fit_propensity, _log_odds, _prepare
 
 # --- matching ------------------------------------------------------------------------------
 
@@ -105,6 +106,157 @@ def _conditional_variance(z: np.ndarray, y: np.ndarray, j: int) -> np.ndarray:
     return j / (j + 1) * (y - y[neighbours].mean(axis=1)) ** 2
 
 
+@dataclass(frozen=True)
+class _Options:
+    """The choices of a matching estimator, checked when they are gathered."""
+
+    on: str
+    n_neighbors: int
+    caliper: float | None
+    replace: bool
+    estimand: str
+    metric: str
+    bias_adjust: bool
+    variance_neighbors: int
+    link: str
+
+    def __post_init__(self) -> None:
+        if self.on not in ("covariates", "propensity"):
+            raise InputError(f"on must be 'covariates' or 'propensity', got {self.on!r}")
+        for name in ("n_neighbors", "variance_neighbors"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise InputError(f"{name} must be a positive integer, got {value!r}")
+        caliper = self.caliper
+        if caliper is not None:
+            if self.on != "propensity":
+                raise InputError(
+                    "caliper is in standard deviations of the logit propensity score: use it "
+                    "with on='propensity'"
+                )
+            if not (is_real(caliper) and math.isfinite(caliper) and caliper > 0):
+                raise InputError(f"caliper must be a positive number, got {caliper!r}")
+        if not self.replace and self.estimand != "ATT":
+            raise InputError(
+                "replace=False (matching without replacement) is implemented for the ATT "
+                f"only, got estimand={self.estimand!r}"
+            )
+
+    def describe(self) -> str:
+        """How the estimate was computed (``Estimate.method``)."""
+        what = (
+            "logit propensity score" if self.on == "propensity" else f"covariates ({self.metric})"
+        )
+        return (
+            f"Nearest-neighbour matching on the {what}, {self.n_neighbors} neighbour(s), "
+            + ("with" if self.replace else "without")
+            + " replacement"
+            + (f", caliper {self.caliper} SD" if self.caliper is not None else "")
+            + (", bias-adjusted" if self.bias_adjust else "")
+            + f" ({self.estimand}), Abadie-Imbens standard errors"
+        )
+
+
+def _matching_space(
+    x: np.ndarray, t: np.ndarray, options: _Options, *, treatment: str, covariates: list[str]
+) -> tuple[np.ndarray, float | None]:
+    """The coordinates units are matched in, and the caliper as a distance there."""
+    if options.on == "covariates":
+        constant = [c for c, s in zip(covariates, x.std(axis=0), strict=True) if s == 0]
+        if constant:
+            raise InputError(f"covariate(s) {constant} never vary in the analysis sample")
+        return _metric_space(x, options.metric, covariates), None
+    fit, scores, _, _ = _fit_propensity(
+        t, x, treatment=treatment, covariates=covariates, link=options.link
+    )
+    logit = _log_odds(fit, scores)
+    if not np.isfinite(logit).all():
+        raise InputError(
+            f"treatment {treatment!r}: propensity scores of exactly 0 or 1 cannot be "
+            "matched on the logit scale: restrict the sample to the region of overlap"
+        )
+    if options.caliper is None:
+        return logit[:, None], None
+    treated, control = t == 1, t == 0
+    pooled = math.sqrt((logit[treated].var(ddof=1) + logit[control].var(ddof=1)) / 2)
+    return logit[:, None], options.caliper * pooled
+
+
+@dataclass
+class _Imputation:
+    """The other arm's outcome where it was imputed (NaN elsewhere), and how often each unit
+    served as a match: ``k1`` sums its match weights, ``k2`` their squares."""
+
+    imputed: np.ndarray
+    k1: np.ndarray
+    k2: np.ndarray
+    n_unmatched: int
+
+
+def _impute(
+    z: np.ndarray,
+    y: np.ndarray,
+    x: np.ndarray,
+    t: np.ndarray,
+    options: _Options,
+    radius: float | None,
+) -> _Imputation:
+    """Impute each source unit's missing outcome from its matches in the other arm (the
+    treated for the ATT, both arms for the ATE)."""
+    index = {1: np.flatnonzero(t == 1), 0: np.flatnonzero(t == 0)}
+    design = np.column_stack([np.ones(len(y)), x])
+    out = _Imputation(np.full(len(y), np.nan), np.zeros(len(y)), np.zeros(len(y)), 0)
+    find = _match if options.replace else _match_without_replacement
+    for arm in (1,) if options.estimand == "ATT" else (1, 0):
+        src, tgt = index[arm], index[1 - arm]
+        rows, cols, weights = find(z[src], z[tgt], options.n_neighbors, radius)
+        matched = np.unique(rows)
+        out.n_unmatched += len(src) - len(matched)
+        if matched.size == 0:
+            src_arm, tgt_arm = ("treated", "control") if arm == 1 else ("control", "treated")
+            raise InputError(
+                f"caliper {options.caliper} leaves no {src_arm} unit with a {tgt_arm} unit "
+                f"within {radius:.4g} on the logit propensity score: widen the caliper"
+            )
+        target_rows = tgt[cols]
+        values = y[target_rows]
+        if options.bias_adjust:
+            used = np.bincount(cols, weights=weights, minlength=len(tgt))
+            sel = used > 0
+            slope = np.asarray(
+                sm.WLS(y[tgt][sel], design[tgt][sel], weights=used[sel]).fit().params
+            )
+            values = values + (design[src[rows]] - design[target_rows]) @ slope
+        imputed = np.bincount(rows, weights=weights * values, minlength=len(src))
+        out.imputed[src[matched]] = imputed[matched]
+        np.add.at(out.k1, target_rows, weights)
+        np.add.at(out.k2, target_rows, weights**2)
+    return out
+
+
+def _abadie_imbens_variance(
+    effect: np.ndarray,
+    units: np.ndarray,
+    sigma2: np.ndarray,
+    found: _Imputation,
+    control: np.ndarray,
+    estimand: str,
+) -> tuple[float, float]:
+    """The population variance of Abadie & Imbens (2006, Theorem 7) and the sum of the
+    conditional variances of the sample effect (the latter for ``se_sample``)."""
+    k1, k2 = found.k1, found.k2
+    value = effect[units].mean()
+    spread = float(((effect[units] - value) ** 2).sum())
+    if estimand == "ATT":
+        extra_term = float(((k1**2 - k2) * sigma2)[control].sum())
+        sample_term = float(sigma2[units].sum() + (k1**2 * sigma2)[control].sum())
+    else:
+        extra_term = float(((k1**2 + 2 * k1 - k2) * sigma2).sum())
+        sample_term = float(((1 + k1) ** 2 * sigma2).sum())
+    size = int(units.sum())
+    return (spread + extra_term) / size**2, sample_term
+
+
 def nearest_neighbor_match(
     data: pd.DataFrame,
     *,
@@ -161,128 +313,43 @@ def nearest_neighbor_match(
     >>> round(est.value, 2), round(est.std_error, 3), est.n_treated
     (2.16, 0.072, 791)
     """
-    _check_estimand(estimand)
-    require_probability(alpha, name="alpha")
-    covariates = as_list(covariates)
-    if on not in ("covariates", "propensity"):
-        raise InputError(f"on must be 'covariates' or 'propensity', got {on!r}")
-    for name, value in (("n_neighbors", n_neighbors), ("variance_neighbors", variance_neighbors)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise InputError(f"{name} must be a positive integer, got {value!r}")
-    if caliper is not None:
-        if on != "propensity":
-            raise InputError(
-                "caliper is in standard deviations of the logit propensity score: use it "
-                "with on='propensity'"
-            )
-        if not (is_real(caliper) and math.isfinite(caliper) and caliper > 0):
-            raise InputError(f"caliper must be a positive number, got {caliper!r}")
-    if not replace and estimand != "ATT":
-        raise InputError("matching without replacement is implemented for the ATT only")
+    covariates = _check_effect_options(covariates, estimand=estimand, alpha=alpha)
+    options = _Options(
+        on=on,
+        n_neighbors=n_neighbors,
+        caliper=caliper,
+        replace=replace,
+        estimand=estimand,
+        metric=metric,
+        bias_adjust=bias_adjust,
+        variance_neighbors=variance_neighbors,
+        link=link,
+    )
     kept, n_dropped, t = _prepare(data, treatment=treatment, covariates=covariates, outcome=outcome)
     y = kept[outcome].to_numpy(dtype=float)
     x = kept[covariates].to_numpy(dtype=float)
     treated, control = t == 1, t == 0
-    smallest = min(int(treated.sum()), int(control.sum()))
-    if smallest <= variance_neighbors:
+    if min(int(treated.sum()), int(control.sum())) <= variance_neighbors:
         raise InputError(
-            f"treatment column {treatment!r}: each arm needs more than {variance_neighbors} "
-            f"units to estimate the variance (treated {int(treated.sum())}, control "
-            f"{int(control.sum())})"
+            f"treatment column {treatment!r}: each arm needs more than variance_neighbors = "
+            f"{variance_neighbors} units to estimate the variance (treated "
+            f"{int(treated.sum())}, control {int(control.sum())})"
         )
-    radius = None
-    if on == "propensity":
-        fit, scores, _, _ = _fit_propensity(
-            t, x, treatment=treatment, covariates=covariates, link=link
-        )
-        logit = _log_odds(fit, scores)
-        if not np.isfinite(logit).all():
-            raise InputError(
-                f"treatment {treatment!r}: propensity scores of exactly 0 or 1 cannot be "
-                "matched on the logit scale: restrict the sample to the region of overlap"
-            )
-        z = logit[:, None]
-        if caliper is not None:
-            pooled = math.sqrt((logit[treated].var(ddof=1) + logit[control].var(ddof=1)) / 2)
-            radius = caliper * pooled
-    else:
-        constant = [c for c, s in zip(covariates, x.std(axis=0), strict=True) if s == 0]
-        if constant:
-            raise InputError(f"covariate(s) {constant} never vary in the analysis sample")
-        z = _metric_space(x, metric, covariates)
-
-    index = {1: np.flatnonzero(treated), 0: np.flatnonzero(control)}
-    design = np.column_stack([np.ones(len(y)), x])
-    k1, k2 = np.zeros(len(y)), np.zeros(len(y))
-    imputed = np.full(len(y), np.nan)  # the other arm's outcome, where it was imputed
-    sources = (1,) if estimand == "ATT" else (1, 0)
-    n_unmatched = 0
-    for arm in sources:
-        src, tgt = index[arm], index[1 - arm]
-        if replace:
-            rows, cols, weights = _match(z[src], z[tgt], n_neighbors, radius)
-        else:
-            rows, cols, weights = _match_without_replacement(z[src], z[tgt], n_neighbors, radius)
-        matched = np.unique(rows)
-        n_unmatched += len(src) - len(matched)
-        if matched.size == 0:
-            src_arm, tgt_arm = ("treated", "control") if arm == 1 else ("control", "treated")
-            raise InputError(
-                f"caliper {caliper} leaves no {src_arm} unit with a {tgt_arm} unit within "
-                f"{radius:.4g} on the logit propensity score: widen the caliper"
-            )
-        target_rows = tgt[cols]
-        values = y[target_rows]
-        if bias_adjust:
-            used = np.bincount(cols, weights=weights, minlength=len(tgt))
-            sel = used > 0
-            slope = np.asarray(
-                sm.WLS(y[tgt][sel], design[tgt][sel], weights=used[sel]).fit().params
-            )
-            values = values + (design[src[rows]] - design[target_rows]) @ slope
-        imputed[src[matched]] = np.bincount(rows, weights=weights * values, minlength=len(src))[
-            matched
-        ]
-        np.add.at(k1, target_rows, weights)
-        np.add.at(k2, target_rows, weights**2)
-    has = ~np.isnan(imputed)
-    effect = np.where(treated, y - imputed, imputed - y)
-    if estimand == "ATT":
-        units = has & treated
-    else:
-        units = has
-    value = float(effect[units].mean())
-    size = int(units.sum())
+    z, radius = _matching_space(x, t, options, treatment=treatment, covariates=covariates)
+    found = _impute(z, y, x, t, options, radius)
+    has = ~np.isnan(found.imputed)
+    effect = np.where(treated, y - found.imputed, found.imputed - y)
+    units = has & treated if estimand == "ATT" else has
     sigma2 = np.empty(len(y))
-    for arm in (1, 0):
-        sigma2[index[arm]] = _conditional_variance(z[index[arm]], y[index[arm]], variance_neighbors)
-    spread = float(((effect[units] - value) ** 2).sum())
-    if estimand == "ATT":
-        extra_term = float(((k1**2 - k2) * sigma2)[control].sum())
-        sample_term = float(sigma2[units].sum() + (k1**2 * sigma2)[control].sum())
-    else:
-        extra_term = float(((k1**2 + 2 * k1 - k2) * sigma2).sum())
-        sample_term = float(((1 + k1) ** 2 * sigma2).sum())
-    variance = (spread + extra_term) / size**2
-    se = math.sqrt(max(variance, 0.0))
-    ci_low, ci_high, p_value = wald_interval(value, se, alpha=alpha)
-    what = "logit propensity score" if on == "propensity" else f"covariates ({metric})"
-    method = (
-        f"Nearest-neighbour matching on the {what}, {n_neighbors} neighbour(s), "
-        + ("with" if replace else "without")
-        + " replacement"
-        + (f", caliper {caliper} SD" if caliper is not None else "")
-        + (", bias-adjusted" if bias_adjust else "")
-        + f" ({estimand}), Abadie-Imbens standard errors"
-    )
-    return Estimate(
-        value=value,
-        std_error=se,
-        ci_low=ci_low,
-        ci_high=ci_high,
-        p_value=p_value,
+    for arm in (treated, control):
+        sigma2[arm] = _conditional_variance(z[arm], y[arm], variance_neighbors)
+    variance, sample_term = _abadie_imbens_variance(effect, units, sigma2, found, control, estimand)
+    return wald_estimate(
+        float(effect[units].mean()),
+        math.sqrt(max(variance, 0.0)),
+        alpha=alpha,
         n=len(y),
-        method=method,
+        method=options.describe(),
         outcome=outcome,
         treatment=treatment,
         design="matching",
@@ -290,7 +357,6 @@ def nearest_neighbor_match(
         n_treated=int((units & treated).sum()),
         n_control=int(control.sum()) if estimand == "ATT" else int((units & control).sum()),
         n_dropped=n_dropped,
-        alpha=alpha,
         extra={
             "covariates": covariates,
             "on": on,
@@ -300,9 +366,9 @@ def nearest_neighbor_match(
             "caliper_distance": radius,
             "replace": bool(replace),
             "bias_adjust": bool(bias_adjust),
-            "n_unmatched": int(n_unmatched),
-            "n_controls_used": int((k1[control] > 0).sum()),
-            "se_sample": math.sqrt(sample_term) / size,
+            "n_unmatched": int(found.n_unmatched),
+            "n_controls_used": int((found.k1[control] > 0).sum()),
+            "se_sample": math.sqrt(sample_term) / int(units.sum()),
             "se_method": "Abadie-Imbens (2006) population variance"
             + ("; propensity score treated as known" if on == "propensity" else ""),
         },

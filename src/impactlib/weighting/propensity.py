@@ -18,6 +18,7 @@ from statsmodels.tools.sm_exceptions import (
     PerfectSeparationWarning,
 )
 
+from impactlib.core.inference import wald_interval
 from impactlib.core.validation import (
     InputError,
     as_list,
@@ -28,6 +29,7 @@ from impactlib.core.validation import (
     require_dataframe,
     require_finite,
     require_numeric,
+    require_probability,
 )
 
 _LINKS = {"logit": sm.Logit, "probit": sm.Probit}
@@ -71,6 +73,12 @@ class PropensityScore:
     scale: np.ndarray
 
     @property
+    def treated(self) -> pd.Series:
+        """Whether each scored unit is treated (booleans indexed like :attr:`scores`)."""
+        endog = np.asarray(self.model.model.endog)
+        return pd.Series(endog == 1, index=self.scores.index, name=self.treatment)
+
+    @property
     def logit(self) -> pd.Series:
         """Log-odds of the scores, the scale on which matching calipers are set."""
         return pd.Series(
@@ -85,9 +93,50 @@ class PropensityScore:
         intercept = params[0] - float(np.sum(slopes * self.center))
         return pd.Series([intercept, *slopes], index=["const", *self.covariates])
 
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """The coefficients on the original scale of the covariates, indexed by ``term``
+        (``const`` first), with the columns of an estimate table: ``value``, ``std_error``,
+        ``ci_low``, ``ci_high`` (Wald, at ``1 - alpha``) and ``p_value``.
+
+        The standard errors are the model's, carried from the standardised covariates it
+        was fitted on by the linear map that gives :attr:`coefficients`.
+        """
+        require_probability(alpha, name="alpha")
+        k = len(self.covariates)
+        to_original = np.eye(k + 1)
+        to_original[1:, 1:] /= self.scale[:, None]
+        to_original[0, 1:] = -self.center / self.scale
+        vcov = to_original @ np.asarray(self.model.cov_params()) @ to_original.T
+        values = self.coefficients
+        se = np.sqrt(np.diag(vcov))
+        ci_low, ci_high, p_value = wald_interval(values.to_numpy(), se, alpha=alpha)
+        frame = pd.DataFrame(
+            {"value": values, "std_error": se, "ci_low": ci_low, "ci_high": ci_high},
+            index=values.index,
+        ).assign(p_value=p_value)
+        frame.index.name = "term"
+        return frame
+
+    def predict(self, data: pd.DataFrame) -> pd.Series:
+        """The fitted model's propensity scores for the rows of ``data`` (other units with the
+        same covariates: the randomised controls of an experiment, say)."""
+        data = require_dataframe(data)
+        require_columns(data, self.covariates, role="covariate")
+        for name in self.covariates:
+            require_numeric(data, name, role="covariate")
+        x = data[self.covariates].to_numpy(dtype=float)
+        if not np.isfinite(x).all():
+            raise InputError(
+                f"covariates {self.covariates}: {int((~np.isfinite(x)).any(axis=1).sum())} "
+                "row(s) of data have missing or infinite values: no score can be predicted"
+            )
+        design = np.column_stack([np.ones(len(x)), (x - self.center) / self.scale])
+        scores = self.model.model.predict(np.asarray(self.model.params), design)
+        return pd.Series(scores, index=data.index, name="propensity_score")
+
     def summary(self) -> str:
-        treated = self.scores[self.model.model.endog == 1]
-        control = self.scores[self.model.model.endog == 0]
+        treated = self.scores[self.treated]
+        control = self.scores[~self.treated]
         return "\n".join(
             [
                 f"Propensity score ({self.link}) of {self.treatment!r} on "
@@ -117,10 +166,11 @@ def _prepare(
     outcome: str | None = None,
     more: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, int, np.ndarray]:
-    """Check the columns, drop and count rows with missing values, return the 0/1 treatment."""
+    """Check the columns, drop and count rows with missing values, return the 0/1 treatment.
+
+    ``covariates`` may be empty (the naive comparison of :func:`compare_estimators`); the
+    estimators refuse that before (:func:`_require_covariates`)."""
     data = require_dataframe(data)
-    if not covariates:
-        raise InputError("covariates must name at least one column")
     if outcome is not None:
         require_columns(data, [outcome], role="outcome")
     require_columns(data, [treatment], role="treatment")
@@ -239,7 +289,7 @@ def propensity_score(
     >>> ps.n, bool(ps.scores.between(0, 1).all()), float(round(ps.coefficients["x"], 2))
     (500, True, 1.27)
     """
-    covariates = as_list(covariates)
+    covariates = _require_covariates(covariates)
     kept, n_dropped, t = _prepare(data, treatment=treatment, covariates=covariates)
     x = kept[covariates].to_numpy(dtype=float)
     fit, scores, center, scale = _fit_propensity(
@@ -264,6 +314,22 @@ def propensity_score(
 def _check_estimand(estimand: str) -> None:
     if estimand not in _ESTIMANDS:
         raise InputError(f"estimand must be one of {list(_ESTIMANDS)}, got {estimand!r}")
+
+
+def _check_effect_options(
+    covariates: str | Sequence[str], *, estimand: str, alpha: float
+) -> list[str]:
+    """The checks every effect estimator of the family makes first; the covariates as a list."""
+    _check_estimand(estimand)
+    require_probability(alpha, name="alpha")
+    return _require_covariates(covariates)
+
+
+def _require_covariates(covariates: str | Sequence[str]) -> list[str]:
+    covariates = as_list(covariates)
+    if not covariates:
+        raise InputError("covariates must name at least one column")
+    return covariates
 
 
 def _trim_bounds(trim: float | tuple[float, float] | None) -> tuple[float, float] | None:
@@ -294,7 +360,7 @@ def _scores_frame(
         missing = ps.scores.index.difference(data.index)
         if len(missing):
             raise InputError(
-                f"the propensity scores cover {len(missing)} row label(s) absent from data"
+                f"ps: the propensity scores cover {len(missing)} row label(s) absent from data"
             )
         frame, scores = data.loc[ps.scores.index], ps.scores.to_numpy(dtype=float)
     elif isinstance(ps, str):
@@ -309,7 +375,9 @@ def _scores_frame(
             )
         frame = data
     if np.isnan(scores).any():
-        raise InputError(f"propensity scores have {int(np.isnan(scores).sum())} missing value(s)")
+        raise InputError(
+            f"ps: the propensity scores have {int(np.isnan(scores).sum())} missing value(s)"
+        )
     if ((scores < 0) | (scores > 1)).any():
-        raise InputError("propensity scores must lie in [0, 1]")
+        raise InputError("ps: the propensity scores must lie in [0, 1]")
     return frame, scores

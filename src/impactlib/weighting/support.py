@@ -44,6 +44,12 @@ class Overlap:
             )
         return "\n".join(lines)
 
+    def tidy(self) -> pd.DataFrame:
+        """The table of :func:`overlap`, one row per arm (index ``arm``: ``treated``,
+        ``control``): ``n``, score quantiles ``min`` to ``max``, ``n_outside`` and
+        ``share_outside`` the common support, ``share_outside_crump`` outside [0.1, 0.9]."""
+        return self.table.rename_axis("arm").copy()
+
     def __str__(self) -> str:
         return self.summary()
 
@@ -102,15 +108,15 @@ def trim_by_propensity(
     data: pd.DataFrame,
     *,
     ps: str | Sequence[float] | pd.Series | PropensityScore,
-    lower: float = 0.1,
-    upper: float = 0.9,
+    trim: float | tuple[float, float] = 0.1,
 ) -> pd.DataFrame:
-    """Keep the rows whose propensity score lies in ``[lower, upper]``.
+    """Keep the rows whose propensity score lies in the ``trim`` band.
 
-    The default is the rule of thumb of Crump, Hotz, Imbens & Mitnik (2009, Biometrika
-    96(1)): dropping units with scores outside [0.1, 0.9] gives a nearly efficient estimate
-    of the effect on the remaining population. ``attrs["n_trimmed"]`` counts the rows
-    removed. The estimand changes to that population: say so when reporting.
+    ``trim`` is a number ``a`` for ``[a, 1 - a]`` or a ``(lower, upper)`` pair, as in
+    :func:`ipw`. The default 0.1 is the rule of thumb of Crump, Hotz, Imbens & Mitnik (2009,
+    Biometrika 96(1)): dropping units with scores outside [0.1, 0.9] gives a nearly efficient
+    estimate of the effect on the remaining population. ``attrs["n_trimmed"]`` counts the
+    rows removed. The estimand changes to that population: say so when reporting.
 
     Examples
     --------
@@ -119,7 +125,9 @@ def trim_by_propensity(
     >>> len(kept), kept.attrs["n_trimmed"]
     (2, 2)
     """
-    bounds = _trim_bounds((lower, upper))
+    bounds = _trim_bounds(trim)
+    if bounds is None:
+        raise InputError("trim must be a number or a (lower, upper) pair, got None")
     frame, scores = _scores_frame(data, ps)
     inside = (scores >= bounds[0]) & (scores <= bounds[1])
     kept = frame[inside].copy()

@@ -20,6 +20,10 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "randomization_plot": ".experiment",
         "simulation_plot": ".experiment",
         # weighting
+        "balance_plot": ".weighting",
+        "benchmark_table": ".weighting",
+        "overlap_table": ".weighting",
+        "propensity_plot": ".weighting",
         # did
         # synth
         # rd
