@@ -29,8 +29,6 @@ DEBTS = {
     "impactlib/appraisal/grading.py::grade_evidence",
     "impactlib/appraisal/scale_up.py::scale_up_projection",
     "impactlib/cli/scaffold.py::_markdown_sections",
-    "impactlib/did/dynamic.py::event_study",
-    "impactlib/did/staggered.py::callaway_santanna",
     "impactlib/experiment/means.py::difference_in_means",
     "impactlib/synth/control.py::synthetic_control",
     "impactlib/synth/sdid.py::synthetic_did",

@@ -16,6 +16,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
         # experiment
         # weighting
         # did
+        "dynamic_effects_plot": ".did",
+        "event_study_plot": ".did",
         # synth
         # rd
         # meta

@@ -1,0 +1,124 @@
+"""Event-study figures of difference in differences: effects by period relative to
+treatment, pre-treatment placebos and post-treatment effects apart.
+
+:func:`event_study_plot` draws a TWFE event study (:func:`impactlib.did.event_study`),
+:func:`dynamic_effects_plot` the dynamic aggregation of Callaway & Sant'Anna
+(:func:`impactlib.did.callaway_santanna`); both draw what the result holds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from impactlib.core.validation import InputError
+from impactlib.did.dynamic import EventStudyResult
+from impactlib.did.staggered import CallawaySantAnnaResult
+from impactlib.report.figures import PALETTE, french_axis
+
+_XLABEL = "Période relative au traitement"
+_YLABEL = "Effet estimé"
+
+
+def _effects_figure(
+    table: pd.DataFrame,
+    *,
+    reference: float | None,
+    title: str | None,
+    xlabel: str,
+    ylabel: str,
+    decimals: int,
+) -> Figure:
+    """Dots and intervals by relative period, pre-periods in the second palette colour."""
+    x = table["relative_period"].to_numpy(dtype=float)
+    value, low, high = (table[c].to_numpy(dtype=float) for c in ("value", "ci_low", "ci_high"))
+    # A Figure outside pyplot: notebooks show it with display(), loops leave no open figure.
+    fig = Figure(figsize=(7.0, 4.2))
+    ax = fig.subplots()
+    ax.axhline(0.0, color=PALETTE[4], linewidth=0.8)
+    ax.axvline(-0.5, color=PALETTE[4], linewidth=0.8, linestyle="--")
+    pre = x < 0
+    for mask, color, label in (
+        (pre, PALETTE[1], "Avant le traitement"),
+        (~pre, PALETTE[0], "Après le traitement"),
+    ):
+        if mask.any():
+            errors = np.vstack([value[mask] - low[mask], high[mask] - value[mask]])
+            ax.errorbar(
+                x[mask], value[mask], yerr=errors, fmt="o", color=color, capsize=3, label=label
+            )
+    if reference is not None:
+        ax.plot([reference], [0.0], "o", color=PALETTE[1], markerfacecolor="white")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.set_xticks(np.unique(np.append(x, [] if reference is None else [reference])))
+    french_axis(ax.yaxis, decimals)
+    ax.legend(loc="best")
+    return fig
+
+
+def event_study_plot(
+    result: EventStudyResult,
+    *,
+    title: str | None = None,
+    xlabel: str = _XLABEL,
+    ylabel: str = _YLABEL,
+    decimals: int = 2,
+) -> Figure:
+    """Event-study figure: each relative period's effect and interval, the reference period
+    as an open dot at zero.
+
+    Parameters
+    ----------
+    result : EventStudyResult
+        What :func:`impactlib.did.event_study` returns.
+    title, xlabel, ylabel : str
+        Title (none by default) and axis labels, in French.
+    decimals : int
+        Decimals of the vertical axis' French numbers.
+    """
+    if not isinstance(result, EventStudyResult):
+        raise InputError(f"result must be an EventStudyResult, got {type(result).__name__}")
+    return _effects_figure(
+        result.table[~result.table["reference"]],
+        reference=result.reference,
+        title=title,
+        xlabel=xlabel,
+        ylabel=ylabel,
+        decimals=decimals,
+    )
+
+
+def dynamic_effects_plot(
+    result: CallawaySantAnnaResult,
+    *,
+    title: str | None = None,
+    xlabel: str = _XLABEL,
+    ylabel: str = _YLABEL,
+    decimals: int = 2,
+) -> Figure:
+    """Effects of Callaway & Sant'Anna by relative period (the dynamic aggregation), with
+    pointwise intervals; the pre-treatment ones are placebos.
+
+    Parameters
+    ----------
+    result : CallawaySantAnnaResult
+        What :func:`impactlib.did.callaway_santanna` returns.
+    title, xlabel, ylabel : str
+        Title (none by default) and axis labels, in French.
+    decimals : int
+        Decimals of the vertical axis' French numbers.
+    """
+    if not isinstance(result, CallawaySantAnnaResult):
+        raise InputError(f"result must be a CallawaySantAnnaResult, got {type(result).__name__}")
+    return _effects_figure(
+        result.aggregate_table("dynamic"),
+        reference=None,
+        title=title,
+        xlabel=xlabel,
+        ylabel=ylabel,
+        decimals=decimals,
+    )
