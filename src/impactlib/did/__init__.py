@@ -22,6 +22,9 @@ from impactlib.core.lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
+        "cohort_table": ".adoption",
+        "treatment_status": ".adoption",
+        "twfe_weights": ".adoption",
         "EventStudyResult": ".dynamic",
         "event_study": ".dynamic",
         "AGGREGATIONS": ".panel",
