@@ -36,7 +36,6 @@ DEBTS = {
     "impactlib/weighting/matching.py::nearest_neighbor_match",
     "notebooks/studies/autonomie-chutes-essai.md",
     "notebooks/studies/emploi-jobs2.md",
-    "notebooks/studies/emploi-salaire-minimum.md",
     "notebooks/studies/territoires-headstart.md",
 }
 
