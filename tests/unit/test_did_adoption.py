@@ -1,5 +1,6 @@
 """Unit tests of :mod:`impactlib.did.adoption`: treatment status, cohort table and the
-implicit weights of two-way fixed effects (de Chaisemartin & D'Haultfoeuille 2020).
+implicit weights of two-way fixed effects (de Chaisemartin & D'Haultfoeuille 2020); and the
+figure of the raw trends by cohort (:func:`impactlib.report.plots.cohort_trends_plot`).
 
 The weights are checked against the regression they describe: on a panel without noise
 and with parallel trends, the TWFE coefficient is exactly the weighted sum of the cells'
@@ -14,6 +15,7 @@ import pytest
 
 from impactlib.core import InputError
 from impactlib.did import callaway_santanna, cohort_table, treatment_status, twfe, twfe_weights
+from impactlib.report.plots import cohort_trends_plot
 
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning")
 
@@ -108,3 +110,22 @@ def test_adoption_refusals():
         twfe_weights(df.assign(g=0), unit="id", time="t", cohort="g")
     with pytest.raises(InputError, match=r"unit column 'id' has missing values"):
         cohort_table(df.assign(id=df["id"].where(df.index != 0)), unit="id", time="t", cohort="g")
+
+
+def test_cohort_trends_plot_draws_each_cohorts_mean_change():
+    df = noiseless_panel()
+    fig = cohort_trends_plot(df, outcome="y", time="t", cohort="g", title="Tendances")
+    (ax,) = fig.axes
+    means = df.groupby(["g", "t"])["y"].mean().unstack("t")
+    change = means.sub(means[1], axis=0)
+    lines = [line for line in ax.lines if line.get_label() and not line.get_label().startswith("_")]
+    assert [line.get_label() for line in lines] == ["Jamais traités"] + [
+        f"Cohorte {g}" for g in (3, 4, 5)
+    ]
+    for line, (_, row) in zip(lines, change.iterrows(), strict=True):
+        np.testing.assert_allclose(line.get_ydata(), row.to_numpy())
+    circles = [line.get_xydata().tolist() for line in ax.lines if line.get_fillstyle() == "none"]
+    assert circles == [[[g, change.loc[g, g]]] for g in (3, 4, 5)]
+    assert ax.get_title() == "Tendances" and ax.get_ylabel() == "Écart de y moyen à 1"
+    with pytest.raises(InputError, match=r"outcome 'z' not found in data"):
+        cohort_trends_plot(df, outcome="z", time="t", cohort="g")

@@ -16,6 +16,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         # experiment
         # weighting
         # did
+        "cohort_trends_plot": ".did",
         "dynamic_effects_plot": ".did",
         "event_study_plot": ".did",
         # synth

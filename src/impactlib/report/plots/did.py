@@ -1,9 +1,10 @@
-"""Event-study figures of difference in differences: effects by period relative to
-treatment, pre-treatment placebos and post-treatment effects apart.
+"""Figures of difference in differences: the outcome's raw trends by cohort, and effects by
+period relative to treatment, pre-treatment placebos and post-treatment effects apart.
 
-:func:`event_study_plot` draws a TWFE event study (:func:`impactlib.did.event_study`),
+:func:`cohort_trends_plot` draws the data (the first look at parallel trends),
+:func:`event_study_plot` a TWFE event study (:func:`impactlib.did.event_study`),
 :func:`dynamic_effects_plot` the dynamic aggregation of Callaway & Sant'Anna
-(:func:`impactlib.did.callaway_santanna`); both draw what the result holds.
+(:func:`impactlib.did.callaway_santanna`); the last two draw what the result holds.
 """
 
 from __future__ import annotations
@@ -12,10 +13,17 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from impactlib.core.validation import InputError
+from impactlib.core.validation import (
+    InputError,
+    require_columns,
+    require_dataframe,
+    require_finite,
+    require_numeric,
+)
 from impactlib.did.dynamic import EventStudyResult
 from impactlib.did.staggered import CallawaySantAnnaResult
 from impactlib.report.figures import PALETTE, french_axis
+from impactlib.report.formats import fmt_number, fmt_year
 
 _XLABEL = "Période relative au traitement"
 _YLABEL = "Effet estimé"
@@ -122,3 +130,62 @@ def dynamic_effects_plot(
         ylabel=ylabel,
         decimals=decimals,
     )
+
+
+def _period_label(period: float) -> str:
+    return fmt_year(period) if float(period).is_integer() else fmt_number(period, 2)
+
+
+def cohort_trends_plot(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    time: str,
+    cohort: str,
+    title: str | None = None,
+    ylabel: str | None = None,
+    decimals: int = 2,
+) -> Figure:
+    """Mean outcome of each cohort by period, as a change from the first period.
+
+    One line per cohort (never-treated units, cohort 0, first), a circle at each cohort's
+    first treated period: before it, the lines should move together if trends are
+    parallel.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long format: one row per unit and period.
+    outcome, time : str
+        Numeric outcome and period columns.
+    cohort : str
+        First treated period of the unit; 0 for never-treated units.
+    title, ylabel : str, optional
+        Title and vertical axis label, in French (the label defaults to the change of the
+        mean outcome since the first period).
+    decimals : int
+        Decimals of the vertical axis' French numbers.
+    """
+    frame = require_dataframe(data)
+    for role, column in (("outcome", outcome), ("time", time), ("cohort", cohort)):
+        require_columns(frame, [column], role=role)
+        require_numeric(frame, column, role=role)
+    require_finite(frame, [time, cohort], role="time or cohort")
+    trend = frame.groupby([cohort, time])[outcome].mean().unstack(time)
+    first = trend.columns[0]
+    trend = trend.sub(trend[first], axis=0)
+    fig = Figure(figsize=(7.0, 4.2))
+    ax = fig.subplots()
+    for g, row in trend.iterrows():
+        label = "Jamais traités" if g == 0 else f"Cohorte {_period_label(g)}"
+        ax.plot(row.index, row.to_numpy(), marker="o", label=label)
+        if g in row.index and g > 0:  # a cohort treated within the panel
+            ax.plot([g], [row.loc[g]], marker="o", markersize=11, fillstyle="none", color="#555555")
+    ax.set_xticks(trend.columns, [_period_label(t) for t in trend.columns])
+    french_axis(ax.yaxis, decimals)
+    ax.axhline(0.0, color="#555555", linewidth=0.8)
+    ax.set_ylabel(ylabel or f"Écart de {outcome} moyen à {_period_label(first)}")
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    return fig
