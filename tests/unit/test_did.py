@@ -566,7 +566,7 @@ def test_event_study_bins_end_points():
     assert sorted(res.effects) == [-2, 0, 1]
     assert res.effects[-2].extra["binned"] and res.effects[1].extra["binned"]
     assert not res.effects[0].extra["binned"]
-    assert res.extra["window"] == [-2, 1]
+    assert res.window == (-2, 1)
     rel = np.clip(np.where(df["g"] > 0, df["t"] - df["g"], np.nan), -2, 1)
     beta, _ = lsdv_event_study(df, rel, [-2, 0, 1])
     np.testing.assert_allclose([res.effects[k].value for k in (-2, 0, 1)], beta, rtol=1e-7)
@@ -753,7 +753,7 @@ def test_callaway_santanna_drops_and_counts_rows(mpdta, cs_mpdta):
     df = pd.concat([df, always], ignore_index=True)
     df = df[~((df["countyreal"] == units[10]) & (df["year"] == 2005))]  # unbalanced county
     res = callaway_santanna(df, **MPDTA)
-    dropped = res.extra["dropped"]
+    dropped = res.dropped
     assert dropped == {
         "missing_values_rows": 1,
         "always_treated_units": 2,
@@ -763,7 +763,8 @@ def test_callaway_santanna_drops_and_counts_rows(mpdta, cs_mpdta):
         "after_last_cohort_rows": 0,
     }
     est = res.aggregate("simple")
-    assert est.n_dropped == 1 + 10 + 8
+    assert est.n_dropped == 1 + 10 + 8 == res.n_dropped
+    assert est.extra["dropped"] == dropped and est.extra["n_periods"] == res.n_periods == 5
     assert est.n == 2500 - 10 and res.n_units == 498
     clean = mpdta[~mpdta["countyreal"].isin([df.loc[df.index[3], "countyreal"], units[10]])]
     assert est.value == pytest.approx(
@@ -936,7 +937,7 @@ def test_refuses_no_never_treated_units_with_never_treated_controls(panel):
     assert res.n_control == 0
     # moderndid keeps the periods before the last cohort (4) is treated: 52 units x 3.
     assert res.n == 52 * 3 and res.n_dropped == 52
-    assert res.extra["dropped"]["after_last_cohort_rows"] == 52
+    assert res.dropped["after_last_cohort_rows"] == 52
     assert res.aggregate().n == 156
 
 

@@ -3,8 +3,8 @@ test."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -56,6 +56,10 @@ class EventStudyResult(Result):
         ``p_value``, ``reference``, ``binned``.
     pretrend_test : WaldTest or None
         Joint test that every pre-treatment coefficient is zero (None without any).
+    window : tuple of int
+        First and last estimated relative periods (end points bin the periods beyond).
+    df : float
+        Degrees of freedom of the t intervals and of the F test's denominator, G - 1.
     """
 
     effects: dict[int, Estimate]
@@ -68,7 +72,9 @@ class EventStudyResult(Result):
     n_clusters: int
     alpha: float
     method: str
-    extra: dict[str, Any] = field(default_factory=dict)
+    window: tuple[int, int]
+    cluster: str
+    df: float
 
     @property
     def estimate(self) -> Estimate:
@@ -325,5 +331,7 @@ def event_study(
         n_clusters=n_clusters,
         alpha=alpha,
         method=method,
-        extra={"window": [window.low, window.high], "cluster": cluster, "df": df},
+        window=(window.low, window.high),
+        cluster=cluster,
+        df=df,
     )

@@ -63,6 +63,11 @@ class CallawaySantAnnaResult(Result):
         differences, "varying" base period).
     pretrend_test : WaldTest or None
         moderndid's chi-square Wald pre-test that every pre-treatment ATT(g, t) is zero.
+    n_periods : int
+        Periods of the panel.
+    dropped : dict of str to int
+        Rows (and units) removed before estimation, by reason (see
+        :func:`callaway_santanna`); the rows add up to ``n_dropped``.
     """
 
     group_time: pd.DataFrame
@@ -81,7 +86,8 @@ class CallawaySantAnnaResult(Result):
     n_treated: int
     n_control: int
     n_dropped: int
-    extra: dict[str, Any]
+    n_periods: int
+    dropped: dict[str, int]
     _mp: Any = field(repr=False, compare=False)
     # moderndid's aggregations by kind: each is computed once (the bootstrap is seeded, so a
     # second computation would give the same numbers, only slower).
@@ -136,7 +142,8 @@ class CallawaySantAnnaResult(Result):
             "estimator": self.estimator,
             "covariates": list(self.covariates),
             "vcov": self.vcov,
-            **self.extra,
+            "n_periods": self.n_periods,
+            "dropped": dict(self.dropped),
         }
         if kind != "simple":
             extra["by"] = self._table(agg, kind).to_dict(orient="records")
@@ -194,7 +201,7 @@ class CallawaySantAnnaResult(Result):
         if self.pretrend_test is not None:
             lines.append(f"  {self.pretrend_test.summary()}")
         if self.n_dropped:
-            lines.append(f"  {self.n_dropped} row(s) dropped ({self.extra['dropped']})")
+            lines.append(f"  {self.n_dropped} row(s) dropped ({self.dropped})")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -325,7 +332,7 @@ def callaway_santanna(
     period (the panel is balanced, as ``did`` does). With not-yet-treated controls and no
     never-treated unit, moderndid (as ``did``) also drops the periods from the last cohort's
     first treated period on. All are counted in ``n_dropped`` and detailed in
-    ``extra["dropped"]``.
+    ``dropped`` (and the estimates' ``extra["dropped"]``).
 
     Parameters
     ----------
@@ -428,6 +435,7 @@ def callaway_santanna(
         n_treated=len(units) - n_control,
         n_control=n_control,
         n_dropped=sum(v for k, v in dropped.items() if k.endswith("_rows")),
-        extra={"n_periods": n_periods, "dropped": dropped},
+        n_periods=n_periods,
+        dropped=dropped,
         _mp=mp,
     )
