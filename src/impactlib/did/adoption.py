@@ -108,14 +108,7 @@ def twfe_weights(data: pd.DataFrame, *, unit: str, time: str, cohort: str) -> pd
     treated cell), which never are. The residual is the exact two-way within
     transformation, so the panel must be balanced.
 
-    Parameters
-    ----------
-    data : DataFrame
-        A balanced panel, one row per unit and period.
-    unit, time : str
-        Unit identifier and numeric period columns.
-    cohort : str
-        First treated period of the unit, constant within unit; 0 for never-treated units.
+    The parameters are those of :func:`cohort_table`; ``data`` is a balanced panel.
 
     Returns
     -------

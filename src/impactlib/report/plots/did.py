@@ -90,14 +90,9 @@ def event_study_plot(
     """
     if not isinstance(result, EventStudyResult):
         raise InputError(f"result must be an EventStudyResult, got {type(result).__name__}")
-    return _effects_figure(
-        result.table[~result.table["reference"]],
-        reference=result.reference,
-        title=title,
-        xlabel=xlabel,
-        ylabel=ylabel,
-        decimals=decimals,
-    )
+    labels = {"title": title, "xlabel": xlabel, "ylabel": ylabel, "decimals": decimals}
+    table = result.table[~result.table["reference"]]
+    return _effects_figure(table, reference=result.reference, **labels)
 
 
 def dynamic_effects_plot(
@@ -111,25 +106,13 @@ def dynamic_effects_plot(
     """Effects of Callaway & Sant'Anna by relative period (the dynamic aggregation), with
     pointwise intervals; the pre-treatment ones are placebos.
 
-    Parameters
-    ----------
-    result : CallawaySantAnnaResult
-        What :func:`impactlib.did.callaway_santanna` returns.
-    title, xlabel, ylabel : str
-        Title (none by default) and axis labels, in French.
-    decimals : int
-        Decimals of the vertical axis' French numbers.
+    ``result`` is what :func:`impactlib.did.callaway_santanna` returns; the other
+    parameters are those of :func:`event_study_plot`.
     """
     if not isinstance(result, CallawaySantAnnaResult):
         raise InputError(f"result must be a CallawaySantAnnaResult, got {type(result).__name__}")
-    return _effects_figure(
-        result.aggregate_table("dynamic"),
-        reference=None,
-        title=title,
-        xlabel=xlabel,
-        ylabel=ylabel,
-        decimals=decimals,
-    )
+    labels = {"title": title, "xlabel": xlabel, "ylabel": ylabel, "decimals": decimals}
+    return _effects_figure(result.aggregate_table("dynamic"), reference=None, **labels)
 
 
 def _period_label(period: float) -> str:
