@@ -719,6 +719,7 @@ def test_callaway_santanna_bootstrap_is_seeded(mpdta, cs_mpdta):
     analytical = cs_mpdta.aggregate("dynamic").std_error
     assert a.aggregate("dynamic").std_error == pytest.approx(analytical, rel=0.15)
     assert "bootstrap (499 draws, seed 3)" in a.aggregate("simple").method
+    assert a.estimate.extra["vcov"] == a.vcov == "bootstrap" and a.n_resamples == 499
 
 
 def test_callaway_santanna_not_yet_treated_controls(mpdta, cs_mpdta):
