@@ -27,12 +27,9 @@ DEBTS = {
     "impactlib/cli/scaffold.py",
     "impactlib/cli/scaffold_cells.py",
     "impactlib/cli/scaffold.py::_markdown_sections",
-    "impactlib/did/dynamic.py::event_study",
-    "impactlib/did/staggered.py::callaway_santanna",
     "impactlib/synth/control.py::synthetic_control",
     "impactlib/synth/sdid.py::synthetic_did",
     "notebooks/studies/autonomie-chutes-essai.md",
-    "notebooks/studies/emploi-salaire-minimum.md",
     "notebooks/studies/territoires-headstart.md",
 }
 

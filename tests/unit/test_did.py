@@ -17,15 +17,19 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from impactlib.core import Estimate, InputError
+from impactlib.core.estimate import TIDY_COLUMNS
+from impactlib.core.result import Result
 from impactlib.did import (
     AGGREGATIONS,
     CallawaySantAnnaResult,
     EventStudyResult,
+    WaldTest,
     callaway_santanna,
     did_2x2,
     event_study,
     twfe,
 )
+from impactlib.report.plots import dynamic_effects_plot, event_study_plot
 
 matplotlib.use("Agg")
 
@@ -104,6 +108,24 @@ def simulate_2x2(rng: np.random.Generator, n_units: int = 120, effect: float = 1
     return pd.DataFrame({"y": y, "id": unit, "period": post + 2000, "treat": d, "post": post})
 
 
+def drawn_effects(fig) -> list[tuple[float, float, float, float]]:
+    """(x, value, low, high) of every errorbar of the figure's axes, sorted by x."""
+    points = []
+    for container in fig.axes[0].containers:
+        line, _, (bars,) = container.lines
+        for (x, y), ((_, low), (_, high)) in zip(
+            line.get_xydata(), bars.get_segments(), strict=True
+        ):
+            points.append((float(x), float(y), float(low), float(high)))
+    return sorted(points)
+
+
+def table_effects(table: pd.DataFrame) -> list[tuple[float, float, float, float]]:
+    """The same tuples from a table of effects by relative period."""
+    columns = ["relative_period", "value", "ci_low", "ci_high"]
+    return sorted(tuple(float(v) for v in row) for row in table[columns].to_numpy())
+
+
 def cr1_vcov(x: np.ndarray, resid: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
     """CR1 sandwich written out: (G/(G-1)) ((N-1)/(N-k)) (X'X)^-1 sum_g s_g s_g' (X'X)^-1."""
     n = len(resid)
@@ -160,7 +182,7 @@ def test_mpdta_group_time_effects_match_r_did_vignette(cs_mpdta):
     assert len(gt) == len(R_VIGNETTE_ATT_GT)
     for g, t, att, se in R_VIGNETTE_ATT_GT:
         row = gt[(gt["cohort"] == g) & (gt["time"] == t)].iloc[0]
-        assert round(row["att"], 4) == att, (g, t)
+        assert round(row["value"], 4) == att, (g, t)
         assert row["std_error"] == pytest.approx(se, rel=0.15), (g, t)
         assert row["post"] == (t >= g)
         assert row["relative_period"] == t - g
@@ -180,7 +202,7 @@ def test_mpdta_dynamic_aggregation_matches_r_did_vignette(cs_mpdta):
     table = cs_mpdta.aggregate_table("dynamic")
     assert table["relative_period"].tolist() == [-3, -2, -1, 0, 1, 2, 3]
     published = [0.0305, -0.0006, -0.0245, -0.0199, -0.0510, -0.1373, -0.1008]
-    assert table["estimate"].round(4).tolist() == published
+    assert table["value"].round(4).tolist() == published
     published_se = [0.0157, 0.0136, 0.0144, 0.0124, 0.0163, 0.0402, 0.0354]
     np.testing.assert_allclose(table["std_error"], published_se, rtol=0.15)
     assert [row["relative_period"] for row in est.extra["by"]] == [-3, -2, -1, 0, 1, 2, 3]
@@ -197,8 +219,8 @@ def test_mpdta_group_aggregation_matches_r_did_readme(mpdta, cs_mpdta):
     assert est.std_error == pytest.approx(0.0123, rel=0.15)
     table = cs_mpdta.aggregate_table("group")
     assert table["cohort"].tolist() == [2004, 2006, 2007]
-    assert table["estimate"].round(4).tolist() == [-0.0797, -0.0229, -0.0261]
-    reg = callaway_santanna(mpdta, **MPDTA, est_method="reg")
+    assert table["value"].round(4).tolist() == [-0.0797, -0.0229, -0.0261]
+    reg = callaway_santanna(mpdta, **MPDTA, estimator="reg")
     assert reg.aggregate("group").value == pytest.approx(est.value, abs=1e-12)
     assert "regression" in reg.aggregate("group").method
 
@@ -217,7 +239,7 @@ def test_mpdta_calendar_aggregation_rebuilt_from_r_group_time_effects(mpdta, cs_
     table = cs_mpdta.aggregate_table("calendar")
     assert table["time"].tolist() == [2004, 2005, 2006, 2007]
     # Inputs rounded to 4 decimals: the averages are within 5e-5 of the exact values.
-    np.testing.assert_allclose(table["estimate"], theta, atol=6e-5)
+    np.testing.assert_allclose(table["value"], theta, atol=6e-5)
     assert cs_mpdta.aggregate("calendar").value == pytest.approx(np.mean(theta), abs=6e-5)
 
 
@@ -227,15 +249,15 @@ def test_mpdta_aggregations_rebuilt_exactly_from_group_time(mpdta, cs_mpdta):
     post = gt[gt["post"]].copy()
     sizes = mpdta.drop_duplicates("countyreal").groupby("first.treat").size()
     post["n_g"] = post["cohort"].map(sizes)
-    simple = np.average(post["att"], weights=post["n_g"])
+    simple = np.average(post["value"], weights=post["n_g"])
     assert cs_mpdta.aggregate("simple").value == pytest.approx(simple, rel=1e-10)
-    by_group = post.groupby("cohort")["att"].mean()
+    by_group = post.groupby("cohort")["value"].mean()
     group = np.average(by_group, weights=sizes[by_group.index])
     assert cs_mpdta.aggregate("group").value == pytest.approx(group, rel=1e-10)
-    np.testing.assert_allclose(cs_mpdta.aggregate_table("group")["estimate"], by_group)
-    dyn = cs_mpdta.aggregate_table("dynamic").set_index("relative_period")["estimate"]
+    np.testing.assert_allclose(cs_mpdta.aggregate_table("group")["value"], by_group)
+    dyn = cs_mpdta.aggregate_table("dynamic").set_index("relative_period")["value"]
     for e, rows in post.groupby("relative_period"):
-        assert dyn[int(e)] == pytest.approx(np.average(rows["att"], weights=rows["n_g"]))
+        assert dyn[int(e)] == pytest.approx(np.average(rows["value"], weights=rows["n_g"]))
     assert cs_mpdta.aggregate("dynamic").value == pytest.approx(dyn[dyn.index >= 0].mean())
 
 
@@ -269,10 +291,44 @@ def test_mpdta_result_object(cs_mpdta, tmp_path):
     assert "chi2(5)" in text
     gt = cs_mpdta.group_time
     z = stats.norm.ppf(0.975)
-    np.testing.assert_allclose(gt["ci_high"], gt["att"] + z * gt["std_error"])
-    fig = cs_mpdta.plot()
-    assert isinstance(fig, matplotlib.figure.Figure)
+    np.testing.assert_allclose(gt["ci_high"], gt["value"] + z * gt["std_error"])
+    np.testing.assert_allclose(
+        gt["p_value"], 2 * stats.norm.sf(np.abs(gt["value"] / gt["std_error"]))
+    )
+    fig = dynamic_effects_plot(cs_mpdta, title="Effets dynamiques")
+    assert drawn_effects(fig) == table_effects(cs_mpdta.aggregate_table("dynamic"))
+    assert fig.axes[0].get_title() == "Effets dynamiques"
     fig.savefig(tmp_path / "cs.png")
+
+
+def test_mpdta_result_protocol(cs_mpdta):
+    # The headline is the simple aggregation (the published -0.0400); every aggregation is
+    # a term of tidy(), with Estimate's field names.
+    assert isinstance(cs_mpdta, Result)
+    assert cs_mpdta.estimate == cs_mpdta.aggregate("simple")
+    assert round(cs_mpdta.estimate.value, 4) == -0.0400
+    tidy = cs_mpdta.tidy()
+    assert tidy.index.name == "term"
+    assert list(tidy.index) == ["simple", "group", "dynamic", "calendar"]
+    assert list(tidy.columns) == list(TIDY_COLUMNS)
+    assert round(tidy.loc["dynamic", "value"], 4) == -0.0772
+    assert round(tidy.loc["group", "value"], 3) == -0.031
+    for kind, est in cs_mpdta.estimates().items():
+        assert est == cs_mpdta.aggregate(kind)
+    for kind in ("group", "dynamic", "calendar"):
+        columns = list(cs_mpdta.aggregate_table(kind).columns)
+        assert columns[1:] == ["value", "std_error", "ci_low", "ci_high", "p_value"]
+        assert set(cs_mpdta.aggregate(kind).extra["by"][0]) == set(columns)
+    extra = cs_mpdta.estimate.extra
+    assert (extra["estimator"], extra["vcov"]) == ("dr", "analytical")
+    assert "est_method" not in extra and "bootstrap" not in extra
+    test = cs_mpdta.pretrend_test
+    assert isinstance(test, WaldTest) and "chi-square" in test.method
+    row = test.tidy()
+    assert list(row.index) == ["pretrend"] and row.index.name == "term"
+    assert round(row.loc["pretrend", "p_value"], 5) == 0.16812
+    assert row.loc["pretrend", "df"] == 5 and np.isnan(row.loc["pretrend", "df_denominator"])
+    assert test.tidy(term="cs").index.tolist() == ["cs"]
 
 
 def test_mpdta_twfe_is_the_within_estimator_with_cr1(mpdta):
@@ -308,7 +364,7 @@ def test_mpdta_twfe_is_the_within_estimator_with_cr1(mpdta):
 
 def test_did_2x2_equals_difference_of_cell_means_with_cr1():
     df = simulate_2x2(np.random.default_rng(3), n_units=60)
-    est = did_2x2(df, outcome="y", unit="id", time="period", treated="treat", post="post")
+    est = did_2x2(df, outcome="y", unit="id", time="period", treatment="treat", post="post")
     means = df.groupby(["treat", "post"])["y"].mean()
     by_hand = (means[1, 1] - means[1, 0]) - (means[0, 1] - means[0, 0])
     assert est.value == pytest.approx(by_hand, rel=1e-10)
@@ -330,7 +386,7 @@ def test_did_2x2_equals_difference_of_cell_means_with_cr1():
 def test_did_2x2_equals_twfe_on_two_period_panel():
     df = simulate_2x2(np.random.default_rng(4))
     df["d"] = df["treat"] * df["post"]
-    a = did_2x2(df, outcome="y", unit="id", time="period", treated="treat", post="post")
+    a = did_2x2(df, outcome="y", unit="id", time="period", treatment="treat", post="post")
     b = twfe(df, outcome="y", unit="id", time="period", treatment="d")
     assert a.value == pytest.approx(b.value, rel=1e-9)
     # The standard errors differ only by the small-sample factor (N-1)/(N-k): k = 4 in the
@@ -349,7 +405,7 @@ def test_did_2x2_with_other_clusters_and_pooled_periods():
     df = pd.DataFrame({"y": y + rng.normal(size=4 * n), "id": unit, "period": period})
     df = df.assign(treat=d, post=post, state=unit % 10)
     est = did_2x2(
-        df, outcome="y", unit="id", time="period", treated="treat", post="post", cluster="state"
+        df, outcome="y", unit="id", time="period", treatment="treat", post="post", cluster="state"
     )
     assert est.n_clusters == 10 and est.extra["df"] == 9 and est.extra["cluster"] == "state"
     means = df.groupby(["treat", "post"])["y"].mean()
@@ -361,7 +417,7 @@ def test_did_2x2_with_other_clusters_and_pooled_periods():
 def test_did_2x2_drops_and_counts_missing_rows():
     df = simulate_2x2(np.random.default_rng(6), 40)
     df.loc[[0, 7, 9], "y"] = np.nan
-    est = did_2x2(df, outcome="y", unit="id", time="period", treated="treat", post="post")
+    est = did_2x2(df, outcome="y", unit="id", time="period", treatment="treat", post="post")
     assert (est.n, est.n_dropped) == (77, 3)
     assert "3 row(s) dropped" in est.summary()
 
@@ -371,7 +427,7 @@ def monte_carlo_2x2(reps: int, seed: int) -> np.ndarray:
     covered, values = np.empty(reps, dtype=bool), np.empty(reps)
     for r in range(reps):
         est = did_2x2(
-            simulate_2x2(rng), outcome="y", unit="id", time="period", treated="treat", post="post"
+            simulate_2x2(rng), outcome="y", unit="id", time="period", treatment="treat", post="post"
         )
         covered[r] = est.ci_low <= 1.5 <= est.ci_high
         values[r] = est.value
@@ -394,7 +450,7 @@ def test_monte_carlo_did_2x2_coverage_large():
 @given(seed=st.integers(0, 2**32 - 1), c=st.floats(0.01, 100), shift=st.floats(-100, 100))
 def test_did_2x2_invariants(seed, c, shift):
     df = simulate_2x2(np.random.default_rng(seed), 30)
-    kwargs = {"outcome": "y", "unit": "id", "time": "period", "treated": "treat", "post": "post"}
+    kwargs = {"outcome": "y", "unit": "id", "time": "period", "treatment": "treat", "post": "post"}
     before = did_2x2(df, **kwargs)
     shuffled = df.sample(frac=1.0, random_state=seed % 2**31).reset_index(drop=True)
     after = did_2x2(shuffled.assign(y=c * shuffled["y"] + shift), **kwargs)
@@ -485,11 +541,11 @@ def test_event_study_matches_brute_force_lsdv_and_cr1():
     res = event_study(df, outcome="y", unit="id", time="t", cohort="g")
     rel = np.where(df["g"] > 0, df["t"] - df["g"], np.nan)
     periods = [-4, -3, -2, 0, 1, 2, 3]
-    assert sorted(res.estimates) == periods
+    assert sorted(res.effects) == periods
     beta, vcov = lsdv_event_study(df, rel, periods)
     for j, k in enumerate(periods):
-        assert res.estimates[k].value == pytest.approx(beta[j], rel=1e-7, abs=1e-9)
-        assert res.estimates[k].std_error == pytest.approx(np.sqrt(vcov[j, j]), rel=1e-6)
+        assert res.effects[k].value == pytest.approx(beta[j], rel=1e-7, abs=1e-9)
+        assert res.effects[k].std_error == pytest.approx(np.sqrt(vcov[j, j]), rel=1e-6)
     pre = [j for j, k in enumerate(periods) if k < 0]
     b = beta[pre]
     wald = b @ np.linalg.solve(vcov[np.ix_(pre, pre)], b)
@@ -499,21 +555,21 @@ def test_event_study_matches_brute_force_lsdv_and_cr1():
     assert test.p_value == pytest.approx(stats.f.sf(wald / 3, 3, 149), rel=1e-4)
     # Tidy table: the reference row is there, at zero and without standard error.
     ref = res.table[res.table["reference"]].iloc[0]
-    assert ref["relative_period"] == -1 and ref["estimate"] == 0 and np.isnan(ref["std_error"])
+    assert ref["relative_period"] == -1 and ref["value"] == 0 and np.isnan(ref["std_error"])
     assert res.table["relative_period"].tolist() == [-4, -3, -2, -1, 0, 1, 2, 3]
-    assert res.estimates[0].n_treated == int((rel == 0).sum())
+    assert res.effects[0].n_treated == int((rel == 0).sum())
 
 
 def test_event_study_bins_end_points():
     df = simulate_staggered(np.random.default_rng(22), n_units=150, periods=6, cohorts=(0, 3, 4, 5))
     res = event_study(df, outcome="y", unit="id", time="t", cohort="g", leads=2, lags=1)
-    assert sorted(res.estimates) == [-2, 0, 1]
-    assert res.estimates[-2].extra["binned"] and res.estimates[1].extra["binned"]
-    assert not res.estimates[0].extra["binned"]
-    assert res.extra["window"] == [-2, 1]
+    assert sorted(res.effects) == [-2, 0, 1]
+    assert res.effects[-2].extra["binned"] and res.effects[1].extra["binned"]
+    assert not res.effects[0].extra["binned"]
+    assert res.window == (-2, 1)
     rel = np.clip(np.where(df["g"] > 0, df["t"] - df["g"], np.nan), -2, 1)
     beta, _ = lsdv_event_study(df, rel, [-2, 0, 1])
-    np.testing.assert_allclose([res.estimates[k].value for k in (-2, 0, 1)], beta, rtol=1e-7)
+    np.testing.assert_allclose([res.effects[k].value for k in (-2, 0, 1)], beta, rtol=1e-7)
     assert res.pretrend_test.df == 1
 
 
@@ -523,8 +579,8 @@ def test_event_study_recovers_dynamic_effects_with_a_single_cohort():
         np.random.default_rng(23), n_units=2000, periods=6, cohorts=(0, 4), effect=dynamic_effect
     )
     res = event_study(df, outcome="y", unit="id", time="t", cohort="g")
-    assert sorted(res.estimates) == [-3, -2, 0, 1, 2]
-    for k, est in res.estimates.items():
+    assert sorted(res.effects) == [-3, -2, 0, 1, 2]
+    for k, est in res.effects.items():
         truth = dynamic_effect(k) if k >= 0 else 0.0
         assert abs(est.value - truth) < 4 * est.std_error, (k, est.value)
         assert est.std_error < 0.1
@@ -561,12 +617,54 @@ def test_event_study_result_summary_and_plot(tmp_path):
     res = event_study(df, outcome="y", unit="id", time="t", cohort="g")
     assert isinstance(res, EventStudyResult)
     assert "reference" in res.summary() and "F(" in res.summary()
-    fig = res.plot()
+    fig = event_study_plot(res, ylabel="Effet sur y")
     assert isinstance(fig, matplotlib.figure.Figure)
     (ax,) = fig.axes
     assert ax.get_xlabel() == "Période relative au traitement"
+    assert ax.get_ylabel() == "Effet sur y"
+    estimated = res.table[~res.table["reference"]]
+    assert drawn_effects(fig) == table_effects(estimated)
+    # The reference period: an open dot at zero, beside the errorbars.
+    dots = [
+        line.get_xydata().tolist() for line in ax.lines if line.get_markerfacecolor() == "white"
+    ]
+    assert dots == [[[-1.0, 0.0]]]
     fig.savefig(tmp_path / "event_study.png")
     assert (tmp_path / "event_study.png").stat().st_size > 0
+
+
+def test_event_study_result_protocol():
+    df = simulate_staggered(np.random.default_rng(24), n_units=120, periods=5, cohorts=(0, 3, 4))
+    res = event_study(df, outcome="y", unit="id", time="t", cohort="g")
+    assert isinstance(res, Result)
+    # Headline: the effect at the first treated period; the tidy table starts with it.
+    assert res.estimate is res.effects[0]
+    assert "relative period 0" in res.estimate.estimand
+    tidy = res.tidy()
+    assert tidy.index.name == "term" and list(tidy.columns) == list(TIDY_COLUMNS)
+    assert list(tidy.index) == ["e=0", "e=-3", "e=-2", "e=1", "e=2"]
+    for k, est in res.effects.items():
+        assert tidy.loc[f"e={k}", "value"] == est.value
+        row = res.table.set_index("relative_period").loc[k]
+        assert (row["value"], row["ci_low"], row["p_value"]) == (est.value, est.ci_low, est.p_value)
+    assert list(res.table.columns) == [
+        "relative_period", "value", "std_error", "ci_low", "ci_high", "p_value", "reference",
+        "binned",
+    ]  # fmt: skip
+    test = res.pretrend_test
+    assert isinstance(test, WaldTest) and "CRV1" in test.method
+    row = test.tidy().loc["pretrend"]
+    assert (row["statistic"], row["df"], row["p_value"]) == (test.statistic, 2, test.p_value)
+    assert row["df_denominator"] == 119 and row["distribution"] == "F"
+
+
+def test_plots_refuse_other_results(cs_mpdta):
+    df = simulate_staggered(np.random.default_rng(24), n_units=120, periods=5)
+    res = event_study(df, outcome="y", unit="id", time="t", cohort="g")
+    with pytest.raises(InputError, match="result must be an EventStudyResult, got Callaway"):
+        event_study_plot(cs_mpdta)
+    with pytest.raises(InputError, match="result must be a CallawaySantAnnaResult, got Event"):
+        dynamic_effects_plot(res)
 
 
 def test_event_study_treats_cohorts_after_the_panel_as_never_treated():
@@ -574,8 +672,8 @@ def test_event_study_treats_cohorts_after_the_panel_as_never_treated():
     res = event_study(df, outcome="y", unit="id", time="t", cohort="g")
     later = df.assign(g=df["g"].replace(0, 99))
     res_later = event_study(later, outcome="y", unit="id", time="t", cohort="g")
-    for k, est in res.estimates.items():
-        assert res_later.estimates[k].value == pytest.approx(est.value, rel=1e-9)
+    for k, est in res.effects.items():
+        assert res_later.effects[k].value == pytest.approx(est.value, rel=1e-9)
 
 
 # --- callaway_santanna -------------------------------------------------------------------------
@@ -612,15 +710,16 @@ def test_monte_carlo_callaway_santanna_simple_coverage_large():
 
 
 def test_callaway_santanna_bootstrap_is_seeded(mpdta, cs_mpdta):
-    a = callaway_santanna(mpdta, **MPDTA, bootstrap=True, n_boot=499, seed=3)
-    b = callaway_santanna(mpdta, **MPDTA, bootstrap=True, n_boot=499, seed=3)
-    c = callaway_santanna(mpdta, **MPDTA, bootstrap=True, n_boot=499, seed=4)
+    a = callaway_santanna(mpdta, **MPDTA, vcov="bootstrap", n_resamples=499, seed=3)
+    b = callaway_santanna(mpdta, **MPDTA, vcov="bootstrap", n_resamples=499, seed=3)
+    c = callaway_santanna(mpdta, **MPDTA, vcov="bootstrap", n_resamples=499, seed=4)
     assert a.aggregate("simple") == b.aggregate("simple")
     assert a.aggregate("simple").std_error != c.aggregate("simple").std_error
     assert a.aggregate("simple").value == cs_mpdta.aggregate("simple").value
     analytical = cs_mpdta.aggregate("dynamic").std_error
     assert a.aggregate("dynamic").std_error == pytest.approx(analytical, rel=0.15)
     assert "bootstrap (499 draws, seed 3)" in a.aggregate("simple").method
+    assert a.estimate.extra["vcov"] == a.vcov == "bootstrap" and a.n_resamples == 499
 
 
 def test_callaway_santanna_not_yet_treated_controls(mpdta, cs_mpdta):
@@ -655,7 +754,7 @@ def test_callaway_santanna_drops_and_counts_rows(mpdta, cs_mpdta):
     df = pd.concat([df, always], ignore_index=True)
     df = df[~((df["countyreal"] == units[10]) & (df["year"] == 2005))]  # unbalanced county
     res = callaway_santanna(df, **MPDTA)
-    dropped = res.extra["dropped"]
+    dropped = res.dropped
     assert dropped == {
         "missing_values_rows": 1,
         "always_treated_units": 2,
@@ -665,7 +764,8 @@ def test_callaway_santanna_drops_and_counts_rows(mpdta, cs_mpdta):
         "after_last_cohort_rows": 0,
     }
     est = res.aggregate("simple")
-    assert est.n_dropped == 1 + 10 + 8
+    assert est.n_dropped == 1 + 10 + 8 == res.n_dropped
+    assert est.extra["dropped"] == dropped and est.extra["n_periods"] == res.n_periods == 5
     assert est.n == 2500 - 10 and res.n_units == 498
     clean = mpdta[~mpdta["countyreal"].isin([df.loc[df.index[3], "countyreal"], units[10]])]
     assert est.value == pytest.approx(
@@ -714,7 +814,7 @@ def call_each(panel, two_by_two):
                 "outcome": "y",
                 "unit": "id",
                 "time": "period",
-                "treated": "treat",
+                "treatment": "treat",
                 "post": "post",
                 **kw,
             },
@@ -743,7 +843,7 @@ def test_refuses_missing_columns(panel, two_by_two, function, argument, role):
 @pytest.mark.parametrize(
     ("function", "argument"),
     [
-        ("did_2x2", "treated"),
+        ("did_2x2", "treatment"),
         ("did_2x2", "post"),
         ("twfe", "treatment"),
         ("event_study", "cohort"),
@@ -777,14 +877,14 @@ def test_refuses_treatment_collinear_with_fixed_effects(panel):
 
 def test_did_2x2_refuses_non_binary_or_constant_indicators(two_by_two):
     kwargs = {"outcome": "y", "unit": "id", "time": "period"}
-    with pytest.raises(InputError, match=r"treated column 'group' must be binary 0/1"):
+    with pytest.raises(InputError, match=r"treatment column 'group' must be binary 0/1"):
         did_2x2(
-            two_by_two.assign(group=two_by_two["id"] % 3), **kwargs, treated="group", post="post"
+            two_by_two.assign(group=two_by_two["id"] % 3), **kwargs, treatment="group", post="post"
         )
-    with pytest.raises(InputError, match=r"treated column 'treat' never varies"):
-        did_2x2(two_by_two.assign(treat=1), **kwargs, treated="treat", post="post")
+    with pytest.raises(InputError, match=r"treatment column 'treat' never varies"):
+        did_2x2(two_by_two.assign(treat=1), **kwargs, treatment="treat", post="post")
     with pytest.raises(InputError, match=r"post column 'post' never varies"):
-        did_2x2(two_by_two.assign(post=0), **kwargs, treated="treat", post="post")
+        did_2x2(two_by_two.assign(post=0), **kwargs, treatment="treat", post="post")
 
 
 def test_did_2x2_refuses_group_that_changes_within_unit(two_by_two):
@@ -792,20 +892,20 @@ def test_did_2x2_refuses_group_that_changes_within_unit(two_by_two):
     bad.loc[(bad["id"] == 5) & (bad["post"] == 1), "treat"] = (
         1 - bad.loc[(bad["id"] == 5) & (bad["post"] == 1), "treat"]
     )
-    with pytest.raises(InputError, match=r"treated column 'treat' changes within 'id' = 5"):
-        did_2x2(bad, outcome="y", unit="id", time="period", treated="treat", post="post")
+    with pytest.raises(InputError, match=r"treatment column 'treat' changes within 'id' = 5"):
+        did_2x2(bad, outcome="y", unit="id", time="period", treatment="treat", post="post")
 
 
 def test_did_2x2_refuses_post_that_changes_within_period(two_by_two):
     bad = two_by_two.assign(post=np.where(two_by_two["id"] == 0, 1, two_by_two["post"]))
     with pytest.raises(InputError, match=r"post column 'post' changes within 'period' = 2000"):
-        did_2x2(bad, outcome="y", unit="id", time="period", treated="treat", post="post")
+        did_2x2(bad, outcome="y", unit="id", time="period", treatment="treat", post="post")
 
 
 def test_did_2x2_refuses_empty_cell(two_by_two):
     bad = two_by_two[~((two_by_two["treat"] == 1) & (two_by_two["post"] == 0))]
     with pytest.raises(InputError, match=r"no observation in cell\(s\) \['treated_pre'\]"):
-        did_2x2(bad, outcome="y", unit="id", time="period", treated="treat", post="post")
+        did_2x2(bad, outcome="y", unit="id", time="period", treatment="treat", post="post")
 
 
 @pytest.mark.parametrize("function", ["did_2x2", "twfe", "event_study", "callaway_santanna"])
@@ -838,7 +938,7 @@ def test_refuses_no_never_treated_units_with_never_treated_controls(panel):
     assert res.n_control == 0
     # moderndid keeps the periods before the last cohort (4) is treated: 52 units x 3.
     assert res.n == 52 * 3 and res.n_dropped == 52
-    assert res.extra["dropped"]["after_last_cohort_rows"] == 52
+    assert res.dropped["after_last_cohort_rows"] == 52
     assert res.aggregate().n == 156
 
 
@@ -851,14 +951,20 @@ def test_refuses_unknown_aggregation(cs_mpdta):
         cs_mpdta.aggregate_table("simple")
 
 
-def test_refuses_unknown_control_group_and_method(panel):
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ({"control_group": "nevertreated"}, r"unknown control_group 'nevertreated'"),
+        ({"estimator": "ols"}, r"unknown estimator 'ols': choose one of \['dr', "),
+        ({"vcov": "boot"}, r"unknown vcov 'boot': choose one of \['analytical', "),
+        ({"n_resamples": 0}, r"n_resamples must be a positive integer, got 0"),
+        ({"seed": 1.5}, r"seed must be an integer, got 1.5"),
+    ],
+)
+def test_callaway_santanna_refuses_bad_options(panel, option, message):
     kwargs = {"outcome": "y", "unit": "id", "time": "t", "cohort": "g"}
-    with pytest.raises(InputError, match=r"unknown control_group 'nevertreated'"):
-        callaway_santanna(panel, **kwargs, control_group="nevertreated")
-    with pytest.raises(InputError, match=r"unknown est_method 'ols'"):
-        callaway_santanna(panel, **kwargs, est_method="ols")
-    with pytest.raises(InputError, match=r"n_boot must be a positive integer"):
-        callaway_santanna(panel, **kwargs, n_boot=0)
+    with pytest.raises(InputError, match=message):
+        callaway_santanna(panel, **kwargs, **option)
 
 
 @pytest.mark.parametrize("function", ["event_study", "callaway_santanna"])
@@ -899,6 +1005,9 @@ def test_event_study_refuses_no_treatment_within_panel(panel):
         )
     with pytest.raises(InputError, match=r"cohort column 'g' has no treated unit"):
         event_study(panel.assign(g=0), outcome="y", unit="id", time="t", cohort="g")
+    before_only = panel[(panel["g"] == 0) | (panel["t"] < panel["g"])]
+    with pytest.raises(InputError, match=r"no treated unit is observed from its first treated"):
+        event_study(before_only, outcome="y", unit="id", time="t", cohort="g")
 
 
 def test_event_study_refuses_unidentified_relative_periods(panel):

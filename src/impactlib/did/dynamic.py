@@ -3,82 +3,66 @@ test."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.inference import wald_interval
-from impactlib.core.validation import (
-    InputError,
+from impactlib.core.inference import wald_estimate
+from impactlib.core.result import Result
+from impactlib.core.validation import InputError
+from impactlib.did.panel import _check_cohorts, _prepare_panel, _require_cluster, _require_whole
+from impactlib.did.twoway import _feols, _fit_counts, _within_frame
+from impactlib.did.wald import WaldTest, f_test
+
+#: Columns of :attr:`EventStudyResult.table`.
+TABLE_COLUMNS = (
+    "relative_period",
+    "value",
+    "std_error",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "reference",
+    "binned",
 )
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-from impactlib.did.panel import _check_cohorts, _prepare_panel, _require_cluster, _require_whole
-from impactlib.did.twoway import WaldTest, _feols
 
-
-def _effects_figure(
-    x: np.ndarray,
-    value: np.ndarray,
-    low: np.ndarray,
-    high: np.ndarray,
-    *,
-    reference: float | None,
-    xlabel: str,
-    ylabel: str,
-    decimals: int,
-) -> Figure:
-    """Dots and intervals by relative period, pre-periods in the second palette colour."""
-    from matplotlib.figure import Figure
-
-    from impactlib.report.figures import PALETTE, french_axis
-
-    fig = Figure(figsize=(7.0, 4.2))
-    ax = fig.subplots()
-    ax.axhline(0.0, color=PALETTE[4], linewidth=0.8)
-    ax.axvline(-0.5, color=PALETTE[4], linewidth=0.8, linestyle="--")
-    pre = x < 0
-    for mask, color, label in (
-        (pre, PALETTE[1], "Avant le traitement"),
-        (~pre, PALETTE[0], "Après le traitement"),
-    ):
-        if mask.any():
-            errors = np.vstack([value[mask] - low[mask], high[mask] - value[mask]])
-            ax.errorbar(
-                x[mask], value[mask], yerr=errors, fmt="o", color=color, capsize=3, label=label
-            )
-    if reference is not None:
-        ax.plot([reference], [0.0], "o", color=PALETTE[1], markerfacecolor="white")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_xticks(np.unique(np.append(x, [] if reference is None else [reference])))
-    french_axis(ax.yaxis, decimals)
-    ax.legend(loc="best")
-    return fig
+def period_term(k: int) -> str:
+    """The term of relative period ``k`` in :meth:`EventStudyResult.tidy`: ``"e=-2"``."""
+    return f"e={k}"
 
 
 @dataclass(frozen=True, eq=False)  # holds DataFrames: compare by identity
-class EventStudyResult:
+class EventStudyResult(Result):
     """Dynamic effects by period relative to treatment, from a TWFE event-study regression.
+
+    The headline :attr:`estimate` is the effect at the first treated period (relative
+    period 0, or the first estimated period after it): the effect on impact, the one
+    estimate of the event study that does not depend on how long units are followed.
+    :meth:`estimates` and :meth:`~impactlib.core.result.Result.tidy` give every relative
+    period, by term ``"e=<k>"`` (:func:`period_term`), the headline first.
 
     Attributes
     ----------
-    estimates : dict of int to Estimate
-        One estimate per estimated relative period (the reference period is not estimated).
+    effects : dict of int to Estimate
+        One estimate per estimated relative period (the reference period is not estimated),
+        in increasing order.
     table : DataFrame
-        Tidy table, one row per relative period including the reference (estimate 0,
-        missing standard error): ``relative_period``, ``estimate``, ``std_error``,
-        ``ci_low``, ``ci_high``, ``p_value``, ``reference``, ``binned``.
+        One row per relative period including the reference (value 0, missing standard
+        error): ``relative_period``, ``value``, ``std_error``, ``ci_low``, ``ci_high``,
+        ``p_value``, ``reference``, ``binned``.
     pretrend_test : WaldTest or None
         Joint test that every pre-treatment coefficient is zero (None without any).
+    window : tuple of int
+        First and last estimated relative periods (end points bin the periods beyond).
+    df : float
+        Degrees of freedom of the t intervals and of the F test's denominator, G - 1.
     """
 
-    estimates: dict[int, Estimate]
+    effects: dict[int, Estimate]
     table: pd.DataFrame
     pretrend_test: WaldTest | None
     reference: int
@@ -88,7 +72,20 @@ class EventStudyResult:
     n_clusters: int
     alpha: float
     method: str
-    extra: dict[str, Any] = field(default_factory=dict)
+    window: tuple[int, int]
+    cluster: str
+    df: float
+
+    @property
+    def estimate(self) -> Estimate:
+        """The effect at the first treated period (relative period 0 when estimated)."""
+        return self.effects[min(k for k in self.effects if k >= 0)]
+
+    def estimates(self) -> dict[str, Estimate]:
+        """Every relative period's effect by term ``"e=<k>"``, the headline first."""
+        first = min(k for k in self.effects if k >= 0)
+        order = [first, *(k for k in self.effects if k != first)]
+        return {period_term(k): self.effects[k] for k in order}
 
     def summary(self) -> str:
         """A short plain-text summary for people."""
@@ -99,7 +96,7 @@ class EventStudyResult:
                 lines.append(f"  {k:>4}   0 (reference)")
             else:
                 lines.append(
-                    f"  {k:>4}   {row['estimate']:.4f}  ({row['std_error']:.4f})   "
+                    f"  {k:>4}   {row['value']:.4f}  ({row['std_error']:.4f})   "
                     f"[{row['ci_low']:.4f}, {row['ci_high']:.4f}]"
                 )
         if self.pretrend_test is not None:
@@ -112,29 +109,95 @@ class EventStudyResult:
     def __str__(self) -> str:
         return self.summary()
 
-    def plot(
-        self,
-        *,
-        xlabel: str = "Période relative au traitement",
-        ylabel: str = "Effet estimé",
-        decimals: int = 2,
-    ) -> Figure:
-        """Event-study figure (book palette, French axis): estimates and their intervals."""
-        rows = self.table[~self.table["reference"]]
-        return _effects_figure(
-            rows["relative_period"].to_numpy(dtype=float),
-            rows["estimate"].to_numpy(dtype=float),
-            rows["ci_low"].to_numpy(dtype=float),
-            rows["ci_high"].to_numpy(dtype=float),
-            reference=self.reference,
-            xlabel=xlabel,
-            ylabel=ylabel,
-            decimals=decimals,
+
+class _Window(NamedTuple):
+    """Relative periods of the rows (NaN for never-treated units) and the estimated ones."""
+
+    rel: np.ndarray  # clipped to [low, high]
+    low: int
+    high: int
+    periods: list[int]  # estimated relative periods, increasing, without the reference
+    binned: dict[int, bool]  # whether an end point pools the periods beyond it
+
+
+def _check_window_options(leads: int | None, lags: int | None, reference: int) -> None:
+    for name, value, low in (("leads", leads, 1), ("lags", lags, 0)):
+        if value is not None and (int(value) != value or value < low):
+            raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
+    if int(reference) != reference or reference >= 0:
+        raise InputError(f"reference must be a negative integer, got {reference!r}")
+
+
+def _relative_periods(
+    kept: pd.DataFrame,
+    *,
+    time: str,
+    cohort: str,
+    leads: int | None,
+    lags: int | None,
+    reference: int,
+) -> _Window:
+    """Relative period of each row, the window [-leads, lags] and the periods to estimate."""
+    treated_unit = kept[cohort].to_numpy() > 0
+    if not treated_unit.any():
+        raise InputError(f"cohort column {cohort!r} has no treated unit (all 0)")
+    rel_all = np.array(kept[time] - kept[cohort], dtype=float)
+    # Never treated, or first treated after the panel ends: every indicator stays at zero.
+    rel_all[~treated_unit | (kept[cohort].to_numpy() > kept[time].max())] = np.nan
+    if np.isnan(rel_all).all():
+        raise InputError(f"cohort column {cohort!r}: no unit is treated within the panel")
+    first, last = int(np.nanmin(rel_all)), int(np.nanmax(rel_all))
+    low = -int(leads) if leads is not None else first
+    high = int(lags) if lags is not None else last
+    if not low <= reference <= high:
+        raise InputError(f"reference {reference} lies outside the window [{low}, {high}]")
+    rel = np.clip(rel_all, low, high)
+    observed = set(np.unique(rel[~np.isnan(rel)]).astype(int).tolist())
+    if reference not in observed:
+        raise InputError(f"reference period {reference} is not observed for any treated unit")
+    periods = sorted(observed - {reference})
+    if not any(k >= 0 for k in periods):
+        raise InputError(
+            f"cohort column {cohort!r}: no treated unit is observed from its first treated "
+            "period on, so no effect after treatment can be estimated"
         )
+    binned = {
+        k: (k == low and leads is not None and first < low)
+        or (k == high and lags is not None and last > high)
+        for k in periods
+    }
+    return _Window(rel, low, high, periods, binned)
 
 
 def _dummy_name(k: int) -> str:
     return f"rel_m{-k}" if k < 0 else f"rel_p{k}"
+
+
+def _effects_table(effects: dict[int, Estimate], window: _Window, reference: int):
+    """The tidy table of :class:`EventStudyResult`, the reference row included."""
+    rows = [
+        (k, e.value, e.std_error, e.ci_low, e.ci_high, e.p_value, False, window.binned[k])
+        for k, e in effects.items()
+    ]
+    rows.append((reference, 0.0, np.nan, np.nan, np.nan, np.nan, True, False))
+    table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+    table["p_value"] = table["p_value"].astype(float)  # a None p-value (zero SE) is NaN
+    return table.sort_values("relative_period", ignore_index=True)
+
+
+def _pretrend_test(fit, names: list[str], periods: list[int], df: float) -> WaldTest | None:
+    """Joint F test that every pre-treatment coefficient is zero (None without any)."""
+    fitted = [str(c) for c in fit._coefnames]
+    pre = [fitted.index(name) for k, name in zip(periods, names, strict=True) if k < 0]
+    if not pre:
+        return None
+    return f_test(
+        fit.coef().to_numpy()[pre],
+        np.asarray(fit._vcov)[np.ix_(pre, pre)],
+        df_denominator=df,
+        method="Wald test with the CRV1 covariance of the event-study coefficients, F = W / q",
+        hypothesis="all pre-treatment coefficients are zero",
+    )
 
 
 def event_study(
@@ -190,6 +253,7 @@ def event_study(
     Returns
     -------
     EventStudyResult
+        Its headline ``estimate`` is the effect at the first treated period.
 
     Examples
     --------
@@ -201,143 +265,65 @@ def event_study(
     >>> df = pd.DataFrame({"y": year + 1.0 * d + rng.normal(scale=0.1, size=360),
     ...                    "id": unit, "year": year, "g": g})
     >>> res = event_study(df, outcome="y", unit="id", time="year", cohort="g", leads=2, lags=1)
-    >>> sorted(res.estimates)
+    >>> sorted(res.effects)
     [-2, 0, 1]
-    >>> round(res.estimates[0].value, 1)
-    1.0
+    >>> round(res.estimate.value, 1), list(res.tidy().index)
+    (1.0, ['e=0', 'e=-2', 'e=1'])
     """
     kept, n_dropped, cluster = _prepare_panel(
-        data,
-        outcome=outcome,
-        unit=unit,
-        time=time,
-        roles={"cohort": cohort},
-        cluster=cluster,
-        alpha=alpha,
+        data, outcome, unit, time, roles={"cohort": cohort}, cluster=cluster, alpha=alpha
     )
     _check_cohorts(kept, cohort=cohort, unit=unit, time=time)
     _require_whole(kept, [time, cohort])
-    for name, value, low in (("leads", leads, 1), ("lags", lags, 0)):
-        if value is not None and (int(value) != value or value < low):
-            raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
-    if int(reference) != reference or reference >= 0:
-        raise InputError(f"reference must be a negative integer, got {reference!r}")
-    treated_unit = kept[cohort].to_numpy() > 0
-    if not treated_unit.any():
-        raise InputError(f"cohort column {cohort!r} has no treated unit (all 0)")
-    rel_all = np.array(kept[time] - kept[cohort], dtype=float)
-    # Never treated, or first treated after the panel ends: every indicator stays at zero.
-    rel_all[~treated_unit | (kept[cohort].to_numpy() > kept[time].max())] = np.nan
-    if np.isnan(rel_all).all():
-        raise InputError(f"cohort column {cohort!r}: no unit is treated within the panel")
-    low = -int(leads) if leads is not None else int(np.nanmin(rel_all))
-    high = int(lags) if lags is not None else int(np.nanmax(rel_all))
-    if not low <= reference <= high:
-        raise InputError(f"reference {reference} lies outside the window [{low}, {high}]")
-    rel = np.clip(rel_all, low, high)
-    observed = set(np.unique(rel[~np.isnan(rel)]).astype(int).tolist())
-    if reference not in observed:
-        raise InputError(f"reference period {reference} is not observed for any treated unit")
-    periods = sorted(observed - {reference})
-    if not periods:
-        raise InputError("no relative period left to estimate besides the reference")
+    _check_window_options(leads, lags, reference)
+    window = _relative_periods(
+        kept, time=time, cohort=cohort, leads=leads, lags=lags, reference=reference
+    )
     _require_cluster(kept, cluster)
-
-    frame = pd.DataFrame(
-        {
-            "y": kept[outcome].to_numpy(dtype=float),
-            "unit": pd.factorize(kept[unit])[0],
-            "time": pd.factorize(kept[time])[0],
-            "cluster": pd.factorize(kept[cluster])[0],
+    names = [_dummy_name(k) for k in window.periods]
+    frame = _within_frame(kept, outcome, unit, time, cluster).assign(
+        **{
+            name: (window.rel == k).astype(float)
+            for name, k in zip(names, window.periods, strict=True)
         }
     )
-    names = [_dummy_name(k) for k in periods]
-    dummies = pd.DataFrame(
-        {name: (rel == k).astype(float) for name, k in zip(names, periods, strict=True)}
-    )
-    frame = pd.concat([frame, dummies], axis=1)
     fit = _feols(frame, names)
     fitted = [] if fit is None else [str(c) for c in fit._coefnames]
-    lost = [k for k, name in zip(periods, names, strict=True) if name not in fitted]
+    lost = [k for k, name in zip(window.periods, names, strict=True) if name not in fitted]
     if lost:
         raise InputError(
             f"relative period(s) {lost} are collinear with the fixed effects: add never-treated "
             "units (cohort 0) or bin the end points with leads/lags"
         )
-    n_used = int(fit._N)
-    n_clusters = int(np.min(fit._G))
-    df = float(n_clusters - 1)
-    coef, se = fit.coef(), fit.se()
+    n_used, n_clusters, df = _fit_counts(fit)
     method = (
         f"TWFE event study (pyfixest feols, unit and time effects, reference period "
         f"{reference}), CRV1 cluster-robust errors by {cluster!r}"
     )
-    estimates: dict[int, Estimate] = {}
-    rows = []
-    binned = {
-        k: (k == low and leads is not None and np.nanmin(rel_all) < low)
-        or (k == high and lags is not None and np.nanmax(rel_all) > high)
-        for k in periods
-    }
-    for k, name in zip(periods, names, strict=True):
-        value, std = float(coef[name]), float(se[name])
-        ci_low, ci_high, p_value = wald_interval(value, std, alpha=alpha, df=df)
-        n_at_k = int(kept.loc[rel == k, unit].nunique())
-        estimates[k] = Estimate(
-            value=value,
-            std_error=std,
-            ci_low=ci_low,
-            ci_high=ci_high,
-            p_value=p_value,
+    coef, se = fit.coef(), fit.se()
+    effects = {
+        k: wald_estimate(
+            float(coef[name]),
+            float(se[name]),
+            alpha=alpha,
+            df=df,
             n=n_used,
             method=method,
             outcome=outcome,
             treatment=cohort,
             design="did",
             estimand=f"effect at relative period {k} (vs {reference})",
-            n_treated=n_at_k,
+            n_treated=int(kept.loc[window.rel == k, unit].nunique()),
             n_clusters=n_clusters,
             n_dropped=n_dropped + len(frame) - n_used,
-            alpha=alpha,
-            extra={"df": df, "relative_period": k, "binned": bool(binned[k])},
+            extra={"df": df, "relative_period": k, "binned": bool(window.binned[k])},
         )
-        p_row = np.nan if p_value is None else p_value
-        rows.append((k, value, std, ci_low, ci_high, p_row, False, bool(binned[k])))
-    rows.append((reference, 0.0, np.nan, np.nan, np.nan, np.nan, True, False))
-    table = pd.DataFrame(
-        rows,
-        columns=[
-            "relative_period",
-            "estimate",
-            "std_error",
-            "ci_low",
-            "ci_high",
-            "p_value",
-            "reference",
-            "binned",
-        ],
-    ).sort_values("relative_period", ignore_index=True)
-
-    pre = [name for k, name in zip(periods, names, strict=True) if k < 0]
-    pretrend = None
-    if pre:
-        index = [fitted.index(name) for name in pre]
-        b = coef.to_numpy()[index]
-        v = np.asarray(fit._vcov)[np.ix_(index, index)]
-        wald = float(b @ np.linalg.solve(v, b))
-        q = len(pre)
-        pretrend = WaldTest(
-            statistic=wald / q,
-            df=q,
-            df_denominator=df,
-            p_value=float(stats.f.sf(wald / q, q, df)),
-            distribution="F",
-            hypothesis="all pre-treatment coefficients are zero",
-        )
+        for k, name in zip(window.periods, names, strict=True)
+    }
     return EventStudyResult(
-        estimates=estimates,
-        table=table,
-        pretrend_test=pretrend,
+        effects=effects,
+        table=_effects_table(effects, window, int(reference)),
+        pretrend_test=_pretrend_test(fit, names, window.periods, df),
         reference=int(reference),
         outcome=outcome,
         n=n_used,
@@ -345,5 +331,7 @@ def event_study(
         n_clusters=n_clusters,
         alpha=alpha,
         method=method,
-        extra={"window": [low, high], "cluster": cluster, "df": df},
+        window=(window.low, window.high),
+        cluster=cluster,
+        df=df,
     )

@@ -4,7 +4,6 @@ cohorts constant within units, clusters, whole-number periods."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,17 +20,16 @@ from impactlib.core.validation import (
     require_unique_unit_period,
 )
 
-if TYPE_CHECKING:
-    pass
-
-
 AGGREGATIONS = ("simple", "group", "dynamic", "calendar")
 
 
 CONTROL_GROUPS = {"never_treated": "nevertreated", "not_yet_treated": "notyettreated"}
 
 
-EST_METHODS = {"dr": "doubly robust", "ipw": "inverse probability weighting", "reg": "regression"}
+ESTIMATORS = {"dr": "doubly robust", "ipw": "inverse probability weighting", "reg": "regression"}
+
+
+VCOVS = ("analytical", "bootstrap")
 
 
 # --- shared checks -------------------------------------------------------------------------
@@ -61,16 +59,20 @@ def _require_cluster(data: pd.DataFrame, cluster: str) -> int:
 
 def _prepare_panel(
     data: object,
-    *,
     outcome: str,
     unit: str,
     time: str,
+    *,
     roles: dict[str, str],
-    cluster: str | None,
+    cluster: str | None = None,
     covariates: Sequence[str] = (),
     alpha: float,
 ) -> tuple[pd.DataFrame, int, str]:
-    """Common checks; return the complete rows, how many were dropped, and the cluster."""
+    """Common checks; return the complete rows, how many were dropped, and the cluster.
+
+    ``roles`` maps the role of each other column (``"treatment"``, ``"cohort"``...) to its
+    name, for the messages; the cluster defaults to ``unit``.
+    """
     frame = require_dataframe(data)
     require_probability(alpha, name="alpha")
     require_columns(frame, [outcome], role="outcome")

@@ -5,30 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.inference import critical_value, two_sided_p_value, wald_interval
-from impactlib.core.validation import (
-    InputError,
-    as_list,
-)
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-from impactlib.did.dynamic import _effects_figure
+from impactlib.core.inference import wald_estimate, wald_interval
+from impactlib.core.result import Result
+from impactlib.core.validation import InputError, as_list
 from impactlib.did.panel import (
     AGGREGATIONS,
     CONTROL_GROUPS,
-    EST_METHODS,
+    ESTIMATORS,
+    VCOVS,
     _check_cohorts,
     _prepare_panel,
 )
-from impactlib.did.twoway import WaldTest
+from impactlib.did.wald import WaldTest, chi2_test
 
 _TABLE_KEY = {"group": "cohort", "dynamic": "relative_period", "calendar": "time"}
 
@@ -36,18 +30,44 @@ _TABLE_KEY = {"group": "cohort", "dynamic": "relative_period", "calendar": "time
 # --- Callaway & Sant'Anna -----------------------------------------------------------------
 
 
+def _effects_frame(key: str, keys: np.ndarray, value: np.ndarray, se: np.ndarray, alpha: float):
+    """Effects with pointwise normal intervals, one row per ``keys`` (cohort, period...)."""
+    ci_low, ci_high, p_value = wald_interval(value, se, alpha=alpha)
+    return pd.DataFrame(
+        {
+            key: keys,
+            "value": value,
+            "std_error": se,
+            "ci_low": ci_low,
+            "ci_high": ci_high,
+            "p_value": p_value,
+        }
+    )
+
+
 @dataclass(frozen=True, eq=False)  # holds DataFrames: compare by identity
-class CallawaySantAnnaResult:
+class CallawaySantAnnaResult(Result):
     """Group-time average effects ATT(g, t) and their aggregations (moderndid).
+
+    The headline :attr:`estimate` is the simple aggregation (post-treatment ATT(g, t)
+    weighted by cohort size); :meth:`estimates` gives the overall effect of each of the
+    four aggregations by term (``"simple"``, ``"group"``, ``"dynamic"``, ``"calendar"``),
+    :meth:`aggregate` one of them, :meth:`aggregate_table` their per-level effects.
 
     Attributes
     ----------
     group_time : DataFrame
         One row per cohort ``g`` and period ``t``: ``cohort``, ``time``, ``relative_period``,
-        ``att``, ``std_error``, ``ci_low``, ``ci_high`` (pointwise), ``post`` (t >= g).
-        Pre-treatment rows are placebo effects (short differences, "varying" base period).
+        ``value`` (ATT(g, t)), ``std_error``, ``ci_low``, ``ci_high`` (pointwise),
+        ``p_value``, ``post`` (t >= g). Pre-treatment rows are placebo effects (short
+        differences, "varying" base period).
     pretrend_test : WaldTest or None
         moderndid's chi-square Wald pre-test that every pre-treatment ATT(g, t) is zero.
+    n_periods : int
+        Periods of the panel.
+    dropped : dict of str to int
+        Rows (and units) removed before estimation, by reason (see
+        :func:`callaway_santanna`); the rows add up to ``n_dropped``.
     """
 
     group_time: pd.DataFrame
@@ -55,40 +75,55 @@ class CallawaySantAnnaResult:
     outcome: str
     cohort: str
     control_group: str
-    est_method: str
+    estimator: str
     covariates: list[str]
     alpha: float
-    bootstrap: bool
-    n_boot: int
+    vcov: str
+    n_resamples: int
     seed: int
     n: int
     n_units: int
     n_treated: int
     n_control: int
     n_dropped: int
-    extra: dict[str, Any]
+    n_periods: int
+    dropped: dict[str, int]
     _mp: Any = field(repr=False, compare=False)
+    # moderndid's aggregations by kind: each is computed once (the bootstrap is seeded, so a
+    # second computation would give the same numbers, only slower).
+    _aggregated: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def _aggte(self, kind: str):
         if kind not in AGGREGATIONS:
             raise InputError(f"unknown aggregation {kind!r}: choose one of {list(AGGREGATIONS)}")
-        from moderndid import aggte
+        if kind not in self._aggregated:
+            from moderndid import aggte
 
-        return aggte(
-            self._mp,
-            type=kind,
-            boot=self.bootstrap,
-            biters=self.n_boot,
-            cband=False,
-            alp=self.alpha,
-            random_state=self.seed,
-        )
+            self._aggregated[kind] = aggte(
+                self._mp,
+                type=kind,
+                boot=self.vcov == "bootstrap",
+                biters=self.n_resamples,
+                cband=False,
+                alp=self.alpha,
+                random_state=self.seed,
+            )
+        return self._aggregated[kind]
 
     @property
     def _se_label(self) -> str:
-        if self.bootstrap:
-            return f"multiplier bootstrap ({self.n_boot} draws, seed {self.seed})"
+        if self.vcov == "bootstrap":
+            return f"multiplier bootstrap ({self.n_resamples} draws, seed {self.seed})"
         return "analytical influence-function"
+
+    @property
+    def estimate(self) -> Estimate:
+        """The simple aggregation: the headline of a staggered difference in differences."""
+        return self.aggregate("simple")
+
+    def estimates(self) -> dict[str, Estimate]:
+        """The overall effect of each aggregation, by kind, the simple one (headline) first."""
+        return {kind: self.aggregate(kind) for kind in AGGREGATIONS}
 
     def aggregate(self, kind: str = "simple") -> Estimate:
         """Aggregate the ATT(g, t) into one overall effect.
@@ -101,28 +136,25 @@ class CallawaySantAnnaResult:
         :meth:`aggregate_table`.
         """
         agg = self._aggte(kind)
-        value, se = float(agg.overall_att), float(agg.overall_se)
-        ci_low, ci_high, p_value = wald_interval(value, se, alpha=self.alpha)
         extra: dict[str, Any] = {
             "aggregation": kind,
             "control_group": self.control_group,
-            "est_method": self.est_method,
+            "estimator": self.estimator,
             "covariates": list(self.covariates),
-            "bootstrap": self.bootstrap,
-            **self.extra,
+            "vcov": self.vcov,
+            "n_periods": self.n_periods,
+            "dropped": dict(self.dropped),
         }
         if kind != "simple":
             extra["by"] = self._table(agg, kind).to_dict(orient="records")
-        return Estimate(
-            value=value,
-            std_error=se,
-            ci_low=ci_low,
-            ci_high=ci_high,
-            p_value=p_value,
+        return wald_estimate(
+            float(agg.overall_att),
+            float(agg.overall_se),
+            alpha=self.alpha,
             n=self.n,
             method=(
                 f"Callaway & Sant'Anna (2021) staggered DiD, {kind} aggregation "
-                f"({EST_METHODS[self.est_method]}, {self.control_group.replace('_', '-')} "
+                f"({ESTIMATORS[self.estimator]}, {self.control_group.replace('_', '-')} "
                 f"controls; moderndid), {self._se_label} standard errors clustered by unit"
             ),
             outcome=self.outcome,
@@ -133,29 +165,24 @@ class CallawaySantAnnaResult:
             n_control=self.n_control,
             n_clusters=self.n_units,
             n_dropped=self.n_dropped,
-            alpha=self.alpha,
             extra=extra,
         )
 
     def _table(self, agg, kind: str) -> pd.DataFrame:
-        value = np.asarray(agg.att_by_event, dtype=float)
-        se = np.asarray(agg.se_by_event, dtype=float)
-        crit = critical_value(self.alpha)
         key = np.asarray(agg.event_times, dtype=float)
-        return pd.DataFrame(
-            {
-                _TABLE_KEY[kind]: key.astype(int) if np.all(key == np.round(key)) else key,
-                "estimate": value,
-                "std_error": se,
-                "ci_low": value - crit * se,
-                "ci_high": value + crit * se,
-                "p_value": two_sided_p_value(value / se),
-            }
+        return _effects_frame(
+            _TABLE_KEY[kind],
+            key.astype(int) if np.all(key == np.round(key)) else key,
+            np.asarray(agg.att_by_event, dtype=float),
+            np.asarray(agg.se_by_event, dtype=float),
+            self.alpha,
         )
 
     def aggregate_table(self, kind: str) -> pd.DataFrame:
         """Per-cohort (``"group"``), per-relative-period (``"dynamic"``) or per-period
-        (``"calendar"``) effects with pointwise intervals."""
+        (``"calendar"``) effects with pointwise intervals: the key column (``cohort``,
+        ``relative_period`` or ``time``), then ``value``, ``std_error``, ``ci_low``,
+        ``ci_high``, ``p_value``."""
         if kind == "simple":
             raise InputError("the 'simple' aggregation has a single effect: use aggregate()")
         return self._table(self._aggte(kind), kind)
@@ -166,8 +193,7 @@ class CallawaySantAnnaResult:
             f"Callaway & Sant'Anna (2021): {self.outcome}, {self.n_units} units "
             f"({self.n_treated} treated, {self.n_control} never treated)"
         ]
-        for kind in AGGREGATIONS:
-            est = self.aggregate(kind)
+        for kind, est in self.estimates().items():
             lines.append(
                 f"  {kind:<9} {est.value:.4f}  ({est.std_error:.4f})   "
                 f"[{est.ci_low:.4f}, {est.ci_high:.4f}]"
@@ -175,31 +201,105 @@ class CallawaySantAnnaResult:
         if self.pretrend_test is not None:
             lines.append(f"  {self.pretrend_test.summary()}")
         if self.n_dropped:
-            lines.append(f"  {self.n_dropped} row(s) dropped ({self.extra['dropped']})")
+            lines.append(f"  {self.n_dropped} row(s) dropped ({self.dropped})")
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.summary()
 
-    def plot(
-        self,
-        *,
-        xlabel: str = "Période relative au traitement",
-        ylabel: str = "Effet estimé",
-        decimals: int = 2,
-    ) -> Figure:
-        """Event-study figure of the dynamic aggregation (pointwise intervals)."""
-        table = self.aggregate_table("dynamic")
-        return _effects_figure(
-            table["relative_period"].to_numpy(dtype=float),
-            table["estimate"].to_numpy(dtype=float),
-            table["ci_low"].to_numpy(dtype=float),
-            table["ci_high"].to_numpy(dtype=float),
-            reference=None,
-            xlabel=xlabel,
-            ylabel=ylabel,
-            decimals=decimals,
+
+def _check_options(
+    control_group: str, estimator: str, vcov: str, n_resamples: int, seed: int
+) -> None:
+    for name, value, allowed in (
+        ("control_group", control_group, CONTROL_GROUPS),
+        ("estimator", estimator, ESTIMATORS),
+        ("vcov", vcov, VCOVS),
+    ):
+        if value not in allowed:
+            raise InputError(f"unknown {name} {value!r}: choose one of {list(allowed)}")
+    if int(n_resamples) != n_resamples or n_resamples < 1:
+        raise InputError(f"n_resamples must be a positive integer, got {n_resamples!r}")
+    if int(seed) != seed:
+        raise InputError(f"seed must be an integer, got {seed!r}")
+
+
+def _balanced_sample(
+    kept: pd.DataFrame, *, unit: str, time: str, cohort: str, control_group: str
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Drop always-treated units, then units missing a period; count what went."""
+    periods = np.sort(kept[time].unique())
+    first, last = periods[0], periods[-1]
+    g = kept[cohort].to_numpy(dtype=float)
+    never = (g == 0) | (g > last)
+    if control_group == "never_treated" and not never.any():
+        raise InputError(
+            f"no never-treated unit (cohort 0 in {cohort!r}) to serve as controls with "
+            "control_group='never_treated': use control_group='not_yet_treated'"
         )
+    always = ~never & (g <= first)
+    n_always_units = int(kept.loc[always, unit].nunique())
+    kept = kept.loc[~always]
+    counts = kept.groupby(unit)[time].transform("size")
+    incomplete = (counts < len(periods)).to_numpy()
+    dropped = {
+        "always_treated_units": n_always_units,
+        "always_treated_rows": int(always.sum()),
+        "unbalanced_units": int(kept.loc[incomplete, unit].nunique()),
+        "unbalanced_rows": int(incomplete.sum()),
+    }
+    kept = kept.loc[~incomplete]
+    if kept.empty:
+        raise InputError("no unit is observed in every period: the panel cannot be balanced")
+    g = kept[cohort].to_numpy(dtype=float)
+    never = (g == 0) | (g > last)
+    if never.all():
+        raise InputError(
+            f"cohort column {cohort!r}: no unit is first treated after the first period, "
+            "so no effect can be estimated"
+        )
+    if control_group == "never_treated" and not never.any():
+        raise InputError(
+            "no never-treated unit observed in every period: use control_group='not_yet_treated'"
+        )
+    return kept, dropped
+
+
+def _moderndid_frame(
+    kept: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str, covariates: list[str]
+) -> pd.DataFrame:
+    """Columns y, id (1..N), t, g (0 for never treated within the panel), x0, x1..."""
+    g = kept[cohort].to_numpy(dtype=float)
+    frame = pd.DataFrame(
+        {
+            "y": kept[outcome].to_numpy(dtype=float),
+            "id": pd.factorize(kept[unit])[0] + 1,
+            "t": kept[time].to_numpy(),
+            "g": np.where((g == 0) | (g > kept[time].max()), 0, g),
+        }
+    )
+    for j, column in enumerate(covariates):
+        frame[f"x{j}"] = kept[column].to_numpy(dtype=float)
+    return frame
+
+
+def _group_time(mp, alpha: float) -> tuple[pd.DataFrame, WaldTest | None]:
+    """The ATT(g, t) table and moderndid's chi-square pre-test."""
+    groups = np.asarray(mp.groups, dtype=float)
+    times = np.asarray(mp.times, dtype=float)
+    se = np.asarray(mp.se_gt, dtype=float)
+    table = _effects_frame("cohort", groups, np.asarray(mp.att_gt, dtype=float), se, alpha)
+    table.insert(1, "time", times)
+    table.insert(2, "relative_period", times - groups)
+    table["post"] = times >= groups
+    if mp.wald_stat is None:
+        return table, None
+    return table, chi2_test(
+        mp.wald_stat,
+        int(((groups > times) & np.isfinite(se)).sum()),
+        method="moderndid's Wald pre-test of the pre-treatment ATT(g, t), chi-square",
+        hypothesis="all pre-treatment ATT(g, t) are zero",
+    )
 
 
 def callaway_santanna(
@@ -211,10 +311,10 @@ def callaway_santanna(
     cohort: str,
     control_group: str = "never_treated",
     covariates: str | Sequence[str] | None = None,
-    est_method: str = "dr",
+    estimator: str = "dr",
     alpha: float = 0.05,
-    bootstrap: bool = False,
-    n_boot: int = 999,
+    vcov: str = "analytical",
+    n_resamples: int = 999,
     seed: int = 0,
 ) -> CallawaySantAnnaResult:
     """Staggered difference in differences of Callaway & Sant'Anna (2021), via moderndid.
@@ -224,15 +324,15 @@ def callaway_santanna(
     against the period before treatment, so that already-treated units never serve as
     controls; :meth:`CallawaySantAnnaResult.aggregate` averages them (moderndid's
     ``aggte``). Standard errors are analytical, from the influence function (clustered by
-    unit), so results are deterministic; with ``bootstrap=True`` they come from moderndid's
-    multiplier bootstrap seeded by ``seed``. Intervals are pointwise and normal.
+    unit), so results are deterministic; with ``vcov="bootstrap"`` they come from
+    moderndid's multiplier bootstrap seeded by ``seed``. Intervals are pointwise and normal.
 
     Before calling moderndid, rows with missing values are dropped, then units treated in
     the first period (no pre-period: "always treated"), then units not observed in every
     period (the panel is balanced, as ``did`` does). With not-yet-treated controls and no
     never-treated unit, moderndid (as ``did``) also drops the periods from the last cohort's
     first treated period on. All are counted in ``n_dropped`` and detailed in
-    ``extra["dropped"]``.
+    ``dropped`` (and the estimates' ``extra["dropped"]``).
 
     Parameters
     ----------
@@ -250,21 +350,23 @@ def callaway_santanna(
     covariates : str or list of str, optional
         Pre-treatment covariates for conditional parallel trends (values of the base period
         are used).
-    est_method : {"dr", "ipw", "reg"}
+    estimator : {"dr", "ipw", "reg"}
         Doubly robust (Sant'Anna & Zhao 2020), inverse probability weighting or outcome
         regression; without covariates the three coincide.
     alpha : float, default 0.05
         One minus the confidence level.
-    bootstrap : bool, default False
-        Multiplier bootstrap standard errors instead of analytical ones.
-    n_boot : int, default 999
-        Bootstrap draws (only with ``bootstrap=True``).
+    vcov : {"analytical", "bootstrap"}, default "analytical"
+        Standard errors from the influence function, or from moderndid's multiplier
+        bootstrap (clustered by unit either way).
+    n_resamples : int, default 999
+        Bootstrap draws (only with ``vcov="bootstrap"``).
     seed : int, default 0
-        Seed of the bootstrap (only with ``bootstrap=True``).
+        Seed of the bootstrap (only with ``vcov="bootstrap"``).
 
     Returns
     -------
     CallawaySantAnnaResult
+        Its headline ``estimate`` is the simple aggregation.
 
     Examples
     --------
@@ -272,73 +374,22 @@ def callaway_santanna(
     >>> mpdta = load_mpdta().to_pandas()
     >>> res = callaway_santanna(mpdta, outcome="lemp", unit="countyreal", time="year",
     ...                         cohort="first.treat")
-    >>> round(res.aggregate("simple").value, 4)
-    -0.04
+    >>> round(res.estimate.value, 4), list(res.tidy().index)
+    (-0.04, ['simple', 'group', 'dynamic', 'calendar'])
     """
     covariates = as_list(covariates)
-    if control_group not in CONTROL_GROUPS:
-        raise InputError(
-            f"unknown control_group {control_group!r}: choose one of {list(CONTROL_GROUPS)}"
-        )
-    if est_method not in EST_METHODS:
-        raise InputError(f"unknown est_method {est_method!r}: choose one of {list(EST_METHODS)}")
-    if int(n_boot) != n_boot or n_boot < 1:
-        raise InputError(f"n_boot must be a positive integer, got {n_boot!r}")
-    if int(seed) != seed:
-        raise InputError(f"seed must be an integer, got {seed!r}")
+    _check_options(control_group, estimator, vcov, n_resamples, seed)
     kept, n_missing, _ = _prepare_panel(
-        data,
-        outcome=outcome,
-        unit=unit,
-        time=time,
-        roles={"cohort": cohort},
-        cluster=None,
-        covariates=covariates,
-        alpha=alpha,
+        data, outcome, unit, time, roles={"cohort": cohort}, covariates=covariates, alpha=alpha
     )
     _check_cohorts(kept, cohort=cohort, unit=unit, time=time)
-    periods = np.sort(kept[time].unique())
-    first, last = periods[0], periods[-1]
-    g = kept[cohort].to_numpy(dtype=float)
-    never = (g == 0) | (g > last)
-    if control_group == "never_treated" and not never.any():
-        raise InputError(
-            f"no never-treated unit (cohort 0 in {cohort!r}) to serve as controls with "
-            "control_group='never_treated': use control_group='not_yet_treated'"
-        )
-    always = ~never & (g <= first)
-    n_always_units = int(kept.loc[always, unit].nunique())
-    kept = kept.loc[~always]
-    counts = kept.groupby(unit)[time].transform("size")
-    incomplete = (counts < len(periods)).to_numpy()
-    n_incomplete_units = int(kept.loc[incomplete, unit].nunique())
-    n_always_rows, n_incomplete_rows = int(always.sum()), int(incomplete.sum())
-    kept = kept.loc[~incomplete]
-    if kept.empty:
-        raise InputError("no unit is observed in every period: the panel cannot be balanced")
-    g = kept[cohort].to_numpy(dtype=float)
-    never = (g == 0) | (g > last)
-    if never.all():
-        raise InputError(
-            f"cohort column {cohort!r}: no unit is first treated after the first period, "
-            "so no effect can be estimated"
-        )
-    if control_group == "never_treated" and not never.any():
-        raise InputError(
-            "no never-treated unit observed in every period: use control_group='not_yet_treated'"
-        )
-
-    frame = pd.DataFrame(
-        {
-            "y": kept[outcome].to_numpy(dtype=float),
-            "id": pd.factorize(kept[unit])[0] + 1,
-            "t": kept[time].to_numpy(),
-            "g": np.where(never, 0, g),
-        }
+    n_periods = kept[time].nunique()
+    kept, dropped = _balanced_sample(
+        kept, unit=unit, time=time, cohort=cohort, control_group=control_group
     )
-    safe = [f"x{j}" for j in range(len(covariates))]
-    for name, column in zip(safe, covariates, strict=True):
-        frame[name] = kept[column].to_numpy(dtype=float)
+    frame = _moderndid_frame(
+        kept, outcome=outcome, unit=unit, time=time, cohort=cohort, covariates=covariates
+    )
     from moderndid import att_gt
 
     try:
@@ -348,79 +399,43 @@ def callaway_santanna(
             tname="t",
             idname="id",
             gname="g",
-            xformla="~" + (" + ".join(safe) if safe else "1"),
+            xformla="~" + (" + ".join(frame.columns[4:]) if covariates else "1"),
             alp=alpha,
             cband=False,
-            boot=bool(bootstrap),
-            biters=int(n_boot),
-            est_method=est_method,
+            boot=vcov == "bootstrap",
+            biters=int(n_resamples),
+            est_method=estimator,
             control_group=CONTROL_GROUPS[control_group],
             random_state=int(seed),
         )
     except ValueError as exc:  # moderndid's own refusals, e.g. groups too small
         raise InputError(f"moderndid could not estimate ATT(g, t): {exc}") from exc
-
-    groups = np.asarray(mp.groups, dtype=float)
-    times = np.asarray(mp.times, dtype=float)
-    att = np.asarray(mp.att_gt, dtype=float)
-    se = np.asarray(mp.se_gt, dtype=float)
-    crit = critical_value(alpha)
-    group_time = pd.DataFrame(
-        {
-            "cohort": groups,
-            "time": times,
-            "relative_period": times - groups,
-            "att": att,
-            "std_error": se,
-            "ci_low": att - crit * se,
-            "ci_high": att + crit * se,
-            "post": times >= groups,
-        }
-    )
-    pretrend = None
-    if mp.wald_stat is not None:
-        q = int(((groups > times) & np.isfinite(se)).sum())
-        pretrend = WaldTest(
-            statistic=float(mp.wald_stat),
-            df=q,
-            df_denominator=None,
-            p_value=float(stats.chi2.sf(float(mp.wald_stat), q)),
-            distribution="chi2",
-            hypothesis="all pre-treatment ATT(g, t) are zero",
-        )
+    group_time, pretrend = _group_time(mp, alpha)
     units = frame.drop_duplicates(subset=["id"])
     n_control = int((units["g"] == 0).sum())
     # Without never-treated units, moderndid (as R's did) keeps only the periods before the
     # last cohort is treated, that cohort serving as the last controls: count those rows.
     n_used = int(mp.estimation_params.get("n_obs", len(frame)))
-    n_after_last = len(frame) - n_used
+    dropped = {"missing_values_rows": n_missing, **dropped}
+    dropped["after_last_cohort_rows"] = len(frame) - n_used
     return CallawaySantAnnaResult(
         group_time=group_time,
         pretrend_test=pretrend,
         outcome=outcome,
         cohort=cohort,
         control_group=control_group,
-        est_method=est_method,
+        estimator=estimator,
         covariates=covariates,
         alpha=alpha,
-        bootstrap=bool(bootstrap),
-        n_boot=int(n_boot),
+        vcov=vcov,
+        n_resamples=int(n_resamples),
         seed=int(seed),
         n=n_used,
         n_units=len(units),
         n_treated=len(units) - n_control,
         n_control=n_control,
-        n_dropped=n_missing + n_always_rows + n_incomplete_rows + n_after_last,
-        extra={
-            "n_periods": len(periods),
-            "dropped": {
-                "missing_values_rows": n_missing,
-                "always_treated_units": n_always_units,
-                "always_treated_rows": n_always_rows,
-                "unbalanced_units": n_incomplete_units,
-                "unbalanced_rows": n_incomplete_rows,
-                "after_last_cohort_rows": n_after_last,
-            },
-        },
+        n_dropped=sum(v for k, v in dropped.items() if k.endswith("_rows")),
+        n_periods=n_periods,
+        dropped=dropped,
         _mp=mp,
     )

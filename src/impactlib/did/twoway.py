@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.inference import wald_interval
-from impactlib.core.validation import (
-    InputError,
-    require_binary,
-)
-
-if TYPE_CHECKING:
-    pass
+from impactlib.core.inference import wald_estimate
+from impactlib.core.validation import InputError, require_binary
 from impactlib.did.panel import _prepare_panel, _require_cluster, _require_constant_within
 
 # --- 2x2 --------------------------------------------------------------------------------
@@ -29,7 +20,7 @@ def did_2x2(
     outcome: str,
     unit: str,
     time: str,
-    treated: str,
+    treatment: str,
     post: str,
     cluster: str | None = None,
     alpha: float = 0.05,
@@ -51,7 +42,7 @@ def did_2x2(
         Numeric outcome column.
     unit, time : str
         Unit identifier and period columns; a unit may appear once per period.
-    treated : str
+    treatment : str
         Binary group indicator, constant within each unit (1 = treated group).
     post : str
         Binary period indicator, constant within each period (1 = after the treatment).
@@ -73,16 +64,16 @@ def did_2x2(
     ...     "id": [1, 1, 2, 2, 3, 3, 4, 4], "year": [0, 1] * 4,
     ...     "y": [1.0, 2.0, 1.5, 2.5, 1.0, 4.0, 2.0, 5.2],
     ...     "g": [0, 0, 0, 0, 1, 1, 1, 1], "after": [0, 1] * 4})
-    >>> est = did_2x2(df, outcome="y", unit="id", time="year", treated="g", post="after")
+    >>> est = did_2x2(df, outcome="y", unit="id", time="year", treatment="g", post="after")
     >>> round(est.value, 2)
     2.1
     """
     kept, n_dropped, cluster = _prepare_panel(
         data,
-        outcome=outcome,
-        unit=unit,
-        time=time,
-        roles={"treated": treated, "post": post},
+        outcome,
+        unit,
+        time,
+        roles={"treatment": treatment, "post": post},
         cluster=cluster,
         alpha=alpha,
     )
@@ -90,17 +81,17 @@ def did_2x2(
         raise InputError(
             f"post column {post!r} never varies: the design needs periods before and after"
         )
-    d = require_binary(kept, treated, role="treated")
+    d = require_binary(kept, treatment, role="treatment")
     p = require_binary(kept, post, role="post")
     _require_constant_within(
         kept,
-        treated,
+        treatment,
         unit,
-        role="treated",
+        role="treatment",
         hint=": it marks the group; use twfe() for a treatment that switches on",
     )
     _require_constant_within(kept, post, time, role="post")
-    cells = {(g, q): (d == g) & (p == q) for g in (0, 1) for q in (0, 1)}  # (treated, post) -> rows
+    cells = {(g, q): (d == g) & (p == q) for g in (0, 1) for q in (0, 1)}  # (group, post) -> rows
     names = {(1, 1): "treated_post", (1, 0): "treated_pre", (0, 1): "control_post"}
     names[(0, 0)] = "control_pre"
     empty = [names[key] for key, rows in cells.items() if not rows.any()]
@@ -112,28 +103,24 @@ def did_2x2(
     design = np.column_stack([np.ones_like(y), d, p, d * p]).astype(float)
     groups = pd.factorize(kept[cluster])[0]
     fit = sm.OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-    value, se = float(fit.params[3]), float(fit.bse[3])
     df = float(n_clusters - 1)
-    ci_low, ci_high, p_value = wald_interval(value, se, alpha=alpha, df=df)
     units = kept.drop_duplicates(subset=[unit])
-    n_treated = int(units[treated].astype(int).sum())
-    return Estimate(
-        value=value,
-        std_error=se,
-        ci_low=ci_low,
-        ci_high=ci_high,
-        p_value=p_value,
+    n_treated = int(units[treatment].astype(int).sum())
+    return wald_estimate(
+        float(fit.params[3]),
+        float(fit.bse[3]),
+        alpha=alpha,
+        df=df,
         n=len(y),
         method=f"Difference in differences (2x2 OLS), CR1 cluster-robust errors by {cluster!r}",
         outcome=outcome,
-        treatment=treated,
+        treatment=treatment,
         design="did",
         estimand="ATT",
         n_treated=n_treated,
         n_control=len(units) - n_treated,
         n_clusters=n_clusters,
         n_dropped=n_dropped,
-        alpha=alpha,
         extra={
             "df": df,
             "cluster": cluster,
@@ -162,6 +149,24 @@ def _feols(frame: pd.DataFrame, regressors: list[str]):
         if "collinear" not in str(exc):
             raise
         return None  # every regressor is absorbed by the fixed effects
+
+
+def _within_frame(kept: pd.DataFrame, outcome: str, unit: str, time: str, cluster: str):
+    """The outcome and integer codes of unit, time and cluster, named as :func:`_feols` reads."""
+    return pd.DataFrame(
+        {
+            "y": kept[outcome].to_numpy(dtype=float),
+            "unit": pd.factorize(kept[unit])[0],
+            "time": pd.factorize(kept[time])[0],
+            "cluster": pd.factorize(kept[cluster])[0],
+        }
+    )
+
+
+def _fit_counts(fit) -> tuple[int, int, float]:
+    """Rows used, clusters and the degrees of freedom G - 1 of a clustered pyfixest fit."""
+    n_clusters = int(np.min(fit._G))
+    return int(fit._N), n_clusters, float(n_clusters - 1)
 
 
 def twfe(
@@ -223,43 +228,24 @@ def twfe(
     (True, 20, 40)
     """
     kept, n_missing, cluster = _prepare_panel(
-        data,
-        outcome=outcome,
-        unit=unit,
-        time=time,
-        roles={"treatment": treatment},
-        cluster=cluster,
-        alpha=alpha,
+        data, outcome, unit, time, roles={"treatment": treatment}, cluster=cluster, alpha=alpha
     )
     d = require_binary(kept, treatment)
-    n_clusters_in = _require_cluster(kept, cluster)
-    frame = pd.DataFrame(
-        {
-            "y": kept[outcome].to_numpy(dtype=float),
-            "d": d.astype(float),
-            "unit": pd.factorize(kept[unit])[0],
-            "time": pd.factorize(kept[time])[0],
-            "cluster": pd.factorize(kept[cluster])[0],
-        }
-    )
+    _require_cluster(kept, cluster)
+    frame = _within_frame(kept, outcome, unit, time, cluster).assign(d=d.astype(float))
     fit = _feols(frame, ["d"])
     if fit is None or "d" not in list(fit._coefnames):
         raise InputError(
             f"treatment column {treatment!r} is collinear with the unit and time fixed "
             "effects (no unit changes status, or all change at once): TWFE cannot estimate it"
         )
-    value, se = float(fit.coef()["d"]), float(fit.se()["d"])
-    n_used = int(fit._N)
-    n_clusters = int(np.min(fit._G)) if fit._G is not None else n_clusters_in
-    df = float(n_clusters - 1)
-    ci_low, ci_high, p_value = wald_interval(value, se, alpha=alpha, df=df)
+    n_used, n_clusters, df = _fit_counts(fit)
     ever = frame.groupby("unit")["d"].max()
-    return Estimate(
-        value=value,
-        std_error=se,
-        ci_low=ci_low,
-        ci_high=ci_high,
-        p_value=p_value,
+    return wald_estimate(
+        float(fit.coef()["d"]),
+        float(fit.se()["d"]),
+        alpha=alpha,
+        df=df,
         n=n_used,
         method=(
             "Two-way fixed effects (pyfixest feols, unit and time effects), "
@@ -273,34 +259,5 @@ def twfe(
         n_control=int((ever == 0).sum()),
         n_clusters=n_clusters,
         n_dropped=n_missing + len(frame) - n_used,
-        alpha=alpha,
         extra={"df": df, "cluster": cluster, "n_singletons": len(frame) - n_used},
     )
-
-
-# --- event study ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WaldTest:
-    """A joint test that several coefficients are zero.
-
-    ``statistic`` is F (Wald / ``df``, compared with F(``df``, ``df_denominator``)) or the
-    chi-square Wald statistic (``df_denominator`` is then None).
-    """
-
-    statistic: float
-    df: int
-    df_denominator: float | None
-    p_value: float
-    distribution: str
-    hypothesis: str = ""
-
-    def summary(self) -> str:
-        dof = f"{self.df}" + (
-            f", {self.df_denominator:g}" if self.df_denominator is not None else ""
-        )
-        return (
-            f"{self.hypothesis}: {self.distribution}({dof}) = {self.statistic:.4f}, "
-            f"p-value {self.p_value:.4g}"
-        )

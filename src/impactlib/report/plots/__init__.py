@@ -25,6 +25,9 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "overlap_table": ".weighting",
         "propensity_plot": ".weighting",
         # did
+        "cohort_trends_plot": ".did",
+        "dynamic_effects_plot": ".did",
+        "event_study_plot": ".did",
         # synth
         # rd
         # meta
