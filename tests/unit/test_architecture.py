@@ -32,8 +32,6 @@ DEBTS = {
     "impactlib/did/dynamic.py::event_study",
     "impactlib/did/staggered.py::callaway_santanna",
     "impactlib/experiment/means.py::difference_in_means",
-    "impactlib/synth/control.py::synthetic_control",
-    "impactlib/synth/sdid.py::synthetic_did",
     "impactlib/weighting/doubly_robust.py::aipw",
     "impactlib/weighting/matching.py::nearest_neighbor_match",
     "notebooks/studies/autonomie-chutes-essai.md",
