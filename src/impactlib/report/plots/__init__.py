@@ -17,6 +17,11 @@ __getattr__, __dir__, __all__ = lazy_exports(
         # weighting
         # did
         # synth
+        "placebo_gaps_plot": ".synth",
+        "rmspe_ratios_plot": ".synth",
+        "synthetic_control_plot": ".synth",
+        "synthetic_did_plot": ".synth",
+        "synthetic_paths_plot": ".synth",
         # rd
         # meta
     },
