@@ -27,8 +27,6 @@ DEBTS = {
     "impactlib/cli/scaffold.py",
     "impactlib/cli/scaffold_cells.py",
     "impactlib/cli/scaffold.py::_markdown_sections",
-    "impactlib/synth/control.py::synthetic_control",
-    "impactlib/synth/sdid.py::synthetic_did",
     "notebooks/studies/autonomie-chutes-essai.md",
     "notebooks/studies/territoires-headstart.md",
 }

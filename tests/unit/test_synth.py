@@ -3,7 +3,8 @@
 Published figures on California's Proposition 99, independent re-computations (a generic
 SLSQP solve and the KKT conditions for the simplex weights, the placebo inference by
 hand, synthdid-py called directly), seeded Monte Carlo runs against a known truth,
-invariants and refusals.
+invariants, the result protocol, the timing read from the treatment column and refusals.
+The figures of :mod:`impactlib.report.plots.synth` are tested in ``test_synth_plots.py``.
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from matplotlib.figure import Figure
 from scipy import optimize, stats
 
 from impactlib.core import Estimate, InputError
+from impactlib.core.estimate import TIDY_COLUMNS
+from impactlib.core.result import Result
 from impactlib.synth import (
     MIN_DONORS,
     MIN_PRE_PERIODS,
     SyntheticControl,
+    SyntheticDiD,
     simplex_weights,
     synthetic_control,
     synthetic_did,
@@ -34,13 +37,8 @@ from impactlib.synth.weights import _synthdid
 
 synthdid = pytest.importorskip("synthdid")
 
-PROP99 = {
-    "outcome": "PacksPerCapita",
-    "unit": "State",
-    "time": "Year",
-    "treated_unit": "California",
-    "treatment_time": 1989,
-}
+# The data set's own 0/1 column: California from 1989.
+PROP99 = {"outcome": "PacksPerCapita", "unit": "State", "time": "Year", "treatment": "treated"}
 
 
 # --- fixtures ------------------------------------------------------------------------------
@@ -70,7 +68,10 @@ def factor_panel(
     effect: float = 0.0,
     treated: int | None = None,
 ) -> tuple[pd.DataFrame, int, int]:
-    """A two-factor panel with iid units; ``effect`` is added to the treated post-period."""
+    """A two-factor panel with iid units; ``effect`` is added to the treated post-period.
+
+    Column ``d`` is the treatment status: 1 for the treated unit from period ``n_pre`` on.
+    """
     factors = rng.normal(size=(n_periods, 2)).cumsum(axis=0) * 0.5
     loadings = rng.uniform(0.5, 1.5, size=(n_units, 2))
     y = loadings @ factors.T + rng.normal(0.0, 1.0, size=(n_units, n_periods))
@@ -83,6 +84,7 @@ def factor_panel(
             "y": y.ravel(),
         }
     )
+    frame["d"] = ((frame["unit"] == treated) & (frame["t"] >= n_pre)).astype(int)
     return frame, treated, n_pre
 
 
@@ -93,7 +95,13 @@ def small_panel(seed: int = 0) -> pd.DataFrame:
     return frame.assign(unit=frame["unit"].map(lambda u: f"u{u}"))
 
 
-SMALL = {"outcome": "y", "unit": "unit", "time": "t", "treated_unit": "u0", "treatment_time": 7}
+SMALL = {"outcome": "y", "unit": "unit", "time": "t", "treatment": "d"}  # u0 from t = 7
+
+
+def with_treatment(df: pd.DataFrame, starts: dict, name: str = "d") -> pd.DataFrame:
+    """``df`` with a 0/1 column ``name``: each unit of ``starts`` treated from its period on."""
+    start = df["unit"].map(starts)
+    return df.assign(**{name: (start.notna() & (df["t"] >= start)).astype(int)})
 
 
 # --- the synthdid-py package --------------------------------------------------------------
@@ -138,7 +146,7 @@ def test_prop99_synthdid_solver_reproduces_table_1(prop99, panel):
     # Arkhangelsky, Athey, Hirshberg, Imbens & Wager (2021), "Synthetic Difference-in-
     # Differences", AER 111(12), Table 1: synthetic control estimate -19.62 packs per capita
     # on Proposition 99 with their solver (synthdid-py's sc_estimate, a port of the R code).
-    weights = synthetic_weights(prop99, **PROP99, method="synthdid")
+    weights = synthetic_weights(prop99, **PROP99, solver="synthdid")
     wide = prop99.pivot(index="State", columns="Year", values="PacksPerCapita")
     gap = wide.loc["California"] - weights @ wide.loc[weights.index]
     effect = gap.loc[1989:].mean()
@@ -154,7 +162,7 @@ def test_prop99_synthdid_solver_reproduces_table_1(prop99, panel):
 def test_prop99_synthetic_control_with_synthdid_solver(prop99):
     # Same source as above (AER 2021, Table 1: -19.62), through the full function with its
     # placebo runs (76 refits of about 0.3 s each: marked slow).
-    sc = synthetic_control(prop99, **PROP99, method="synthdid")
+    sc = synthetic_control(prop99, **PROP99, solver="synthdid")
     assert round(sc.estimate.value, 2) == -19.62
     assert "synthdid-py sc_estimate" in sc.estimate.method
     assert sc.estimate.extra["solver"] == "synthdid"
@@ -162,7 +170,8 @@ def test_prop99_synthetic_control_with_synthdid_solver(prop99):
 
 def test_prop99_synthetic_did(prop99, panel):
     # Arkhangelsky et al. (2021, AER, Table 1): synthetic DiD estimate -15.60 packs per capita.
-    est = synthetic_did(prop99, **PROP99, replications=5, seed=11)
+    sdid = synthetic_did(prop99, **PROP99, n_resamples=5, seed=11)
+    est = sdid.estimate
     assert round(est.value, 2) == -15.60
     # Independent path: synthdid-py called directly with the same seeded generator.
     fit = synthdid.synthdid_estimate(panel.Y, panel.N0, panel.T0)
@@ -175,36 +184,48 @@ def test_prop99_synthetic_did(prop99, panel):
     assert est.p_value == pytest.approx(2 * stats.norm.sf(abs(est.value / se)), rel=1e-9)
     assert est.n == 1209 and est.n_treated == 1 and est.n_control == 38
     assert "placebo" in est.method and "5 draws, seed 11" in est.method
-    assert sum(est.extra["unit_weights"].values()) == pytest.approx(1.0)
+    assert est.extra["vcov"] == "placebo" and est.extra["n_resamples"] == 5
+    # The weights, typed, are synthdid-py's and the record's.
+    np.testing.assert_array_equal(sdid.unit_weights.to_numpy(), fit.weights.omega)
+    np.testing.assert_array_equal(sdid.time_weights.to_numpy(), fit.weights.lambda_)
+    assert list(sdid.unit_weights.index) == list(panel.units[: panel.N0])
+    assert list(sdid.time_weights.index) == list(range(1970, 1989))
+    assert sdid.unit_weights.sum() == pytest.approx(1.0)
+    assert sdid.unit_weights.to_dict() == est.extra["unit_weights"]
     assert sum(est.extra["time_weights"].values()) == pytest.approx(1.0)
     assert len(est.extra["time_weights"]) == 19
+    # The timing, read from the column.
+    assert sdid.treated_units == ["California"] and sdid.treatment_time == 1989
+    assert est.extra["treated_units"] == ["California"] and est.extra["treatment_time"] == 1989
+    assert est.treatment == "State in ['California'] from Year 1989"
+
+
+def test_prop99_synthetic_did_is_the_weighted_difference_in_differences(prop99):
+    # The formula of the guide page: (treated - counterfactual) averaged after treatment,
+    # the counterfactual being the omega-weighted donors shifted by the lambda-weighted
+    # pre-period gap.
+    sdid = synthetic_did(prop99, **PROP99, n_resamples=2, seed=2)
+    wide = prop99.pivot(index="State", columns="Year", values="PacksPerCapita")
+    california = wide.loc["California"]
+    weighted = sdid.unit_weights @ wide.loc[sdid.unit_weights.index]
+    lam = sdid.time_weights
+    shift = lam @ (california - weighted)[lam.index]
+    assert sdid.level_shift == pytest.approx(shift, abs=1e-10)
+    pd.testing.assert_series_equal(sdid.treated, california, check_names=False)
+    by_hand = (california - weighted - shift).loc[1989:].mean()
+    assert by_hand == pytest.approx(sdid.estimate.value, abs=1e-10)
+    assert (sdid.treated - sdid.counterfactual)[sdid.post].mean() == pytest.approx(
+        sdid.estimate.value, abs=1e-10
+    )
 
 
 @pytest.mark.slow
-def test_prop99_synthetic_did_with_default_replications(prop99):
+def test_prop99_synthetic_did_with_default_n_resamples(prop99):
     # Same source (AER 2021, Table 1: -15.60), with the default 200 placebo draws.
-    est = synthetic_did(prop99, **PROP99)
+    est = synthetic_did(prop99, **PROP99).estimate
     assert round(est.value, 2) == -15.60
-    assert est.extra["replications"] == 200 and est.std_error > 0
+    assert est.extra["n_resamples"] == 200 and est.std_error > 0
     assert est.ci_low < est.value < est.ci_high
-
-
-def test_prop99_synthetic_did_from_treatment_column(prop99):
-    by_unit = synthetic_did(prop99, **PROP99, replications=2, seed=2)
-    by_column = synthetic_did(
-        prop99,
-        outcome="PacksPerCapita",
-        unit="State",
-        time="Year",
-        treatment="treated",
-        replications=2,
-        seed=2,
-    )
-    assert by_column.value == by_unit.value
-    assert by_column.std_error == by_unit.std_error
-    assert by_column.extra["treatment_time"] == 1989
-    assert by_column.extra["treated_units"] == ["California"]
-    assert by_column.treatment == "treated"
 
 
 # --- independent re-computations -----------------------------------------------------------
@@ -244,7 +265,7 @@ def test_prop99_weights_match_a_generic_solver_and_satisfy_kkt(prop99, prop99_sc
     assert grad[~support].min() >= grad[support].max() - 1e-6 * np.abs(grad).max()
     # The synthdid solver stops short of this minimum.
     assert prop99_sc.pre_rmspe == pytest.approx(np.sqrt(sse / 19), rel=1e-12)
-    synthdid_w = synthetic_weights(prop99, **PROP99, method="synthdid").to_numpy()
+    synthdid_w = synthetic_weights(prop99, **PROP99, solver="synthdid").to_numpy()
     assert np.sum((target - donors @ synthdid_w) ** 2) > sse
 
 
@@ -284,8 +305,8 @@ def test_placebo_inference_by_hand():
 
 def test_synthdid_method_uses_the_synthdid_weights_throughout():
     df = small_panel(seed=5)
-    sc = synthetic_control(df, **SMALL, method="synthdid")
-    weights = synthetic_weights(df, **SMALL, method="synthdid")
+    sc = synthetic_control(df, **SMALL, solver="synthdid")
+    weights = synthetic_weights(df, **SMALL, solver="synthdid")
     pd.testing.assert_series_equal(sc.weights, weights)
     wide = df.pivot(index="unit", columns="t", values="y")
     fit = synthdid.sc_estimate(wide.loc[list(weights.index) + ["u0"]].to_numpy(), 7, 7)
@@ -312,11 +333,10 @@ def test_docstring_example_exact_fit():
         "T": lambda t: (t**2 + 2.0 + t) / 2 + (5.0 if t >= 3 else 0.0),
     }
     df = pd.DataFrame(
-        [(u, t, f(t)) for u, f in paths.items() for t in range(5)], columns=["unit", "year", "y"]
+        [(u, t, f(t), int(u == "T" and t >= 3)) for u, f in paths.items() for t in range(5)],
+        columns=["unit", "year", "y", "d"],
     )
-    sc = synthetic_control(
-        df, outcome="y", unit="unit", time="year", treated_unit="T", treatment_time=3
-    )
+    sc = synthetic_control(df, outcome="y", unit="unit", time="year", treatment="d")
     assert sc.estimate.value == pytest.approx(5.0)
     assert sc.pre_rmspe == pytest.approx(0.0, abs=1e-12)
     assert sc.weights.round(6).to_dict() == {"A": 0.5, "B": 0.5, "C": 0.0}
@@ -330,10 +350,8 @@ def monte_carlo(reps: int, seed: int, effect: float) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     out = {k: np.empty(reps) for k in ("value", "se", "p", "covered")}
     for r in range(reps):
-        df, treated, n_pre = factor_panel(rng, effect=effect)
-        est = synthetic_control(
-            df, outcome="y", unit="unit", time="t", treated_unit=treated, treatment_time=n_pre
-        ).estimate
+        df, _, _ = factor_panel(rng, effect=effect)
+        est = synthetic_control(df, outcome="y", unit="unit", time="t", treatment="d").estimate
         out["value"][r], out["se"][r], out["p"][r] = est.value, est.std_error, est.p_value
         out["covered"][r] = est.ci_low <= effect <= est.ci_high
     return out
@@ -415,7 +433,8 @@ def test_renaming_units_changes_nothing_but_labels():
     df = small_panel(seed=9)
     renamed = df.assign(unit=df["unit"].map(lambda u: f"zz{8 - int(u[1:])}"))
     a = synthetic_control(df, **SMALL)
-    b = synthetic_control(renamed, **{**SMALL, "treated_unit": "zz8"})
+    b = synthetic_control(renamed, **SMALL)
+    assert b.treated_unit == "zz8"
     assert b.estimate.value == pytest.approx(a.estimate.value, rel=1e-9)
     assert b.estimate.p_value == a.estimate.p_value
     assert b.estimate.std_error == pytest.approx(a.estimate.std_error, rel=1e-9)
@@ -426,13 +445,55 @@ def test_date_periods_work():
     dated = df.assign(t=pd.Timestamp("2010-01-01") + pd.to_timedelta(df["t"] * 365, "D"))
     start = pd.Timestamp("2010-01-01") + pd.Timedelta(days=7 * 365)
     a = synthetic_control(df, **SMALL)
-    b = synthetic_control(dated, **{**SMALL, "treatment_time": start})
+    b = synthetic_control(dated, **SMALL)
     assert b.estimate.value == pytest.approx(a.estimate.value, rel=1e-12)
+    assert b.treatment_time == start
     assert b.estimate.extra["treatment_time"] == start.isoformat()
-    assert isinstance(b.plot(), Figure)
 
 
-# --- records, summary, plot, printing ---------------------------------------------------------
+# --- the result protocol, records, summary, printing ------------------------------------------
+
+
+def test_synthetic_control_follows_the_result_protocol(prop99_sc):
+    sc = prop99_sc
+    assert isinstance(sc, Result) and isinstance(sc.estimate, Estimate)
+    assert sc.estimates() == {"estimate": sc.estimate}
+    table = sc.tidy()
+    assert list(table.index) == ["estimate"] and table.index.name == "term"
+    assert tuple(table.columns) == TIDY_COLUMNS
+    row = table.loc["estimate"]
+    assert row["value"] == sc.estimate.value and row["p_value"] == sc.estimate.p_value
+    assert (row["ci_low"], row["ci_high"]) == (sc.estimate.ci_low, sc.estimate.ci_high)
+    assert row["n_control"] == 38 and row["design"] == "synthetic_control"
+    # Typed fields for the notebooks.
+    assert sc.treated_unit == "California" and sc.treatment_time == 1989
+    assert sc.ratio_rank == sc.estimate.extra["ratio_rank"] == 3
+    assert sc.post.sum() == 12 and sc.post[-12:].all()
+    assert list(sc.donors.index) == list(sc.weights.index)
+    pd.testing.assert_series_equal(sc.synthetic, sc.weights @ sc.donors, check_names=False)
+
+
+def test_synthetic_did_follows_the_result_protocol():
+    sdid = synthetic_did(small_panel(1), **SMALL, n_resamples=5, seed=0)
+    assert isinstance(sdid, SyntheticDiD) and isinstance(sdid, Result)
+    table = sdid.tidy()
+    assert list(table.index) == ["estimate"] and tuple(table.columns) == TIDY_COLUMNS
+    assert table.loc["estimate", "value"] == sdid.estimate.value
+    assert table.loc["estimate", "design"] == "synthetic_did"
+    assert sdid.summary() == sdid.estimate.summary()
+    assert sdid.treated_units == ["u0"] and sdid.treatment_time == 7
+
+
+def test_placebo_units_keeps_the_well_fitted_placebos(prop99_sc):
+    table = prop99_sc.placebo_table
+    assert list(prop99_sc.placebo_units()) == list(table.index[1:])
+    kept = prop99_sc.placebo_units(5)
+    mspe = table["pre_rmspe"] ** 2
+    expected = table.index[1:][mspe.iloc[1:] <= 5 * mspe.iloc[0] * (1 + 1e-12)]
+    assert list(kept) == list(expected) and 0 < len(kept) < 38
+    for bad in (-1, 0, float("nan"), "5", True):
+        with pytest.raises(InputError, match="max_pre_mspe must be a positive number"):
+            prop99_sc.placebo_units(bad)
 
 
 def test_estimates_round_trip_through_json(prop99_sc):
@@ -441,7 +502,7 @@ def test_estimates_round_trip_through_json(prop99_sc):
     assert json.loads(est.to_json())["extra"]["weights"]["Utah"] == pytest.approx(
         prop99_sc.weights["Utah"]
     )
-    sdid = synthetic_did(small_panel(1), **SMALL, replications=5, seed=0)
+    sdid = synthetic_did(small_panel(1), **SMALL, n_resamples=5, seed=0).estimate
     assert Estimate.from_json(sdid.to_json()) == sdid
 
 
@@ -451,25 +512,11 @@ def test_summary_names_the_fit_and_the_donors(prop99_sc):
     assert f"of {39}" in text
 
 
-def test_plot_returns_a_figure_with_placebo_lines(prop99_sc):
-    fig = prop99_sc.plot(title="Proposition 99")
-    assert isinstance(fig, Figure)
-    top, bottom = fig.axes
-    assert len(top.lines) == 2 + 1  # treated, synthetic, treatment date
-    # 38 placebos, the treated gap, the zero line and the treatment date.
-    assert len(bottom.lines) == 38 + 3
-    fewer = prop99_sc.plot(max_pre_rmspe=2.0)
-    kept = (prop99_sc.placebo_table["pre_rmspe"].iloc[1:] <= 2 * prop99_sc.pre_rmspe).sum()
-    assert len(fewer.axes[1].lines) == kept + 3 < 38 + 3
-    with pytest.raises(InputError, match="max_pre_rmspe must be a positive number"):
-        prop99_sc.plot(max_pre_rmspe=-1)
-
-
 def test_nothing_is_printed(capsys):
     df = small_panel(2)
     synthetic_control(df, **SMALL)
-    synthetic_control(df, **SMALL, method="synthdid")
-    synthetic_did(df, **SMALL, replications=3)
+    synthetic_control(df, **SMALL, solver="synthdid")
+    synthetic_did(df, **SMALL, n_resamples=3)
     assert capsys.readouterr() == ("", "")
 
 
@@ -478,39 +525,38 @@ def test_nothing_is_printed(capsys):
 
 def test_synthetic_did_is_deterministic_given_the_seed():
     df = small_panel(3)
-    a = synthetic_did(df, **SMALL, replications=20, seed=5)
-    b = synthetic_did(df, **SMALL, replications=20, seed=5)
-    c = synthetic_did(df, **SMALL, replications=20, seed=6)
+    a = synthetic_did(df, **SMALL, n_resamples=20, seed=5).estimate
+    b = synthetic_did(df, **SMALL, n_resamples=20, seed=5).estimate
+    c = synthetic_did(df, **SMALL, n_resamples=20, seed=6).estimate
     assert a == b
     assert c.value == a.value and c.std_error != a.std_error
-    assert a.extra["seed"] == 5 and a.extra["replications"] == 20
+    assert a.extra["seed"] == 5 and a.extra["n_resamples"] == 20
 
 
-@pytest.mark.parametrize("se_method", ["placebo", "bootstrap", "jackknife"])
-def test_synthetic_did_with_two_treated_units(se_method):
+@pytest.mark.parametrize("vcov", ["placebo", "bootstrap", "jackknife"])
+def test_synthetic_did_with_two_treated_units(vcov):
     rng = np.random.default_rng(12)
     df, _, _ = factor_panel(rng, n_units=14, n_periods=12, n_pre=8, effect=0.0, treated=0)
-    df.loc[(df["unit"].isin([0, 1])) & (df["t"] >= 8), "y"] += 2.0
-    est = synthetic_did(
-        df,
-        outcome="y",
-        unit="unit",
-        time="t",
-        treated_unit=[0, 1],
-        treatment_time=8,
-        se_method=se_method,
-        replications=8,
-        seed=1,
+    df = with_treatment(df, {0: 8, 1: 8})
+    df.loc[df["d"] == 1, "y"] += 2.0
+    sdid = synthetic_did(
+        df, outcome="y", unit="unit", time="t", treatment="d", vcov=vcov, n_resamples=8, seed=1
     )
+    est = sdid.estimate
     wide = df.pivot(index="unit", columns="t", values="y")
     y = wide.loc[list(range(2, 14)) + [0, 1]].to_numpy()
     fit = synthdid.synthdid_estimate(y, 12, 8)
     assert est.value == pytest.approx(float(fit), abs=1e-10)
-    if se_method == "jackknife":
+    if vcov == "jackknife":
         assert est.std_error == pytest.approx(synthdid.jackknife_se(fit), rel=1e-10)
+        assert est.extra["n_resamples"] is None
     assert est.n_treated == 2 and est.n_control == 12
-    assert f"{se_method} standard error" in est.method
-    assert est.extra["treated_units"] == [0, 1]
+    assert f"{vcov} standard error" in est.method and est.extra["vcov"] == vcov
+    assert est.extra["treated_units"] == [0, 1] and sdid.treated_units == [0, 1]
+    # The treated path is the treated units' average; the identity holds with several.
+    pd.testing.assert_series_equal(sdid.treated, wide.loc[[0, 1]].mean(), check_names=False)
+    gap = (sdid.treated - sdid.counterfactual)[sdid.post].mean()
+    assert gap == pytest.approx(est.value, abs=1e-10)
 
 
 # --- bad input ------------------------------------------------------------------------------------
@@ -527,13 +573,15 @@ def frame() -> pd.DataFrame:
         ({"outcome": "sales"}, r"outcome 'sales' not found in data"),
         ({"unit": "state"}, r"unit 'state' not found in data"),
         ({"time": "year"}, r"time 'year' not found in data"),
+        ({"treatment": "dd"}, r"treatment 'dd' not found in data"),
+        ({"treatment": "y"}, r"treatment 'y' is also the outcome column"),
+        ({"treatment": "t"}, r"treatment 't' is also the time column"),
     ],
 )
-def test_refuses_missing_columns(frame, override, message):
-    with pytest.raises(InputError, match=message):
-        synthetic_control(frame, **{**SMALL, **override})
-    with pytest.raises(InputError, match=message):
-        synthetic_did(frame, **{**SMALL, **override})
+def test_refuses_missing_or_shared_columns(frame, override, message):
+    for estimator in (synthetic_control, synthetic_did):
+        with pytest.raises(InputError, match=message):
+            estimator(frame, **{**SMALL, **override})
 
 
 def test_refuses_a_unit_observed_twice_in_a_period(frame):
@@ -565,44 +613,84 @@ def test_refuses_a_missing_outcome_naming_unit_and_period(frame):
         synthetic_control(bad, **SMALL)
 
 
-def test_refuses_treated_unit_not_in_data(frame):
-    with pytest.raises(InputError, match=r"treated_unit 'Utopia' not found in unit column 'unit'"):
-        synthetic_control(frame, **{**SMALL, "treated_unit": "Utopia"})
-    with pytest.raises(InputError, match=r"treated_unit 'Utopia' not found in unit column"):
-        synthetic_did(frame, **{**SMALL, "treated_unit": ["u0", "Utopia"]})
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (lambda df: df["d"] * 2, r"treatment column 'd' must be binary 0/1, found values 0, 2"),
+        (lambda df: df["d"] * 0, r"treatment column 'd' never varies \(only 0\)"),
+        (lambda df: df["d"].where(df["t"] != 3), r"treatment column 'd' has 8 missing value"),
+    ],
+)
+def test_refuses_a_treatment_column_that_is_not_0_1(frame, values, message):
+    bad = frame.assign(d=values(frame))
+    for estimator in (synthetic_control, synthetic_did):
+        with pytest.raises(InputError, match=message):
+            estimator(bad, **SMALL)
+
+
+def test_refuses_a_treatment_that_switches_off(frame):
+    bad = frame.assign(d=frame["d"].where(~((frame["unit"] == "u0") & (frame["t"] == 8)), 0))
+    message = (
+        r"treatment column 'd' switches off for unit 'u0' in period 8 of 't' after being on "
+        r"\(1 unit\(s\) so\): synthetic_(control|did) needs a treatment that stays on"
+    )
+    for estimator in (synthetic_control, synthetic_did):
+        with pytest.raises(InputError, match=message):
+            estimator(bad, **SMALL)
+
+
+def test_synthetic_control_refuses_several_treated_units(frame):
+    both = with_treatment(frame, {"u0": 7, "u1": 7})
+    with pytest.raises(
+        InputError,
+        match=r"treatment column 'd' marks 2 treated units in column 'unit' \('u0', 'u1'\): "
+        r"synthetic_control handles one treated unit \(synthetic_did takes several",
+    ):
+        synthetic_control(both, **SMALL)
+    with pytest.raises(InputError, match=r"treatment column 'd' marks 2 treated units"):
+        synthetic_weights(both, **SMALL)
+    # Synthetic DiD takes them, treated at the same period.
+    assert synthetic_did(both, **SMALL, n_resamples=2).estimate.n_treated == 2
+
+
+def test_synthetic_did_refuses_staggered_adoption(frame):
+    staggered = with_treatment(frame, {"u0": 7, "u1": 5})
+    with pytest.raises(
+        InputError,
+        match=r"treatment column 'd' switches on at different periods of 't' \(unit 'u1' in 5, "
+        r"unit 'u0' in 7\): synthetic_did needs one adoption period shared by all treated "
+        r"units \(staggered adoption: impactlib.did.callaway_santanna\)",
+    ):
+        synthetic_did(staggered, **SMALL)
 
 
 @pytest.mark.parametrize(
-    ("when", "message"),
-    [
-        (
-            0,
-            r"treatment_time 0 leaves no pre-treatment period: observed periods of 't' run "
-            r"from 0 to 9",
-        ),
-        (-5, r"treatment_time -5 leaves no pre-treatment period"),
-        (10, r"treatment_time 10 leaves no post-treatment period"),
-        (1, rf"treatment_time 1 leaves 1 pre-treatment period\(s\); at least {MIN_PRE_PERIODS}"),
-        ("2000", r"treatment_time '2000' cannot be compared with the periods of column 't'"),
-    ],
+    ("start", "n_pre"),
+    [(0, 0), (1, 1)],
 )
-def test_refuses_treatment_time_without_pre_or_post_period(frame, when, message):
-    with pytest.raises(InputError, match=message):
-        synthetic_control(frame, **{**SMALL, "treatment_time": when})
-    with pytest.raises(InputError, match=message):
-        synthetic_did(frame, **{**SMALL, "treatment_time": when})
+def test_refuses_a_treatment_that_leaves_too_short_a_pre_period(frame, start, n_pre):
+    early = with_treatment(frame, {"u0": start})
+    message = (
+        rf"treatment column 'd' switches on in period {start}, which leaves {n_pre} "
+        rf"pre-treatment period\(s\); at least {MIN_PRE_PERIODS} are needed to fit the synthetic "
+        r"unit \(observed periods of 't' run from 0 to 9\)"
+    )
+    for estimator in (synthetic_control, synthetic_did):
+        with pytest.raises(InputError, match=message):
+            estimator(early, **SMALL)
+    # The documented minimum is accepted.
+    assert synthetic_control(with_treatment(frame, {"u0": MIN_PRE_PERIODS}), **SMALL)
 
 
 def test_refuses_too_few_donors(frame):
     two_units = frame[frame["unit"].isin(["u0", "u1"])]
-    with pytest.raises(
-        InputError,
-        match=rf"synthetic control needs at least {MIN_DONORS} donor units besides the treated "
-        r"unit 'u0' in column 'unit', got 1",
-    ):
-        synthetic_control(two_units, **SMALL)
-    with pytest.raises(InputError, match=r"synthetic DiD needs at least 2 control units"):
-        synthetic_did(two_units, **SMALL)
+    for estimator in (synthetic_control, synthetic_did):
+        with pytest.raises(
+            InputError,
+            match=rf"{estimator.__name__} needs at least {MIN_DONORS} control units \(never "
+            r"treated in column 'd'\) in column 'unit', got 1",
+        ):
+            estimator(two_units, **SMALL)
     # The documented minimum is accepted.
     assert synthetic_control(frame[frame["unit"].isin(["u0", "u1", "u2"])], **SMALL)
 
@@ -626,8 +714,10 @@ def test_refuses_missing_unit_labels(frame):
 
 
 def test_refuses_bad_options(frame):
-    with pytest.raises(InputError, match=r"method must be 'simplex' or 'synthdid', got 'ridge'"):
-        synthetic_control(frame, **SMALL, method="ridge")
+    with pytest.raises(InputError, match=r"solver must be 'simplex' or 'synthdid', got 'ridge'"):
+        synthetic_control(frame, **SMALL, solver="ridge")
+    with pytest.raises(InputError, match=r"solver must be 'simplex' or 'synthdid', got 'ridge'"):
+        synthetic_weights(frame, **SMALL, solver="ridge")
     with pytest.raises(InputError, match=r"alpha must be in \(0, 1\)"):
         synthetic_control(frame, **SMALL, alpha=1.5)
     with pytest.raises(InputError, match=r"data must be a pandas DataFrame"):
@@ -635,37 +725,20 @@ def test_refuses_bad_options(frame):
 
 
 def test_synthetic_did_refuses_bad_options(frame):
-    with pytest.raises(InputError, match=r"se_method must be one of"):
-        synthetic_did(frame, **SMALL, se_method="delta")
-    with pytest.raises(InputError, match=r"se_method 'bootstrap' is undefined with a single "):
-        synthetic_did(frame, **SMALL, se_method="bootstrap")
-    with pytest.raises(InputError, match=r"se_method 'jackknife' is undefined with a single "):
-        synthetic_did(frame, **SMALL, se_method="jackknife")
-    with pytest.raises(InputError, match=r"replications must be at least 2"):
-        synthetic_did(frame, **SMALL, replications=1)
-    with pytest.raises(InputError, match=r"replications must be an integer"):
-        synthetic_did(frame, **SMALL, replications=10.5)
-    with pytest.raises(InputError, match=r"give either treatment .* not both"):
-        synthetic_did(frame.assign(d=0), **SMALL, treatment="d")
-    with pytest.raises(InputError, match=r"needs treated_unit and treatment_time"):
-        synthetic_did(frame, outcome="y", unit="unit", time="t", treated_unit="u0")
-    with pytest.raises(InputError, match=r"treated_unit lists a unit twice"):
-        synthetic_did(frame, **{**SMALL, "treated_unit": ["u0", "u0"]})
-    many = [f"u{k}" for k in range(4)]
-    with pytest.raises(InputError, match=r"needs more control units than treated units"):
-        synthetic_did(frame, **{**SMALL, "treated_unit": many})
-
-
-def test_synthetic_did_refuses_staggered_treatment_column(frame):
-    d = ((frame["unit"] == "u0") & (frame["t"] >= 7)) | (
-        (frame["unit"] == "u1") & (frame["t"] >= 5)
-    )
-    columns = {k: SMALL[k] for k in ("outcome", "unit", "time")}
+    with pytest.raises(InputError, match=r"vcov must be one of"):
+        synthetic_did(frame, **SMALL, vcov="delta")
+    with pytest.raises(InputError, match=r"vcov 'bootstrap' is undefined with a single "):
+        synthetic_did(frame, **SMALL, vcov="bootstrap")
+    with pytest.raises(InputError, match=r"vcov 'jackknife' is undefined with a single "):
+        synthetic_did(frame, **SMALL, vcov="jackknife")
+    with pytest.raises(InputError, match=r"n_resamples must be at least 2"):
+        synthetic_did(frame, **SMALL, n_resamples=1)
+    with pytest.raises(InputError, match=r"n_resamples must be an integer"):
+        synthetic_did(frame, **SMALL, n_resamples=10.5)
+    many = with_treatment(frame, {f"u{k}": 7 for k in range(4)})
     with pytest.raises(
         InputError,
-        match=r"treatment column 'd' does not describe one adoption "
-        r"date .*first offending unit: 'u0'",
+        match=r"vcov 'placebo' needs more control units than treated units \(4 control, 4 "
+        r"treated\)",
     ):
-        synthetic_did(frame.assign(d=d.astype(int)), **columns, treatment="d")
-    with pytest.raises(InputError, match=r"treatment column 'd' never varies"):
-        synthetic_did(frame.assign(d=0), **columns, treatment="d")
+        synthetic_did(many, **SMALL)

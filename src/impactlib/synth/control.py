@@ -4,27 +4,26 @@ inference."""
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.inference import wald_interval
-from impactlib.core.validation import (
-    InputError,
-    plain,
-    require_probability,
-)
-from impactlib.report.figures import PALETTE, french_axis
-from impactlib.synth.panel import _label
-from impactlib.synth.weights import _fit, _fit_stats, _sc_setup
+from impactlib.core.inference import wald_estimate
+from impactlib.core.validation import InputError, plain, require_probability
+from impactlib.synth.panel import _Design, _label, _SyntheticResult
+from impactlib.synth.weights import _donor_fit, _fit, _fit_stats
+
+_SOLVER_TEXT = {
+    "simplex": "exact simplex least squares (scipy NNLS)",
+    "synthdid": "synthdid-py sc_estimate (regularised Frank-Wolfe)",
+}
 
 
 @dataclass(frozen=True, eq=False)
-class SyntheticControl:
+class SyntheticControl(_SyntheticResult):
     """Result of :func:`synthetic_control`.
 
     Attributes
@@ -35,6 +34,8 @@ class SyntheticControl:
         Donor weights (non-negative, summing to one), indexed by donor.
     treated, synthetic : Series
         Outcome paths of the treated unit and of its synthetic control, indexed by period.
+    donors : DataFrame
+        Outcome paths of the donors, one row per donor and one column per period.
     placebo_gaps : DataFrame
         Gap series of every donor refitted as a pseudo-treated unit from all the other
         units (one column each): the runs of the permutation test.
@@ -45,15 +46,16 @@ class SyntheticControl:
         Post-period average effect of every donor refitted from the other donors only
         (the treated unit left out): their standard deviation is ``estimate.std_error``.
     treated_unit, treatment_time : object
-        As passed to :func:`synthetic_control`.
+        The treated unit and its first treated period, read from the ``treatment`` column.
     outcome : str
         Outcome column.
     """
 
-    estimate: Estimate
+    _estimate: Estimate = field(repr=False)
     weights: pd.Series
     treated: pd.Series
     synthetic: pd.Series
+    donors: pd.DataFrame
     placebo_gaps: pd.DataFrame
     placebo_table: pd.DataFrame
     placebo_effects: pd.Series
@@ -80,9 +82,37 @@ class SyntheticControl:
         return float(self.placebo_table["ratio"].iloc[0])
 
     @property
+    def ratio_rank(self) -> int:
+        """Rank of the treated unit's post/pre RMSPE ratio among all units (1 = largest)."""
+        return int(self.estimate.extra["ratio_rank"])
+
+    @property
     def p_value(self) -> float:
         """Permutation p-value of the post/pre RMSPE ratio (ADH 2010)."""
         return float(self.estimate.p_value)
+
+    def placebo_units(self, max_pre_mspe: float | None = None) -> pd.Index:
+        """The placebo units, or those whose pre-treatment fit is good enough to read.
+
+        Parameters
+        ----------
+        max_pre_mspe : float, optional
+            Keep the placebos whose pre-treatment mean squared prediction error is at most
+            this multiple of the treated unit's (Abadie, Diamond & Hainmueller 2010 show 20,
+            5 and 2): a placebo that was never fitted says nothing about the post-period.
+        """
+        placebos = self.placebo_table.iloc[1:]
+        if max_pre_mspe is None:
+            return placebos.index
+        if not (
+            isinstance(max_pre_mspe, int | float)
+            and not isinstance(max_pre_mspe, bool)
+            and np.isfinite(max_pre_mspe)
+            and max_pre_mspe > 0
+        ):
+            raise InputError(f"max_pre_mspe must be a positive number, got {max_pre_mspe!r}")
+        limit = np.sqrt(max_pre_mspe) * self.pre_rmspe
+        return placebos.index[placebos["pre_rmspe"] <= limit]
 
     def summary(self) -> str:
         """The estimate, the fit and the donors that carry the weight."""
@@ -92,71 +122,106 @@ class SyntheticControl:
             [
                 self.estimate.summary(),
                 f"  pre-treatment RMSPE: {self.pre_rmspe:.4f}   post/pre RMSPE ratio: "
-                f"{self.rmspe_ratio:.4f} (rank {self.estimate.extra['ratio_rank']} of "
+                f"{self.rmspe_ratio:.4f} (rank {self.ratio_rank} of "
                 f"{len(self.placebo_table)})",
                 f"  donor weights > 0.001: {donors}",
             ]
         )
 
-    def plot(self, *, max_pre_rmspe: float | None = None, title: str | None = None) -> Figure:
-        """Treated vs synthetic paths (top) and gaps against the placebo gaps (bottom).
 
-        Parameters
-        ----------
-        max_pre_rmspe : float, optional
-            Leave out placebos whose pre-treatment RMSPE exceeds this multiple of the
-            treated unit's (ADH 2010 show 20, 5 and 2): a placebo that was never fitted
-            says nothing about the post-period. All placebos are drawn by default.
-        title : str, optional
-            Title of the figure.
+def _permutation_table(
+    design: _Design, gap: np.ndarray, solver: str, unit: str
+) -> tuple[pd.DataFrame, dict[Hashable, np.ndarray]]:
+    """Fit statistics of the treated unit and of every donor refitted from all other units.
 
-        Returns
-        -------
-        matplotlib.figure.Figure
-            A figure that is not registered with pyplot (no global state).
-        """
-        if max_pre_rmspe is not None and not (
-            isinstance(max_pre_rmspe, int | float)
-            and np.isfinite(max_pre_rmspe)
-            and max_pre_rmspe > 0
-        ):
-            raise InputError(f"max_pre_rmspe must be a positive number, got {max_pre_rmspe!r}")
-        fig = Figure(figsize=(7.0, 6.4), layout="constrained")
-        top, bottom = fig.subplots(2, 1, sharex=True)
-        periods = self.treated.index
-        top.plot(periods, self.treated, color=PALETTE[0], lw=2, label=str(self.treated_unit))
-        top.plot(periods, self.synthetic, color=PALETTE[1], lw=2, ls="--", label="Synthétique")
-        top.set_ylabel(self.outcome)
-        top.legend(loc="best")
+    Every unit is refitted from all the other units (the treated one included), so that
+    under the sharp null of no effect all units are exchangeable.
+    """
+    wide, post = design.wide, design.post
+    everyone = wide.to_numpy().T  # (T, N)
+    gaps = {design.treated[0]: gap}
+    for label in design.controls:
+        k = wide.index.get_loc(label)
+        others = np.delete(everyone, k, axis=1)
+        fitted = _fit(everyone[:, k], others, design.n_pre, solver)
+        gaps[label] = everyone[:, k] - others @ fitted
+    table = pd.DataFrame.from_dict(
+        {label: _fit_stats(g, post) for label, g in gaps.items()}, orient="index"
+    )
+    table.index.name = unit
+    return table, gaps
 
-        placebos = self.placebo_gaps
-        if max_pre_rmspe is not None:
-            limit = max_pre_rmspe * self.pre_rmspe
-            table = self.placebo_table.iloc[1:]
-            placebos = placebos.loc[:, table.index[table["pre_rmspe"] <= limit]]
-        for i, column in enumerate(placebos.columns):
-            bottom.plot(
-                periods,
-                placebos[column],
-                color=PALETTE[4],
-                lw=0.7,
-                alpha=0.45,
-                label="Placebos" if i == 0 else None,
-            )
-        bottom.plot(periods, self.gaps, color=PALETTE[0], lw=2, label=str(self.treated_unit))
-        bottom.axhline(0.0, color="black", lw=0.6)
-        bottom.set_ylabel("Écart (traitée − synthétique)")
-        bottom.legend(loc="best")
-        start = self.treatment_time
-        if isinstance(periods, pd.DatetimeIndex):
-            start = pd.Timestamp(start)
-        for ax in (top, bottom):
-            ax.axvline(start, color=PALETTE[5], lw=0.8, ls=":")
-            span = float(np.ptp(ax.get_ylim()))
-            french_axis(ax.yaxis, decimals=max(0, int(np.ceil(-np.log10(span / 10)))))
-        if title:
-            fig.suptitle(title)
-        return fig
+
+def _placebo_effects(paths: np.ndarray, design: _Design, solver: str) -> np.ndarray:
+    """Post-period average effect of every donor refitted from the other donors only.
+
+    The treated unit is left out: its post-period carries the effect and would leak into
+    the placebo effects (the placebo variance of Arkhangelsky et al. 2021, Algorithm 4,
+    each donor once).
+    """
+    effects = np.empty(paths.shape[1])
+    for j in range(paths.shape[1]):
+        others = np.delete(paths, j, axis=1)
+        gap = paths[:, j] - others @ _fit(paths[:, j], others, design.n_pre, solver)
+        effects[j] = gap[design.post].mean()
+    return effects
+
+
+def _sc_record(
+    design: _Design,
+    table: pd.DataFrame,
+    placebo_effects: np.ndarray,
+    weights: np.ndarray,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    alpha: float,
+    solver: str,
+) -> Estimate:
+    """The estimate: normal interval on the placebo spread, p-value of the placebo rank."""
+    ratios = table["ratio"].to_numpy()
+    n_donors, n_units = len(design.controls), len(design.wide)
+    treated_unit, start = _label(design.treated[0]), _label(design.start)
+    estimate = wald_estimate(
+        float(table["effect"].iloc[0]),
+        float(np.std(placebo_effects)),
+        alpha=alpha,
+        n=int(design.wide.size),
+        method=(
+            f"Synthetic control (Abadie, Diamond & Hainmueller 2010), weights by "
+            f"{_SOLVER_TEXT[solver]} on pre-treatment outcomes; std. error and normal interval "
+            f"from the {n_donors} placebo-in-space effects among donors (exhaustive "
+            "Arkhangelsky et al. 2021 Alg. 4); p-value: ADH permutation test on post/pre RMSPE "
+            f"ratios over {n_units} units"
+        ),
+        outcome=outcome,
+        treatment=f"{unit} = {treated_unit} from {time} {start}",
+        design="synthetic_control",
+        estimand="ATT (treated unit, post-period average)",
+        n_treated=1,
+        n_control=n_donors,
+        n_dropped=0,
+        extra={
+            "solver": solver,
+            "treated_unit": treated_unit,
+            "treatment_time": start,
+            "n_pre_periods": design.n_pre,
+            "n_post_periods": int(design.post.sum()),
+            "weights": {
+                str(_label(u)): float(w) for u, w in zip(design.controls, weights, strict=True)
+            },
+            "pre_rmspe": float(table["pre_rmspe"].iloc[0]),
+            "post_rmspe": float(table["post_rmspe"].iloc[0]),
+            "rmspe_ratio": float(ratios[0]) if np.isfinite(ratios[0]) else None,
+            "ratio_rank": int(1 + np.sum(ratios[1:] > ratios[0])),
+            "n_placebos": n_donors,
+            "std_error": "standard deviation of the placebo-in-space effects",
+            "p_value": "ADH (2010) permutation p-value of the post/pre RMSPE ratio",
+        },
+    )
+    # The interval is normal with the placebo spread; the p-value is the placebo rank's.
+    return replace(estimate, p_value=float(np.mean(ratios >= ratios[0])))
 
 
 def synthetic_control(
@@ -165,24 +230,25 @@ def synthetic_control(
     outcome: str,
     unit: str,
     time: str,
-    treated_unit: Hashable,
-    treatment_time: object,
+    treatment: str,
     alpha: float = 0.05,
-    method: Literal["simplex", "synthdid"] = "simplex",
+    solver: Literal["simplex", "synthdid"] = "simplex",
 ) -> SyntheticControl:
     """Synthetic control for one treated unit (Abadie, Diamond & Hainmueller 2010).
 
     The synthetic unit is the convex combination of the donors (all the other units) that
     best reproduces the treated unit's outcome over the pre-treatment periods, each period
     weighted equally (no covariates and no ``V`` matrix). The effect is the average gap,
-    treated minus synthetic, over the periods at or after ``treatment_time``.
+    treated minus synthetic, over the periods at or after the first treated period. The
+    ``treatment`` column (0/1 per unit and period, D_it) gives the treated unit (the one
+    unit ever treated) and the first treated period; it must stay on once on.
 
-    **Which weights.** By default (``method="simplex"``) the weights solve the textbook
+    **Which weights.** By default (``solver="simplex"``) the weights solve the textbook
     problem exactly: least squares on the simplex (non-negative, summing to one), solved by
     :func:`simplex_weights` with scipy's NNLS; the solution satisfies the KKT conditions to
     machine precision and does not depend on a seed or a stopping rule. We make it the
     default because it is the estimator the literature defines, not an approximation of
-    it. ``method="synthdid"`` uses instead synthdid-py's ``sc_estimate`` (the solver of
+    it. ``solver="synthdid"`` uses instead synthdid-py's ``sc_estimate`` (the solver of
     Arkhangelsky et al. 2021: Frank-Wolfe with an infinitesimal ridge penalty, a stopping
     rule and a sparsification step), which stops short of the exact minimum; on
     California's Proposition 99 it gives the -19.62 packs per capita of Arkhangelsky et al.
@@ -216,13 +282,11 @@ def synthetic_control(
         Long balanced panel: one row per unit and period, no missing outcome.
     outcome, unit, time : str
         Outcome (numeric), unit identifier and period (numeric or date) columns.
-    treated_unit : hashable
-        Label of the treated unit in ``unit``.
-    treatment_time : scalar
-        First treated period: periods ``>= treatment_time`` are post-treatment.
+    treatment : str
+        0/1 column, 1 for the treated unit from its first treated period on.
     alpha : float, default 0.05
         One minus the level of the interval.
-    method : {"simplex", "synthdid"}, default "simplex"
+    solver : {"simplex", "synthdid"}, default "simplex"
         Solver of the weights, see above.
 
     Returns
@@ -230,132 +294,63 @@ def synthetic_control(
     SyntheticControl
         ``.estimate`` (an :class:`Estimate`: ``n`` counts unit-period rows, ``n_treated``
         and ``n_control`` count units), ``.weights``, ``.gaps``, ``.placebo_table``,
-        ``.summary()`` and ``.plot()``.
+        ``.tidy()`` and ``.summary()``; the figures are in
+        :mod:`impactlib.report.plots` (``synthetic_control_plot``...).
 
     Raises
     ------
     InputError
-        Missing column, repeated unit-period pair, unbalanced panel or missing outcome,
-        treated unit absent, fewer than ``MIN_PRE_PERIODS`` (2) pre-treatment periods or no
-        post-treatment period, fewer than ``MIN_DONORS`` (2) donors.
+        Missing column, repeated unit-period pair, unbalanced panel or missing outcome;
+        a treatment column that is not 0/1, marks several units, switches off once on or
+        leaves fewer than ``MIN_PRE_PERIODS`` (2) pre-treatment periods; fewer than
+        ``MIN_DONORS`` (2) donors.
 
     Examples
     --------
     >>> paths = {"A": lambda t: t**2, "B": lambda t: 2.0 + t, "C": lambda t: 5.0,
     ...          "T": lambda t: (t**2 + 2.0 + t) / 2 + (5.0 if t >= 3 else 0.0)}
-    >>> df = pd.DataFrame([(u, t, f(t)) for u, f in paths.items() for t in range(5)],
-    ...                   columns=["unit", "year", "y"])
-    >>> sc = synthetic_control(df, outcome="y", unit="unit", time="year",
-    ...                        treated_unit="T", treatment_time=3)
+    >>> df = pd.DataFrame([(u, t, f(t), int(u == "T" and t >= 3)) for u, f in paths.items()
+    ...                    for t in range(5)], columns=["unit", "year", "y", "d"])
+    >>> sc = synthetic_control(df, outcome="y", unit="unit", time="year", treatment="d")
     >>> round(sc.estimate.value, 6), round(sc.pre_rmspe, 6)
     (5.0, 0.0)
     >>> sc.weights.round(3).to_dict()
     {'A': 0.5, 'B': 0.5, 'C': 0.0}
     """
     require_probability(alpha, name="alpha")
-    wide, post, donor_labels = _sc_setup(
-        data,
+    design, weights = _donor_fit(
+        data, outcome=outcome, unit=unit, time=time, treatment=treatment, solver=solver
+    )
+    wide, treated_unit = design.wide, design.treated[0]
+    paths = wide.loc[design.controls].to_numpy().T  # (T, J)
+    target = wide.loc[treated_unit].to_numpy()
+    synthetic = paths @ weights
+    table, gaps = _permutation_table(design, target - synthetic, solver, unit)
+    placebo_effects = _placebo_effects(paths, design, solver)
+    estimate = _sc_record(
+        design,
+        table,
+        placebo_effects,
+        weights,
         outcome=outcome,
         unit=unit,
         time=time,
-        treated_unit=treated_unit,
-        treatment_time=treatment_time,
-        method=method,
-    )
-    n_pre = int((~post).sum())
-    paths = wide.loc[donor_labels].to_numpy().T  # (T, J)
-    target = wide.loc[treated_unit].to_numpy()
-    weights = _fit(target, paths, n_pre, method)
-    synthetic = paths @ weights
-
-    # Permutation test: every unit refitted from all the other units (the treated one
-    # included), so that under the sharp null of no effect all units are exchangeable.
-    everyone = wide.to_numpy().T  # (T, N)
-    gaps = {treated_unit: target - synthetic}
-    for label in donor_labels:
-        k = wide.index.get_loc(label)
-        others = np.delete(everyone, k, axis=1)
-        gaps[label] = everyone[:, k] - others @ _fit(everyone[:, k], others, n_pre, method)
-    table = pd.DataFrame.from_dict(
-        {label: _fit_stats(gap, post) for label, gap in gaps.items()}, orient="index"
-    )
-    table.index.name = unit
-    ratios = table["ratio"].to_numpy()
-    p_value = float(np.mean(ratios >= ratios[0]))
-    rank = int(1 + np.sum(ratios[1:] > ratios[0]))
-
-    # Standard error: every donor refitted from the other donors only (the treated unit's
-    # post-period carries the effect and would leak into the placebo effects).
-    placebo_effects = np.empty(len(donor_labels))
-    for j in range(len(donor_labels)):
-        others = np.delete(paths, j, axis=1)
-        gap = paths[:, j] - others @ _fit(paths[:, j], others, n_pre, method)
-        placebo_effects[j] = gap[post].mean()
-
-    value = float(table["effect"].iloc[0])
-    se = float(np.std(placebo_effects))
-    # The p-value is the placebo rank's; the interval is normal with the placebo spread.
-    ci_low, ci_high, _ = wald_interval(value, se, alpha=alpha)
-    n_units = len(wide)
-    solver = (
-        "exact simplex least squares (scipy NNLS)"
-        if method == "simplex"
-        else "synthdid-py sc_estimate (regularised Frank-Wolfe)"
-    )
-    periods = wide.columns
-    estimate = Estimate(
-        value=value,
-        std_error=se,
-        ci_low=ci_low,
-        ci_high=ci_high,
-        p_value=p_value,
-        n=int(wide.size),
-        method=(
-            f"Synthetic control (Abadie, Diamond & Hainmueller 2010), weights by {solver} on "
-            f"pre-treatment outcomes; std. error and normal interval from the {len(donor_labels)}"
-            " placebo-in-space effects among donors (exhaustive Arkhangelsky et al. 2021 "
-            "Alg. 4); p-value: ADH permutation test on post/pre RMSPE ratios over "
-            f"{n_units} units"
-        ),
-        outcome=outcome,
-        treatment=f"{unit} = {_label(treated_unit)} from {time} {_label(treatment_time)}",
-        design="synthetic_control",
-        estimand="ATT (treated unit, post-period average)",
-        n_treated=1,
-        n_control=len(donor_labels),
-        n_dropped=0,
         alpha=alpha,
-        extra={
-            "solver": method,
-            "treated_unit": _label(treated_unit),
-            "treatment_time": _label(treatment_time),
-            "n_pre_periods": n_pre,
-            "n_post_periods": int(post.sum()),
-            "weights": {
-                str(_label(u)): float(w) for u, w in zip(donor_labels, weights, strict=True)
-            },
-            "pre_rmspe": float(table["pre_rmspe"].iloc[0]),
-            "post_rmspe": float(table["post_rmspe"].iloc[0]),
-            "rmspe_ratio": float(ratios[0]) if np.isfinite(ratios[0]) else None,
-            "ratio_rank": rank,
-            "n_placebos": len(donor_labels),
-            "std_error": "standard deviation of the placebo-in-space effects",
-            "p_value": "ADH (2010) permutation p-value of the post/pre RMSPE ratio",
-        },
+        solver=solver,
     )
-    gap_frame = pd.DataFrame({label: gaps[label] for label in donor_labels}, index=periods)
+    periods, donor_index = wide.columns, pd.Index(design.controls, name=unit)
+    gap_frame = pd.DataFrame({label: gaps[label] for label in design.controls}, index=periods)
     gap_frame.columns.name = unit
     return SyntheticControl(
-        estimate=estimate,
-        weights=pd.Series(weights, index=pd.Index(donor_labels, name=unit), name="weight"),
+        _estimate=estimate,
+        weights=pd.Series(weights, index=donor_index, name="weight"),
         treated=pd.Series(target, index=periods, name=outcome),
         synthetic=pd.Series(synthetic, index=periods, name="synthetic"),
+        donors=wide.loc[design.controls],
         placebo_gaps=gap_frame,
         placebo_table=table,
-        placebo_effects=pd.Series(
-            placebo_effects, index=pd.Index(donor_labels, name=unit), name="placebo_effect"
-        ),
+        placebo_effects=pd.Series(placebo_effects, index=donor_index, name="placebo_effect"),
         treated_unit=treated_unit,
-        treatment_time=treatment_time,
+        treatment_time=design.start,
         outcome=outcome,
     )

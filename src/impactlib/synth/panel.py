@@ -1,13 +1,17 @@
-"""Checks shared by the synthetic estimators: a balanced long panel, the treated unit and the
-post-treatment periods."""
+"""What the synthetic estimators share: the checks of a balanced long panel, the timing of
+treatment read from a 0/1 ``treatment`` column (the treated units, the first treated
+period) and the base of their results."""
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from impactlib.core.estimate import Estimate
+from impactlib.core.result import Result
 from impactlib.core.validation import (
     InputError,
     plain,
@@ -19,8 +23,8 @@ from impactlib.core.validation import (
     require_unique_unit_period,
 )
 
-#: Fewest donor units (units other than the treated one) :func:`synthetic_control` accepts.
-#: With two donors each placebo still has one donor to copy, so inference is defined.
+#: Fewest donor units (units never treated) the synthetic estimators accept. With two
+#: donors each placebo still has one donor to copy, so inference is defined.
 MIN_DONORS = 2
 
 
@@ -97,67 +101,136 @@ def _balanced_panel(data: object, *, outcome: str, unit: str, time: str) -> pd.D
     return wide.astype(float)
 
 
-def _post_periods(periods: pd.Index, treatment_time: object, time: str) -> np.ndarray:
-    """Boolean mask of the periods at or after ``treatment_time``, with the checks."""
-    try:
-        post = np.asarray(periods >= treatment_time, dtype=bool)
-    except TypeError as exc:
-        raise InputError(
-            f"treatment_time {treatment_time!r} cannot be compared with the periods of "
-            f"column {time!r} (dtype {periods.dtype})"
-        ) from exc
-    span = f"observed periods of {time!r} run from {plain(periods[0])!r} to {plain(periods[-1])!r}"
-    n_pre, n_post = int((~post).sum()), int(post.sum())
-    if n_pre == 0:
-        raise InputError(
-            f"treatment_time {treatment_time!r} leaves no pre-treatment period: {span}"
-        )
-    if n_post == 0:
-        raise InputError(
-            f"treatment_time {treatment_time!r} leaves no post-treatment period: {span}"
-        )
+def _post_periods(periods: pd.Index, start: object, time: str, *, treatment: str) -> np.ndarray:
+    """Boolean mask of the periods at or after ``start``, refusing too short a pre-period."""
+    post = np.asarray(periods >= start, dtype=bool)
+    n_pre = int((~post).sum())
     if n_pre < MIN_PRE_PERIODS:
         raise InputError(
-            f"treatment_time {treatment_time!r} leaves {n_pre} pre-treatment period(s); at "
-            f"least {MIN_PRE_PERIODS} are needed to fit the synthetic unit ({span})"
+            f"treatment column {treatment!r} switches on in period {plain(start)!r}, which "
+            f"leaves {n_pre} pre-treatment period(s); at least {MIN_PRE_PERIODS} are needed to "
+            f"fit the synthetic unit (observed periods of {time!r} run from "
+            f"{plain(periods[0])!r} to {plain(periods[-1])!r})"
         )
     return post
 
 
-def _require_unit(wide: pd.DataFrame, label: object, unit: str, *, name: str) -> None:
-    try:
-        found = label in wide.index
-    except TypeError:
-        found = False
-    if not found:
-        raise InputError(
-            f"{name} {label!r} not found in unit column {unit!r} "
-            f"({len(wide)} units: {_shown(list(wide.index))})"
-        )
+# --- the timing of treatment ----------------------------------------------------------------
 
 
-# --- synthetic difference-in-differences --------------------------------------------------
+@dataclass(frozen=True)
+class _Design:
+    """The checked panel of a synthetic estimator, wide, and its treated block."""
+
+    wide: pd.DataFrame  # one row per unit, one column per period
+    treated: list[Hashable]  # treated units, in the panel's order
+    start: object  # first treated period, a label of the time column
+    post: np.ndarray  # periods at or after ``start``
+    controls: list[Hashable]  # units never treated (the donors)
+
+    @property
+    def n_pre(self) -> int:
+        return int((~self.post).sum())
 
 
-def _treated_from_column(
-    data: pd.DataFrame, wide: pd.DataFrame, *, treatment: str, unit: str, time: str
+def _treatment_timing(
+    data: pd.DataFrame,
+    wide: pd.DataFrame,
+    *,
+    treatment: str,
+    unit: str,
+    time: str,
+    estimator: str,
+    single: bool,
 ) -> tuple[list[Hashable], object]:
-    """Treated units and first treated period from a 0/1 column; simultaneous adoption only."""
-    require_columns(data, [treatment], role="treatment")
+    """Treated units and first treated period of a 0/1 column (D_it), with the refusals.
+
+    The treatment must be absorbing (on for good once on) and switch on at one period
+    shared by every treated unit; with ``single`` only one unit may be treated.
+    """
     status = data.assign(**{treatment: require_binary(data, treatment)}).pivot(
         index=unit, columns=time, values=treatment
     )
     status = status.loc[wide.index, wide.columns].to_numpy(dtype=int)
-    ever = status.any(axis=1)
-    first = int(np.flatnonzero(status.any(axis=0))[0])
-    expected = np.zeros_like(status)
-    expected[ever, first:] = 1
-    bad = np.flatnonzero((status != expected).any(axis=1))
-    if bad.size:
-        label = plain(wide.index[bad[0]])
+    switched_off = np.flatnonzero((np.diff(status, axis=1) < 0).any(axis=1))
+    if switched_off.size:
+        k = switched_off[0]
+        off = int(np.flatnonzero(np.diff(status[k]) < 0)[0]) + 1
         raise InputError(
-            f"treatment column {treatment!r} does not describe one adoption date shared by all "
-            f"treated units, absorbing afterwards (first offending unit: {label!r}; "
-            f"{bad.size} unit(s)): synthetic_did handles simultaneous adoption only"
+            f"treatment column {treatment!r} switches off for unit {plain(wide.index[k])!r} in "
+            f"period {plain(wide.columns[off])!r} of {time!r} after being on "
+            f"({switched_off.size} unit(s) so): {estimator} needs a treatment that stays on"
         )
-    return list(wide.index[ever]), wide.columns[first]
+    ever = status.any(axis=1)
+    treated = list(wide.index[ever])
+    if single and len(treated) > 1:
+        raise InputError(
+            f"treatment column {treatment!r} marks {len(treated)} treated units in column "
+            f"{unit!r} ({_shown(treated)}): {estimator} handles one treated unit (synthetic_did "
+            "takes several treated at the same period)"
+        )
+    firsts = status[ever].argmax(axis=1)
+    if np.ptp(firsts) > 0:
+        early, late = int(firsts.argmin()), int(firsts.argmax())
+        raise InputError(
+            f"treatment column {treatment!r} switches on at different periods of {time!r} "
+            f"(unit {plain(treated[early])!r} in {plain(wide.columns[firsts[early]])!r}, unit "
+            f"{plain(treated[late])!r} in {plain(wide.columns[firsts[late]])!r}): {estimator} "
+            "needs one adoption period shared by all treated units (staggered adoption: "
+            "impactlib.did.callaway_santanna)"
+        )
+    return treated, wide.columns[firsts[0]]
+
+
+def _design(
+    data: object,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    treatment: str,
+    estimator: str,
+    single: bool = False,
+) -> _Design:
+    """Check the panel and the treatment column of ``estimator``; the design, wide."""
+    wide = _balanced_panel(data, outcome=outcome, unit=unit, time=time)
+    require_columns(data, [treatment], role="treatment")
+    for role, column in (("outcome", outcome), ("unit", unit), ("time", time)):
+        if treatment == column:
+            raise InputError(f"treatment {treatment!r} is also the {role} column")
+    treated, start = _treatment_timing(
+        data, wide, treatment=treatment, unit=unit, time=time, estimator=estimator, single=single
+    )
+    post = _post_periods(wide.columns, start, time, treatment=treatment)
+    controls = [u for u in wide.index if u not in set(treated)]
+    if len(controls) < MIN_DONORS:
+        raise InputError(
+            f"{estimator} needs at least {MIN_DONORS} control units (never treated in column "
+            f"{treatment!r}) in column {unit!r}, got {len(controls)}"
+        )
+    return _Design(wide=wide, treated=treated, start=start, post=post, controls=controls)
+
+
+# --- what both results share ----------------------------------------------------------------
+
+
+class _SyntheticResult(Result):
+    """What the results of both estimators share: the headline and the treatment period.
+
+    A subclass is a dataclass with the fields ``_estimate`` (the headline), ``treated``
+    (the treated path, indexed by period) and ``treatment_time``.
+    """
+
+    _estimate: Estimate
+    treated: pd.Series
+    treatment_time: object
+
+    @property
+    def estimate(self) -> Estimate:
+        """The post-treatment average effect on the treated (the headline)."""
+        return self._estimate
+
+    @property
+    def post(self) -> np.ndarray:
+        """Boolean mask of the periods at or after :attr:`treatment_time`."""
+        return np.asarray(self.treated.index >= self.treatment_time, dtype=bool)

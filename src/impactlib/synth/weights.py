@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
-from collections.abc import Hashable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -12,12 +11,11 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from impactlib.core.validation import (
-    InputError,
-)
-from impactlib.synth.panel import MIN_DONORS, _balanced_panel, _post_periods, _require_unit
+from impactlib.core.validation import InputError
+from impactlib.synth.panel import _Design, _design
 
 _SYNTHDID_DISTRIBUTION = "synthdid-py"
+_SOLVERS = ("simplex", "synthdid")
 
 
 # --- synthdid-py ------------------------------------------------------------------------
@@ -90,9 +88,9 @@ def _synthdid_sc_weights(target: np.ndarray, donors: np.ndarray, n_pre: int) -> 
     return np.asarray(fit.weights.omega, dtype=float)
 
 
-def _fit(target: np.ndarray, donors: np.ndarray, n_pre: int, method: str) -> np.ndarray:
+def _fit(target: np.ndarray, donors: np.ndarray, n_pre: int, solver: str) -> np.ndarray:
     """Donor weights for one (real or placebo) treated path; arrays are (T,) and (T, J)."""
-    if method == "simplex":
+    if solver == "simplex":
         return simplex_weights(target[:n_pre], donors[:n_pre])
     return _synthdid_sc_weights(target, donors, n_pre)
 
@@ -113,29 +111,25 @@ def _fit_stats(gap: np.ndarray, post: np.ndarray) -> dict[str, float]:
     }
 
 
-def _sc_setup(
-    data: object,
-    *,
-    outcome: str,
-    unit: str,
-    time: str,
-    treated_unit: Hashable,
-    treatment_time: object,
-    method: str,
-) -> tuple[pd.DataFrame, np.ndarray, list[Hashable]]:
-    """Checks shared by the synthetic-control functions: wide panel, post mask, donors."""
-    if method not in ("simplex", "synthdid"):
-        raise InputError(f"method must be 'simplex' or 'synthdid', got {method!r}")
-    wide = _balanced_panel(data, outcome=outcome, unit=unit, time=time)
-    _require_unit(wide, treated_unit, unit, name="treated_unit")
-    post = _post_periods(wide.columns, treatment_time, time)
-    donor_labels = [u for u in wide.index if u != treated_unit]
-    if len(donor_labels) < MIN_DONORS:
-        raise InputError(
-            f"synthetic control needs at least {MIN_DONORS} donor units besides the treated "
-            f"unit {treated_unit!r} in column {unit!r}, got {len(donor_labels)}"
-        )
-    return wide, post, donor_labels
+def _donor_fit(
+    data: object, *, outcome: str, unit: str, time: str, treatment: str, solver: str
+) -> tuple[_Design, np.ndarray]:
+    """The checked design of a synthetic control and the treated unit's donor weights."""
+    if solver not in _SOLVERS:
+        raise InputError(f"solver must be 'simplex' or 'synthdid', got {solver!r}")
+    design = _design(
+        data,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        treatment=treatment,
+        estimator="synthetic_control",
+        single=True,
+    )
+    wide = design.wide
+    paths = wide.loc[design.controls].to_numpy().T  # (T, J)
+    weights = _fit(wide.loc[design.treated[0]].to_numpy(), paths, design.n_pre, solver)
+    return design, weights
 
 
 def synthetic_weights(
@@ -144,15 +138,14 @@ def synthetic_weights(
     outcome: str,
     unit: str,
     time: str,
-    treated_unit: Hashable,
-    treatment_time: object,
-    method: Literal["simplex", "synthdid"] = "simplex",
+    treatment: str,
+    solver: Literal["simplex", "synthdid"] = "simplex",
 ) -> pd.Series:
     """Donor weights of the synthetic control, without the placebo inference.
 
-    The weights :func:`synthetic_control` uses (same checks, same ``method``), for when
+    The weights :func:`synthetic_control` uses (same checks, same ``solver``), for when
     only the fit is wanted: the placebo runs of :func:`synthetic_control` refit the
-    weights ``2 J`` times, which takes a while with ``method="synthdid"``.
+    weights ``2 J`` times, which takes a while with ``solver="synthdid"``.
 
     Returns
     -------
@@ -161,22 +154,14 @@ def synthetic_weights(
 
     Examples
     --------
-    >>> rows = [(u, t, base + t) for u, base in [("A", 0.0), ("B", 2.0), ("T", 1.0)]
-    ...         for t in range(4)]
-    >>> df = pd.DataFrame(rows, columns=["unit", "year", "y"])
-    >>> synthetic_weights(df, outcome="y", unit="unit", time="year", treated_unit="T",
-    ...                   treatment_time=3).round(3).to_dict()
+    >>> rows = [(u, t, base + t, int(u == "T" and t >= 3))
+    ...         for u, base in [("A", 0.0), ("B", 2.0), ("T", 1.0)] for t in range(4)]
+    >>> df = pd.DataFrame(rows, columns=["unit", "year", "y", "d"])
+    >>> synthetic_weights(df, outcome="y", unit="unit", time="year",
+    ...                   treatment="d").round(3).to_dict()
     {'A': 0.5, 'B': 0.5}
     """
-    wide, post, donor_labels = _sc_setup(
-        data,
-        outcome=outcome,
-        unit=unit,
-        time=time,
-        treated_unit=treated_unit,
-        treatment_time=treatment_time,
-        method=method,
+    design, weights = _donor_fit(
+        data, outcome=outcome, unit=unit, time=time, treatment=treatment, solver=solver
     )
-    paths = wide.loc[donor_labels].to_numpy().T
-    weights = _fit(wide.loc[treated_unit].to_numpy(), paths, int((~post).sum()), method)
-    return pd.Series(weights, index=pd.Index(donor_labels, name=unit), name="weight")
+    return pd.Series(weights, index=pd.Index(design.controls, name=unit), name="weight")

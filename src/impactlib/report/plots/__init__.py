@@ -29,6 +29,11 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "dynamic_effects_plot": ".did",
         "event_study_plot": ".did",
         # synth
+        "placebo_gaps_plot": ".synth",
+        "rmspe_ratios_plot": ".synth",
+        "synthetic_control_plot": ".synth",
+        "synthetic_did_plot": ".synth",
+        "synthetic_paths_plot": ".synth",
         # rd
         # meta
     },
