@@ -18,6 +18,9 @@ __getattr__, __dir__, __all__ = lazy_exports(
         # did
         # synth
         # rd
+        "density_plot": ".rd",
+        "rd_plot": ".rd",
+        "rd_table": ".rd",
         # meta
     },
 )
