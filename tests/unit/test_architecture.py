@@ -39,7 +39,6 @@ DEBTS = {
     "notebooks/studies/autonomie-chutes-essai.md",
     "notebooks/studies/emploi-jobs2.md",
     "notebooks/studies/emploi-salaire-minimum.md",
-    "notebooks/studies/territoires-headstart.md",
 }
 
 

@@ -20,18 +20,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from impactlib.core import Estimate, InputError
+from impactlib.core import Estimate, InputError, adjust_pvalues
 from impactlib.rd import (
     Bandwidths,
     DensityTest,
     RDResult,
     bandwidth,
     bandwidth_sensitivity,
+    covariate_balance,
     cutoff_name,
     density_test,
     placebo_cutoffs,
     rd_plot_data,
     regression_discontinuity,
+    window_means,
 )
 
 rdrobust = pytest.importorskip("rdrobust")
@@ -314,6 +316,36 @@ def test_placebo_cutoffs_use_one_side_of_the_true_cutoff(senate, senate_rd):
     assert fixed["p10"].h_left == senate_rd.h_left and fixed["p10"].cutoff == 10.0
 
 
+def test_covariate_balance_estimates_each_covariate_and_corrects(senate, senate_rd):
+    columns = ["demvoteshlag1", "demvoteshlag2", "dopen"]
+    balance = covariate_balance(senate, senate_rd, covariates=columns)
+    assert list(balance.results) == columns
+    for column, result in balance.results.items():
+        assert result == regression_discontinuity(senate, outcome=column, running="margin")
+        assert balance.p_values[column] == result.estimate.p_value
+    assert balance.correction == "holm"
+    assert balance.p_adjusted.tolist() == adjust_pvalues(balance.p_values, "holm").tolist()
+    assert balance.least == balance.p_values.idxmin()
+    assert balance.estimate == balance.results[balance.least].estimate
+    table = balance.tidy()
+    assert list(table.index) == columns and table.index.name == "term"
+    assert table["p_adjusted"].tolist() == balance.p_adjusted.tolist()
+    bh = covariate_balance(senate, senate_rd, covariates=columns, correction="bh")
+    assert (bh.p_adjusted <= balance.p_adjusted + 1e-12).all()
+
+
+def test_window_means_are_raw_means_within_h(senate, senate_rd):
+    means = window_means(senate, senate_rd)
+    kept = senate.dropna(subset=["vote", "margin"])
+    h = senate_rd.h_left
+    below = kept.loc[(kept["margin"] < 0) & (kept["margin"] >= -h), "vote"]
+    above = kept.loc[(kept["margin"] >= 0) & (kept["margin"] <= h), "vote"]
+    assert (means.below, means.n_below) == (below.mean(), len(below))
+    assert (means.above, means.n_above) == (above.mean(), len(above))
+    assert means.n_below + means.n_above == senate_rd.n_effective
+    assert means.gap == means.above - means.below
+
+
 def test_cutoff_names():
     assert [cutoff_name(c) for c in (-10.0, -2.5, 0.0, 5, 12.25)] == [
         "m10", "m2_5", "p0", "p5", "p12_25",
@@ -331,6 +363,12 @@ def test_checks_refuse_bad_input(senate, senate_rd):
         bandwidth_sensitivity(senate, senate_rd, multipliers=[-1])
     with pytest.raises(InputError, match=r"result must be an RDResult, got Estimate"):
         bandwidth_sensitivity(senate, senate_rd.estimate)
+    with pytest.raises(InputError, match=r"covariates is empty"):
+        covariate_balance(senate, senate_rd, covariates=[])
+    with pytest.raises(InputError, match=r"correction must be one of .*, got 'sidak'"):
+        covariate_balance(senate, senate_rd, covariates=["dopen"], correction="sidak")
+    with pytest.raises(InputError, match=r"column 'vote' not found in data"):
+        window_means(senate.drop(columns="vote"), senate_rd)
 
 
 def test_importing_rddensity_leaves_warning_filters_alone():

@@ -27,6 +27,8 @@ class DensityTest(OneRowRecord):
         Bandwidths.
     n_left, n_right, n_effective_left, n_effective_right : int
         Observations on each side, in total and within the bandwidth.
+    running : str
+        The running variable tested.
     cutoff : float
     n_dropped : int
         Rows removed because the running variable was missing.
@@ -48,6 +50,7 @@ class DensityTest(OneRowRecord):
     n_right: int
     n_effective_left: int
     n_effective_right: int
+    running: str
     cutoff: float
     n_dropped: int
     method: str
@@ -106,6 +109,7 @@ def density_test(data: pd.DataFrame, *, running: str, cutoff: float = 0.0) -> De
         n_right=int(fit.n["right"]),
         n_effective_left=int(fit.n["eff_left"]),
         n_effective_right=int(fit.n["eff_right"]),
+        running=running,
         cutoff=cutoff,
         n_dropped=n_dropped,
         method=(

@@ -19,6 +19,9 @@ __getattr__, __dir__, __all__ = lazy_exports(
         # synth
         # rd
         "density_plot": ".rd",
+        "glue_balance": ".rd",
+        "glue_density": ".rd",
+        "glue_rd": ".rd",
         "rd_plot": ".rd",
         "rd_table": ".rd",
         # meta
