@@ -13,13 +13,29 @@ from impactlib.core.estimate import Estimate
 from impactlib.core.result import Result
 from impactlib.core.validation import InputError, is_real, require_probability
 from impactlib.rd.inputs import _check_cutoff, _check_kernel, _prepare, _quiet
+from impactlib.rd.records import SharpRDFields
 
-# rdhonest's names of its variance estimators.
+# rdhonest's names of its variance estimators, and of the columns of its coefficients.
 _VCOV = {"nn": "nn", "ehw": "EHW"}
+_COLUMNS = {
+    "value": "estimate",
+    "std_error": "std.error",
+    "ci_low": "conf.low",
+    "ci_high": "conf.high",
+    "p_value": "p.value",
+    "ci_low_one_sided": "conf.low.onesided",
+    "ci_high_one_sided": "conf.high.onesided",
+    "maximum_bias": "maximum.bias",
+    "critical_value": "cv",
+    "smoothness": "M",
+    "bandwidth": "bandwidth",
+    "n_effective": "eff.obs",
+    "leverage": "leverage",
+}
 
 
 @dataclass(frozen=True)
-class HonestRDResult(Result):
+class HonestRDResult(SharpRDFields, Result):
     """A sharp RD estimate with the honest interval of Armstrong & Kolesar (2020).
 
     The interval is ``value +/- critical_value * std_error``, where the critical value
@@ -93,21 +109,13 @@ class HonestRDResult(Result):
             ci_low=self.ci_low,
             ci_high=self.ci_high,
             p_value=self.p_value,
-            n=self.n_left + self.n_right,
             method=(
                 "Honest (bias-aware) RD confidence interval of Armstrong & Kolesar (2020) by "
                 f"rdhonest {version('rdhonest')}: local linear, {self.kernel} kernel, "
                 f"bandwidth {self.bandwidth:.4g}, Holder class M = {self.smoothness:.4g}, "
                 f"{vcov} standard error"
             ),
-            outcome=self.outcome,
-            treatment=f"{self.running} >= {self.cutoff:g}",
-            design="rd",
-            estimand="ATE at the cutoff",
-            n_treated=self.n_right,
-            n_control=self.n_left,
-            n_dropped=self.n_dropped,
-            alpha=self.alpha,
+            **self._estimate_fields(),
             extra={
                 "maximum_bias": self.maximum_bias,
                 "M": self.smoothness,
@@ -221,21 +229,9 @@ def honest_rd(
         outcome=outcome,
         running=running,
         cutoff=cutoff,
-        value=float(co["estimate"]),
-        std_error=float(co["std.error"]),
-        ci_low=float(co["conf.low"]),
-        ci_high=float(co["conf.high"]),
-        p_value=float(co["p.value"]),
-        ci_low_one_sided=float(co["conf.low.onesided"]),
-        ci_high_one_sided=float(co["conf.high.onesided"]),
-        maximum_bias=float(co["maximum.bias"]),
-        critical_value=float(co["cv"]),
-        smoothness=float(co["M"]),
-        bandwidth=float(co["bandwidth"]),
+        **{name: float(co[column]) for name, column in _COLUMNS.items()},
         kernel=str(co["kernel"]),
         vcov=vcov,
-        n_effective=float(co["eff.obs"]),
-        leverage=float(co["leverage"]),
         n_left=len(kept) - n_right,
         n_right=n_right,
         n_dropped=n_dropped,

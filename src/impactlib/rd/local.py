@@ -22,12 +22,13 @@ from impactlib.rd.inputs import (
     _quiet,
     _rdrobust_args,
 )
+from impactlib.rd.records import SharpRDFields
 
 _CITATION = "(Calonico, Cattaneo & Titiunik 2014)"
 
 
 @dataclass(frozen=True)
-class RDResult(Result):
+class RDResult(SharpRDFields, Result):
     """A sharp RD estimate by rdrobust: conventional and robust bias-corrected inference.
 
     ``estimate`` is the headline :class:`Estimate`: the **conventional** estimate and
@@ -130,20 +131,12 @@ class RDResult(Result):
             ci_low=self.robust_ci[0],
             ci_high=self.robust_ci[1],
             p_value=self.robust_p_value,
-            n=self.n,
             method=(
                 f"Sharp RD, {self._settings}; conventional estimate and {self._variance} std. "
                 f"error, robust bias-corrected interval and p-value {_CITATION}"
             ),
-            outcome=self.outcome,
-            treatment=f"{self.running} >= {self.cutoff:g}",
-            design="rd",
-            estimand="ATE at the cutoff",
-            n_treated=self.n_right,
-            n_control=self.n_left,
             n_clusters=self.n_clusters,
-            n_dropped=self.n_dropped,
-            alpha=self.alpha,
+            **self._estimate_fields(),
             extra={
                 "cutoff": self.cutoff,
                 "running": self.running,

@@ -1,5 +1,6 @@
-"""What the records of the rd family that are not estimates share: a plain dictionary and a
-one-row tidy table (bandwidths, density test)."""
+"""What the records of the rd family share: the fields of a sharp-RD :class:`Estimate`
+(both result classes), and a plain dictionary with a one-row tidy table (bandwidths,
+density test)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,27 @@ from dataclasses import asdict
 from typing import Any, ClassVar
 
 import pandas as pd
+
+
+class SharpRDFields:
+    """Mixin of the RD result classes: the :class:`Estimate` fields they share.
+
+    The class has ``outcome``, ``running``, ``cutoff``, ``n_left``, ``n_right``,
+    ``n_dropped`` and ``alpha``; units at or above the cutoff are the treated ones.
+    """
+
+    def _estimate_fields(self) -> dict[str, Any]:
+        return {
+            "n": self.n_left + self.n_right,
+            "outcome": self.outcome,
+            "treatment": f"{self.running} >= {self.cutoff:g}",
+            "design": "rd",
+            "estimand": "ATE at the cutoff",
+            "n_treated": self.n_right,
+            "n_control": self.n_left,
+            "n_dropped": self.n_dropped,
+            "alpha": self.alpha,
+        }
 
 
 class OneRowRecord:
