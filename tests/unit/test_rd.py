@@ -332,6 +332,15 @@ def test_covariate_balance_estimates_each_covariate_and_corrects(senate, senate_
     assert table["p_adjusted"].tolist() == balance.p_adjusted.tolist()
     bh = covariate_balance(senate, senate_rd, covariates=columns, correction="bh")
     assert (bh.p_adjusted <= balance.p_adjusted + 1e-12).all()
+    # The main result's selector carries over (mserd when its bandwidth was given).
+    two = regression_discontinuity(senate, **SENATE, selector="msetwo")
+    assert covariate_balance(senate, two, covariates=["dopen"]).results["dopen"].selector == (
+        "msetwo"
+    )
+    manual = regression_discontinuity(senate, **SENATE, bandwidth=10.0)
+    fakes = placebo_cutoffs(senate, manual, cutoffs=[10.0])
+    assert fakes["p10"].selector == "mserd"
+    assert placebo_cutoffs(senate, two, cutoffs=[10.0])["p10"].selector == "msetwo"
 
 
 def test_window_means_are_raw_means_within_h(senate, senate_rd):

@@ -127,7 +127,7 @@ def test_rd_plot_bin_means_by_hand(small, senate_rd):
 
 def test_density_plot_shows_the_histogram_and_the_estimated_densities(senate):
     density = density_test(senate, running="margin")
-    fig = density_plot(senate, density, bin_width=2.5, labels=("Perdus", "Gagnés"))
+    fig = density_plot(senate, density, bin_width=2.5, sides=("Perdus", "Gagnés"))
     (ax,) = fig.axes
     hist = running_histogram(senate, running="margin", bin_width=2.5)
     heights = sorted(p.get_height() for p in ax.patches)
@@ -166,8 +166,8 @@ def test_refusals_name_the_parameter(senate, small, senate_rd):
     density = density_test(senate, running="margin")
     with pytest.raises(InputError, match=r"bin_width must be one positive number, got 0"):
         density_plot(senate, density, bin_width=0)
-    with pytest.raises(InputError, match=r"labels must name the two sides of the cutoff"):
-        density_plot(senate, density, bin_width=1.0, labels=("a",))
+    with pytest.raises(InputError, match=r"sides must name the two sides of the cutoff"):
+        density_plot(senate, density, bin_width=1.0, sides=("a",))
     with pytest.raises(InputError, match=r"density must be a DensityTest, got RDResult"):
         density_plot(senate, senate_rd, bin_width=1.0)
     with pytest.raises(InputError, match=r"running variable 'z' not found in data"):

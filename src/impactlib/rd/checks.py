@@ -37,6 +37,11 @@ def _settings(result: RDResult) -> dict[str, Any]:
     }
 
 
+def _selector(result: RDResult) -> str:
+    """The result's bandwidth selector, ``mserd`` when its bandwidth was given by hand."""
+    return "mserd" if result.selector == "manual" else result.selector
+
+
 def bandwidth_sensitivity(
     data: pd.DataFrame, result: RDResult, *, multipliers: Iterable[float] = (0.5, 1.0, 2.0)
 ) -> dict[float, RDResult]:
@@ -84,11 +89,12 @@ def placebo_cutoffs(
 
     Each fake cutoff below the true one is estimated on the units below the true cutoff
     only, each one above on the units at or above it, so that the true jump cannot
-    contaminate the estimate. ``bandwidth`` is the data-driven choice unless given (e.g.
-    the main ``h``). Keys are :func:`cutoff_name` of the cutoffs; each result's
-    ``cutoff`` is the fake cutoff.
+    contaminate the estimate. ``bandwidth`` is chosen by the result's selector unless
+    given (e.g. the main ``h``). Keys are :func:`cutoff_name` of the cutoffs; each
+    result's ``cutoff`` is the fake cutoff.
     """
     settings = _settings(result)
+    selector = _selector(result) if bandwidth is None else "mserd"
     data = require_dataframe(data)
     require_columns(data, [result.running], role="running variable")
     running = data[result.running]
@@ -99,7 +105,7 @@ def placebo_cutoffs(
             raise InputError(f"cutoffs must differ from the true cutoff {result.cutoff:g}")
         side = running < result.cutoff if fake < result.cutoff else running >= result.cutoff
         out[cutoff_name(fake)] = regression_discontinuity(
-            data[side], **settings, cutoff=fake, bandwidth=bandwidth
+            data[side], **settings, cutoff=fake, bandwidth=bandwidth, selector=selector
         )
     return out
 
@@ -180,9 +186,9 @@ def covariate_balance(
 
     A covariate fixed before the treatment cannot jump at the cutoff if units on either
     side are comparable. Each is estimated with the result's settings and its own
-    data-driven bandwidth; the robust p-values are corrected for multiplicity by
-    :func:`impactlib.core.multiplicity.adjust_pvalues` (``"holm"``, ``"bh"`` or
-    ``"bonferroni"``).
+    bandwidth, chosen by the result's selector; the robust p-values are corrected for
+    multiplicity by :func:`impactlib.core.multiplicity.adjust_pvalues` (``"holm"``,
+    ``"bh"`` or ``"bonferroni"``).
     """
     settings = _settings(result)
     columns = [covariates] if isinstance(covariates, str) else list(covariates)
@@ -190,9 +196,10 @@ def covariate_balance(
         raise InputError("covariates is empty: no covariate to check")
     if correction not in METHODS:
         raise InputError(f"correction must be one of {list(METHODS)}, got {correction!r}")
+    selector = _selector(result)
     results = {
         column: regression_discontinuity(
-            data, **{**settings, "outcome": column}, cutoff=result.cutoff
+            data, **{**settings, "outcome": column}, cutoff=result.cutoff, selector=selector
         )
         for column in columns
     }

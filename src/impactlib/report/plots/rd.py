@@ -105,7 +105,7 @@ def density_plot(
     density: DensityTest,
     *,
     bin_width: float,
-    labels: Sequence[str] = ("Sous le seuil", "Au seuil ou au-dessus"),
+    sides: Sequence[str] = ("Sous le seuil", "Au seuil ou au-dessus"),
     title: str | None = None,
     xlabel: str | None = None,
     ylabel: str = "Part des observations par unité (%)",
@@ -116,7 +116,7 @@ def density_plot(
     Bars of ``bin_width`` meet at the cutoff (:func:`impactlib.rd.running_histogram`) and
     show the share of observations per unit of the running variable, in per cent; the
     two estimated densities are dots on the same scale, so that a jump from one to the
-    other shows sorting. ``labels`` name the two sides in the legend.
+    other shows sorting. ``sides`` name the two sides in the legend.
 
     Examples
     --------
@@ -128,15 +128,15 @@ def density_plot(
     """
     if not isinstance(density, DensityTest):
         raise InputError(f"density must be a DensityTest, got {type(density).__name__}")
-    if len(labels) != 2:
-        raise InputError(f"labels must name the two sides of the cutoff, got {labels!r}")
+    if len(sides) != 2:
+        raise InputError(f"sides must name the two sides of the cutoff, got {sides!r}")
     hist = running_histogram(
         data, running=density.running, cutoff=density.cutoff, bin_width=bin_width
     )
     fig, ax = plt.subplots()
     estimated = (density.density_left, density.density_right)
-    sides = (hist.below, ~hist.below)
-    for mask, color, label, at_cutoff in zip(sides, PALETTE[:2], labels, estimated, strict=True):
+    masks = (hist.below, ~hist.below)
+    for mask, color, label, at_cutoff in zip(masks, PALETTE[:2], sides, estimated, strict=True):
         ax.bar(
             hist.edges[:-1][mask],
             hist.density[mask],
