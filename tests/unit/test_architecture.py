@@ -28,7 +28,6 @@ DEBTS = {
     "impactlib/cli/scaffold_cells.py",
     "impactlib/cli/scaffold.py::_markdown_sections",
     "notebooks/studies/autonomie-chutes-essai.md",
-    "notebooks/studies/territoires-headstart.md",
 }
 
 

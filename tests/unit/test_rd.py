@@ -2,7 +2,10 @@
 
 A published figure on the US Senate data, independent re-computations (the local
 polynomial by weighted least squares with numpy, rdrobust and rddensity called directly),
-a seeded Monte Carlo coverage run, invariants, silence and refusals.
+the result protocol (typed fields, ``estimate``, ``tidy()``, ``summary()``), the checks
+that re-estimate (bandwidths, fake cutoffs), a seeded Monte Carlo coverage run,
+invariants, silence and refusals. The honest interval is in ``test_rd_honest.py``, the
+figures in ``test_rd_plots.py``.
 """
 
 from __future__ import annotations
@@ -16,16 +19,21 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from matplotlib.figure import Figure
 
-from impactlib.core import Estimate, InputError
+from impactlib.core import Estimate, InputError, adjust_pvalues
 from impactlib.rd import (
     Bandwidths,
     DensityTest,
+    RDResult,
     bandwidth,
+    bandwidth_sensitivity,
+    covariate_balance,
+    cutoff_name,
     density_test,
-    rd_plot,
+    placebo_cutoffs,
+    rd_plot_data,
     regression_discontinuity,
+    window_means,
 )
 
 rdrobust = pytest.importorskip("rdrobust")
@@ -43,7 +51,7 @@ def senate() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def senate_rd(senate) -> Estimate:
+def senate_rd(senate) -> RDResult:
     return regression_discontinuity(senate, **SENATE)
 
 
@@ -66,7 +74,7 @@ def test_senate_default_estimate(senate, senate_rd):
     # DESIGN.md section 8: the rdrobust illustration on the US Senate data of Cattaneo,
     # Frandsen & Titiunik (2015) (`rdrobust vote margin`, default options; Calonico,
     # Cattaneo, Farrell & Titiunik 2017, Stata Journal 17(2)): estimate 7.414, s.e. 1.459.
-    est = senate_rd
+    est = senate_rd.estimate
     assert round(est.value, 3) == 7.414
     assert round(est.std_error, 3) == 1.459
     assert len(senate) == 1390
@@ -78,23 +86,73 @@ def test_senate_default_estimate(senate, senate_rd):
 
 def test_senate_estimate_maps_rdrobust_output(senate, senate_rd):
     fit = direct(senate)
-    est = senate_rd
-    assert est.value == float(fit.coef.iloc[0, 0])
-    assert est.std_error == float(fit.se.iloc[0, 0])
-    assert (est.ci_low, est.ci_high) == tuple(float(v) for v in fit.ci.iloc[2])
-    assert est.p_value == float(fit.pv.iloc[2, 0])
-    extra = est.extra
-    assert extra["bias_corrected"] == float(fit.coef.iloc[1, 0])
-    assert extra["robust_se"] == float(fit.se.iloc[2, 0])
-    assert (extra["h_left"], extra["h_right"]) == tuple(float(v) for v in fit.bws.iloc[0])
-    assert (extra["b_left"], extra["b_right"]) == tuple(float(v) for v in fit.bws.iloc[1])
-    assert (extra["n_effective_left"], extra["n_effective_right"]) == tuple(int(v) for v in fit.N_h)
-    assert extra["conventional_ci"] == [float(v) for v in fit.ci.iloc[0]]
-    assert extra["p"] == 1 and extra["q"] == 2 and extra["kernel"] == "triangular"
-    assert extra["messages"] == []
+    res = senate_rd
+    assert res.value == float(fit.coef.iloc[0, 0])
+    assert res.std_error == float(fit.se.iloc[0, 0])
+    assert res.robust_ci == tuple(float(v) for v in fit.ci.iloc[2])
+    assert res.robust_p_value == float(fit.pv.iloc[2, 0])
+    assert res.bias_corrected == float(fit.coef.iloc[1, 0])
+    assert res.robust_se == float(fit.se.iloc[2, 0])
+    assert (res.h_left, res.h_right) == tuple(float(v) for v in fit.bws.iloc[0])
+    assert (res.b_left, res.b_right) == tuple(float(v) for v in fit.bws.iloc[1])
+    assert (res.n_effective_left, res.n_effective_right) == tuple(int(v) for v in fit.N_h)
+    assert res.n_effective == sum(int(v) for v in fit.N_h)
+    assert res.conventional_ci == tuple(float(v) for v in fit.ci.iloc[0])
+    assert res.conventional_p_value == float(fit.pv.iloc[0, 0])
+    assert (res.p, res.q, res.kernel, res.selector, res.vcov) == (1, 2, "triangular", "mserd", "NN")
+    assert res.messages == ()
+    # The headline: conventional estimate and s.e., robust interval and p-value.
+    est = res.estimate
+    assert (est.value, est.std_error) == (res.value, res.std_error)
+    assert (est.ci_low, est.ci_high, est.p_value) == (*res.robust_ci, res.robust_p_value)
+    assert est is res.estimate  # computed once
     # The robust interval is centred on the bias-corrected estimate, not on value.
-    assert (est.ci_low + est.ci_high) / 2 == pytest.approx(extra["bias_corrected"], rel=1e-12)
+    assert (est.ci_low + est.ci_high) / 2 == pytest.approx(res.bias_corrected, rel=1e-12)
     assert Estimate.from_json(est.to_json()) == est
+
+
+def test_the_record_keeps_the_typed_fields_in_extra(senate_rd):
+    # estimates.json records these keys (renamed in the refactor: bwselect -> selector,
+    # vce -> vcov); the order is the record's.
+    res = senate_rd
+    assert list(res.estimate.extra) == [
+        "cutoff", "running", "kernel", "p", "q", "selector", "vcov", "cluster",
+        "h_left", "h_right", "b_left", "b_right", "n_left", "n_right",
+        "n_effective_left", "n_effective_right", "bias_corrected", "robust_se",
+        "conventional_ci", "conventional_p_value", "messages",
+    ]  # fmt: skip
+    for key, value in res.estimate.extra.items():
+        typed = getattr(res, key)
+        assert (list(typed) if isinstance(typed, tuple) else typed) == value, key
+
+
+def test_tidy_has_the_headline_then_conventional_and_robust_rows(senate_rd):
+    res = senate_rd
+    table = res.tidy()
+    assert list(table.index) == ["estimate", "conventional", "robust"]
+    assert table.index.name == "term"
+    assert {"value", "std_error", "ci_low", "ci_high", "p_value", "n", "method"} <= set(table)
+    conventional, robust = table.loc["conventional"], table.loc["robust"]
+    assert (conventional["value"], conventional["std_error"]) == (res.value, res.std_error)
+    assert (conventional["ci_low"], conventional["ci_high"]) == res.conventional_ci
+    assert conventional["p_value"] == res.conventional_p_value
+    assert (robust["value"], robust["std_error"]) == (res.bias_corrected, res.robust_se)
+    assert (robust["ci_low"], robust["ci_high"]) == res.robust_ci
+    assert robust["p_value"] == res.robust_p_value
+    assert table.loc["estimate", "ci_low"] == robust["ci_low"]
+    assert table.loc["estimate", "value"] == conventional["value"]
+    assert "bias-corrected estimate (order q=2)" in robust["method"]
+    assert "conventional inference" in conventional["method"]
+    assert (table["n"] == 1297).all() and (table["design"] == "rd").all()
+
+
+def test_summary_says_bandwidths_and_both_inferences(senate_rd):
+    text = senate_rd.summary()
+    assert text.startswith(senate_rd.estimate.method)
+    assert "h: 17.75 left, 17.75 right (mserd)" in text
+    assert "within h: 360 left, 323 right" in text
+    assert "conventional: 7.4141 (1.4587), 95% CI [4.5551, 10.2732]" in text
+    assert "robust bias-corrected: 7.5065" in text
 
 
 def wls_jump(x: np.ndarray, y: np.ndarray, h: float, p: int, kernel: str) -> float:
@@ -114,7 +172,7 @@ def wls_jump(x: np.ndarray, y: np.ndarray, h: float, p: int, kernel: str) -> flo
 def test_conventional_estimate_is_weighted_least_squares(senate, senate_rd):
     kept = senate.dropna(subset=["vote", "margin"])
     x, y = kept["margin"].to_numpy(), kept["vote"].to_numpy()
-    h = senate_rd.extra["h_left"]
+    h = senate_rd.h_left
     assert senate_rd.value == pytest.approx(wls_jump(x, y, h, 1, "triangular"), rel=1e-9)
 
 
@@ -124,22 +182,23 @@ def test_manual_bandwidth_other_kernels_and_orders(senate, p, kernel, h):
     est = regression_discontinuity(senate, **SENATE, p=p, kernel=kernel, bandwidth=h)
     x, y = kept["margin"].to_numpy(), kept["vote"].to_numpy()
     assert est.value == pytest.approx(wls_jump(x, y, h, p, kernel), rel=1e-9)
-    assert est.extra["h_left"] == est.extra["b_left"] == h
-    assert est.extra["bwselect"] == "manual" and "manual bandwidth" in est.method
-    assert est.extra["q"] == p + 1
+    assert est.h_left == est.b_left == h
+    assert est.selector == "manual" and "manual bandwidth" in est.estimate.method
+    assert est.q == p + 1
 
 
 def test_two_sided_manual_bandwidth(senate):
     est = regression_discontinuity(senate, **SENATE, bandwidth=(10.0, 15.0))
-    assert (est.extra["h_left"], est.extra["h_right"]) == (10.0, 15.0)
+    assert (est.h_left, est.h_right) == (10.0, 15.0)
 
 
 def test_alpha_sets_the_level_of_the_robust_interval(senate, senate_rd):
-    est = regression_discontinuity(senate, **SENATE, alpha=0.10)
+    est = regression_discontinuity(senate, **SENATE, alpha=0.10).estimate
     fit = direct(senate, level=90)
     assert (est.ci_low, est.ci_high) == tuple(float(v) for v in fit.ci.iloc[2])
-    assert senate_rd.ci_low < est.ci_low < est.ci_high < senate_rd.ci_high
-    assert est.alpha == 0.10 and est.value == senate_rd.value
+    main = senate_rd.estimate
+    assert main.ci_low < est.ci_low < est.ci_high < main.ci_high
+    assert est.alpha == 0.10 and est.value == main.value
 
 
 def test_cluster_robust_variance(senate):
@@ -149,14 +208,15 @@ def test_cluster_robust_variance(senate):
     fit = rdrobust.rdrobust(kept["vote"].to_numpy(), kept["margin"].to_numpy(), cluster=codes)
     assert est.std_error == float(fit.se.iloc[0, 0])
     assert est.n_clusters == kept["state"].nunique()
-    assert est.extra["vce"] == "CR1" and "CR1 cluster-robust" in est.method
+    assert est.vcov == "CR1" and "CR1 cluster-robust" in est.estimate.method
+    assert est.estimate.extra["vcov"] == "CR1" and est.cluster == "state"
 
 
 def test_cutoff_elsewhere(senate):
     est = regression_discontinuity(senate, **SENATE, cutoff=10.0)
     fit = direct(senate, c=10.0)
     assert est.value == float(fit.coef.iloc[0, 0])
-    assert est.treatment == "margin >= 10" and est.extra["cutoff"] == 10.0
+    assert est.estimate.treatment == "margin >= 10" and est.cutoff == 10.0
 
 
 # --- bandwidth and density test ---------------------------------------------------------------
@@ -165,7 +225,7 @@ def test_cutoff_elsewhere(senate):
 def test_bandwidth_matches_rdbwselect(senate, senate_rd):
     bw = bandwidth(senate, **SENATE)
     assert isinstance(bw, Bandwidths)
-    assert (bw.h_left, bw.b_left) == (senate_rd.extra["h_left"], senate_rd.extra["b_left"])
+    assert (bw.h_left, bw.b_left) == (senate_rd.h_left, senate_rd.b_left)
     assert bw.n == 1297 and bw.n_dropped == 93 and bw.selector == "mserd"
     two = bandwidth(senate, **SENATE, selector="msetwo")
     kept = senate.dropna(subset=["vote", "margin"])
@@ -201,6 +261,125 @@ def test_density_test_detects_bunching_above_the_cutoff():
     assert smooth.p_value > 0.05
 
 
+def test_bandwidth_and_density_records_have_one_row_tables(senate):
+    bw = bandwidth(senate, **SENATE)
+    table = bw.tidy()
+    assert list(table.index) == ["bandwidth"] and table.index.name == "term"
+    assert list(table.columns) == [
+        "selector", "h_left", "h_right", "b_left", "b_right", "cutoff", "n", "n_dropped",
+    ]  # fmt: skip
+    assert table.loc["bandwidth", "h_left"] == bw.h_left
+    assert "h: 17.75 left, 17.75 right" in bw.summary() and "mserd" in bw.summary()
+    density = density_test(senate, running="margin")
+    row = density.tidy()
+    assert list(row.index) == ["density_test"]
+    assert row.loc["density_test", "statistic"] == density.statistic
+    assert row.loc["density_test", "p_value"] == density.p_value
+    assert "messages" not in row and "n_effective_left" in row
+
+
+def test_variance_and_selector_options_are_rdrobusts(senate):
+    hc1 = regression_discontinuity(senate, **SENATE, vcov="hc1")
+    fit = direct(senate, vce="hc1")
+    assert hc1.std_error == float(fit.se.iloc[0, 0]) and hc1.vcov == "HC1"
+    assert "HC1 heteroskedasticity-robust std. error" in hc1.estimate.method
+    two = regression_discontinuity(senate, **SENATE, selector="msetwo")
+    fit = direct(senate, bwselect="msetwo")
+    assert (two.h_left, two.h_right) == tuple(float(v) for v in fit.bws.iloc[0])
+    assert two.selector == "msetwo" and "msetwo bandwidth" in two.estimate.method
+    cr2 = regression_discontinuity(senate, **SENATE, cluster="state", vcov="cr2")
+    assert cr2.vcov == "CR2" and "CR2 cluster-robust" in cr2.estimate.method
+
+
+# --- checks that estimate again ---------------------------------------------------------------
+
+
+def test_bandwidth_sensitivity_keeps_the_main_result_and_rescales_h(senate, senate_rd):
+    runs = bandwidth_sensitivity(senate, senate_rd, multipliers=[0.5, 1.0, 2.0])
+    assert list(runs) == [0.5, 1.0, 2.0] and runs[1.0] is senate_rd
+    direct_half = regression_discontinuity(senate, **SENATE, bandwidth=0.5 * senate_rd.h_left)
+    assert runs[0.5] == direct_half
+    assert runs[2.0].h_left == 2 * senate_rd.h_left and runs[2.0].selector == "manual"
+    clustered = regression_discontinuity(senate, **SENATE, cluster="state")
+    again = bandwidth_sensitivity(senate, clustered, multipliers=[2])[2]
+    assert again.cluster == "state" and again.vcov == "CR1"
+
+
+def test_placebo_cutoffs_use_one_side_of_the_true_cutoff(senate, senate_rd):
+    runs = placebo_cutoffs(senate, senate_rd, cutoffs=[-10.0, 10.0])
+    assert list(runs) == ["m10", "p10"]
+    below = regression_discontinuity(senate[senate["margin"] < 0], **SENATE, cutoff=-10.0)
+    above = regression_discontinuity(senate[senate["margin"] >= 0], **SENATE, cutoff=10.0)
+    assert runs["m10"] == below and runs["p10"] == above
+    assert runs["m10"].n_right + runs["m10"].n_left < senate_rd.n
+    fixed = placebo_cutoffs(senate, senate_rd, cutoffs=[10.0], bandwidth=senate_rd.h_left)
+    assert fixed["p10"].h_left == senate_rd.h_left and fixed["p10"].cutoff == 10.0
+
+
+def test_covariate_balance_estimates_each_covariate_and_corrects(senate, senate_rd):
+    columns = ["demvoteshlag1", "demvoteshlag2", "dopen"]
+    balance = covariate_balance(senate, senate_rd, covariates=columns)
+    assert list(balance.results) == columns
+    for column, result in balance.results.items():
+        assert result == regression_discontinuity(senate, outcome=column, running="margin")
+        assert balance.p_values[column] == result.estimate.p_value
+    assert balance.correction == "holm"
+    assert balance.p_adjusted.tolist() == adjust_pvalues(balance.p_values, "holm").tolist()
+    assert balance.least == balance.p_values.idxmin()
+    assert balance.estimate == balance.results[balance.least].estimate
+    table = balance.tidy()
+    assert list(table.index) == columns and table.index.name == "term"
+    assert table["p_adjusted"].tolist() == balance.p_adjusted.tolist()
+    bh = covariate_balance(senate, senate_rd, covariates=columns, correction="bh")
+    assert (bh.p_adjusted <= balance.p_adjusted + 1e-12).all()
+    # The main result's selector carries over (mserd when its bandwidth was given).
+    two = regression_discontinuity(senate, **SENATE, selector="msetwo")
+    assert covariate_balance(senate, two, covariates=["dopen"]).results["dopen"].selector == (
+        "msetwo"
+    )
+    manual = regression_discontinuity(senate, **SENATE, bandwidth=10.0)
+    fakes = placebo_cutoffs(senate, manual, cutoffs=[10.0])
+    assert fakes["p10"].selector == "mserd"
+    assert placebo_cutoffs(senate, two, cutoffs=[10.0])["p10"].selector == "msetwo"
+
+
+def test_window_means_are_raw_means_within_h(senate, senate_rd):
+    means = window_means(senate, senate_rd)
+    kept = senate.dropna(subset=["vote", "margin"])
+    h = senate_rd.h_left
+    below = kept.loc[(kept["margin"] < 0) & (kept["margin"] >= -h), "vote"]
+    above = kept.loc[(kept["margin"] >= 0) & (kept["margin"] <= h), "vote"]
+    assert (means.below, means.n_below) == (below.mean(), len(below))
+    assert (means.above, means.n_above) == (above.mean(), len(above))
+    assert means.n_below + means.n_above == senate_rd.n_effective
+    assert means.gap == means.above - means.below
+
+
+def test_cutoff_names():
+    assert [cutoff_name(c) for c in (-10.0, -2.5, 0.0, 5, 12.25)] == [
+        "m10", "m2_5", "p0", "p5", "p12_25",
+    ]  # fmt: skip
+
+
+def test_checks_refuse_bad_input(senate, senate_rd):
+    with pytest.raises(InputError, match=r"cutoffs must differ from the true cutoff 0"):
+        placebo_cutoffs(senate, senate_rd, cutoffs=[0.0])
+    with pytest.raises(InputError, match=r"cutoffs must be a number, got 'a'"):
+        placebo_cutoffs(senate, senate_rd, cutoffs=["a"])
+    with pytest.raises(InputError, match=r"running variable 'margin' not found in data"):
+        placebo_cutoffs(senate.drop(columns="margin"), senate_rd, cutoffs=[5.0])
+    with pytest.raises(InputError, match=r"multipliers must be positive numbers, got -1"):
+        bandwidth_sensitivity(senate, senate_rd, multipliers=[-1])
+    with pytest.raises(InputError, match=r"result must be an RDResult, got Estimate"):
+        bandwidth_sensitivity(senate, senate_rd.estimate)
+    with pytest.raises(InputError, match=r"covariates is empty"):
+        covariate_balance(senate, senate_rd, covariates=[])
+    with pytest.raises(InputError, match=r"correction must be one of .*, got 'sidak'"):
+        covariate_balance(senate, senate_rd, covariates=["dopen"], correction="sidak")
+    with pytest.raises(InputError, match=r"column 'vote' not found in data"):
+        window_means(senate.drop(columns="vote"), senate_rd)
+
+
 def test_importing_rddensity_leaves_warning_filters_alone():
     # rddensity calls warnings.simplefilter("ignore", FutureWarning) when imported.
     code = (
@@ -213,32 +392,6 @@ def test_importing_rddensity_leaves_warning_filters_alone():
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=120)
 
 
-# --- plot -------------------------------------------------------------------------------------
-
-
-def test_rd_plot_draws_the_fits_behind_the_estimate(senate, senate_rd):
-    fig = rd_plot(senate, **SENATE, bins=15)
-    assert isinstance(fig, Figure)
-    (ax,) = fig.axes
-    left, right = (line for line in ax.lines if len(line.get_xdata()) == 100)
-    assert left.get_xdata()[0] == right.get_xdata()[0] == 0.0
-    gap = right.get_ydata()[0] - left.get_ydata()[0]
-    assert gap == pytest.approx(senate_rd.value, rel=1e-9)
-    assert right.get_xdata()[-1] == pytest.approx(senate_rd.extra["h_right"])
-    points = sum(len(c.get_offsets()) for c in ax.collections)
-    assert points == 30  # 15 bins a side, none empty on these data
-
-
-def test_rd_plot_bin_means_by_hand():
-    df = pd.DataFrame({"x": [-1.0, -0.6, -0.4, 0.0, 0.5, 1.0], "y": [1, 2, 4, 7, 8, 10.0]})
-    fig = rd_plot(df, outcome="y", running="x", bins=2, bandwidth=2.0)
-    (ax,) = fig.axes
-    left, right = (c.get_offsets() for c in ax.collections)
-    # Left bins over [-1, -0.4]: [-1, -0.7) holds -1; [-0.7, -0.4] holds -0.6 and -0.4.
-    np.testing.assert_allclose(left, [[-0.85, 1.0], [-0.55, 3.0]])
-    np.testing.assert_allclose(right, [[0.25, 7.0], [0.75, 9.0]])
-
-
 # --- known truth: seeded Monte Carlo ----------------------------------------------------------
 
 
@@ -248,9 +401,9 @@ def monte_carlo(reps: int, seed: int, n: int = 1000) -> dict[str, np.ndarray]:
     for r in range(reps):
         est = regression_discontinuity(simulate(rng, n), outcome="y", running="x")
         out["value"][r] = est.value
-        out["bias_corrected"][r] = est.extra["bias_corrected"]
-        out["robust_se"][r] = est.extra["robust_se"]
-        out["covered"][r] = est.ci_low <= TRUE_JUMP <= est.ci_high
+        out["bias_corrected"][r] = est.bias_corrected
+        out["robust_se"][r] = est.robust_se
+        out["covered"][r] = est.robust_ci[0] <= TRUE_JUMP <= est.robust_ci[1]
     return out
 
 
@@ -295,8 +448,8 @@ def test_affine_outcome_and_shifted_running_variable(seed, c, shift, move):
     )
     assert after.value == pytest.approx(c * before.value, rel=1e-6, abs=1e-8)
     assert after.std_error == pytest.approx(c * before.std_error, rel=1e-6)
-    assert after.extra["h_left"] == pytest.approx(before.extra["h_left"], rel=1e-6)
-    assert after.p_value == pytest.approx(before.p_value, rel=1e-5, abs=1e-12)
+    assert after.h_left == pytest.approx(before.h_left, rel=1e-6)
+    assert after.robust_p_value == pytest.approx(before.robust_p_value, rel=1e-5, abs=1e-12)
 
 
 @settings(max_examples=10, deadline=None)
@@ -322,11 +475,12 @@ def test_nothing_is_printed_and_rdrobust_notes_are_kept(capsys):
     tiny = simulate(rng, n=15)  # rdrobust prints that it cannot select a bandwidth
     small = regression_discontinuity(tiny, outcome="y", running="x")
     density_test(df, running="x")
-    rd_plot(df, outcome="y", running="x")
+    rd_plot_data(df, outcome="y", running="x")
     assert capsys.readouterr() == ("", "")
-    assert est.extra["messages"] == ["Mass points detected in the running variable."]
+    assert est.messages == ("Mass points detected in the running variable.",)
+    assert est.estimate.extra["messages"] == ["Mass points detected in the running variable."]
     assert bw.messages == ["Mass points detected in the running variable."]
-    assert "Not enough observations" in small.extra["messages"][0]
+    assert "Not enough observations" in small.messages[0]
 
 
 def test_missing_rows_are_dropped_and_counted():
@@ -364,7 +518,7 @@ def test_refuses_missing_columns(frame):
     with pytest.raises(InputError, match=r"outcome 'earnings' not found in data"):
         bandwidth(frame, outcome="earnings", running="x")
     with pytest.raises(InputError, match=r"outcome 'earnings' not found in data"):
-        rd_plot(frame, outcome="earnings", running="x")
+        rd_plot_data(frame, outcome="earnings", running="x")
 
 
 def test_refuses_a_side_without_observations(frame):
@@ -440,8 +594,16 @@ def test_refuses_bad_options(frame):
         regression_discontinuity(frame, outcome="y", running="x", alpha=5)
     with pytest.raises(InputError, match=r"selector must be one of"):
         bandwidth(frame, outcome="y", running="x", selector="ik")
+    with pytest.raises(InputError, match=r"selector must be one of"):
+        regression_discontinuity(frame, outcome="y", running="x", selector="ik")
+    with pytest.raises(InputError, match=r"give bandwidth or selector, not both"):
+        regression_discontinuity(frame, outcome="y", running="x", selector="cerrd", bandwidth=1)
+    with pytest.raises(InputError, match=r"vcov must be one of .* without cluster, got 'cr1'"):
+        regression_discontinuity(frame, outcome="y", running="x", vcov="cr1")
+    with pytest.raises(InputError, match=r"vcov must be one of .* with cluster 'g', got 'nn'"):
+        regression_discontinuity(frame, outcome="y", running="x", cluster="g", vcov="nn")
     with pytest.raises(InputError, match=r"bins must be a positive integer"):
-        rd_plot(frame, outcome="y", running="x", bins=0)
+        rd_plot_data(frame, outcome="y", running="x", bins=0)
     with pytest.raises(InputError, match=r"outcome, running variable and cluster must differ"):
         regression_discontinuity(frame, outcome="y", running="x", cluster="x")
     with pytest.raises(InputError, match=r"data must be a pandas DataFrame"):

@@ -2,35 +2,43 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Literal
 
 import pandas as pd
 
-from impactlib.core.validation import (
-    InputError,
-)
 from impactlib.rd.inputs import (
-    _SELECTORS,
     _check_cutoff,
     _check_kernel,
     _check_order,
+    _check_selector,
     _prepare,
     _quiet,
     _rdrobust_args,
 )
-
-# --- bandwidth ------------------------------------------------------------------------------
+from impactlib.rd.records import OneRowRecord
 
 
 @dataclass(frozen=True)
-class Bandwidths:
+class Bandwidths(OneRowRecord):
     """Bandwidths chosen by ``rdrobust.rdbwselect`` on each side of the cutoff.
 
-    ``h_*`` is the estimation bandwidth, ``b_*`` the bias-correction bandwidth; ``n`` the
-    rows used, ``n_dropped`` the rows removed for missing values, ``messages`` what
-    rdbwselect printed or warned.
+    Attributes
+    ----------
+    selector : str
+        The rule that chose them (``"mserd"``...).
+    h_left, h_right : float
+        Estimation bandwidths below and above the cutoff.
+    b_left, b_right : float
+        Bias-correction bandwidths.
+    cutoff : float
+    n, n_dropped : int
+        Rows used, and rows removed for missing values.
+    messages : list of str
+        What rdbwselect printed or warned.
     """
+
+    term = "bandwidth"
 
     selector: str
     h_left: float
@@ -42,8 +50,17 @@ class Bandwidths:
     n_dropped: int
     messages: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def summary(self) -> str:
+        """The bandwidths in plain text."""
+        return "\n".join(
+            [
+                f"Bandwidths ({self.selector}, rdrobust's rdbwselect) at cutoff {self.cutoff:g}",
+                f"  h: {self.h_left:.4g} left, {self.h_right:.4g} right",
+                f"  b: {self.b_left:.4g} left, {self.b_right:.4g} right",
+                f"  n = {self.n}"
+                + (f"; {self.n_dropped} row(s) dropped" if self.n_dropped else ""),
+            ]
+        )
 
 
 def bandwidth(
@@ -64,6 +81,11 @@ def bandwidth(
     side), ``"msesum"``, ``"msecomb1"``, ``"msecomb2"``, and their coverage-error-optimal
     counterparts ``"cerrd"``, ``"certwo"``, ``"cersum"``, ``"cercomb1"``, ``"cercomb2"``.
 
+    Returns
+    -------
+    Bandwidths
+        A frozen record with ``summary()``, ``tidy()`` (one row) and ``to_dict()``.
+
     Examples
     --------
     >>> rng = np.random.default_rng(0)
@@ -78,20 +100,19 @@ def bandwidth(
     cutoff = _check_cutoff(cutoff)
     p = _check_order(p)
     kernel_code = _check_kernel(kernel)
-    if selector not in _SELECTORS:
-        raise InputError(f"selector must be one of {list(_SELECTORS)}, got {selector!r}")
+    selector = _check_selector(selector)
     kept, n_dropped = _prepare(
         data, running=running, cutoff=cutoff, outcome=outcome, cluster=cluster, min_distinct=p + 2
     )
     args = _rdrobust_args(kept, outcome=outcome, running=running, cluster=cluster)
     fit, messages = _quiet(rdbwselect, **args, c=cutoff, p=p, kernel=kernel_code, bwselect=selector)
-    row = fit.bws.iloc[0]
+    h_left, h_right, b_left, b_right = (float(v) for v in fit.bws.iloc[0].iloc[:4])
     return Bandwidths(
         selector=selector,
-        h_left=float(row.iloc[0]),
-        h_right=float(row.iloc[1]),
-        b_left=float(row.iloc[2]),
-        b_right=float(row.iloc[3]),
+        h_left=h_left,
+        h_right=h_right,
+        b_left=b_left,
+        b_right=b_right,
         cutoff=cutoff,
         n=len(kept),
         n_dropped=n_dropped,

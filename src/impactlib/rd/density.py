@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from impactlib.rd.inputs import _check_cutoff, _prepare, _quiet
-
-# --- density test ---------------------------------------------------------------------------
+from impactlib.rd.records import OneRowRecord
 
 
 @dataclass(frozen=True)
-class DensityTest:
+class DensityTest(OneRowRecord):
     """Result of :func:`density_test`: the robust bias-corrected manipulation test.
 
     Attributes
@@ -29,9 +27,18 @@ class DensityTest:
         Bandwidths.
     n_left, n_right, n_effective_left, n_effective_right : int
         Observations on each side, in total and within the bandwidth.
+    running : str
+        The running variable tested.
+    cutoff : float
     n_dropped : int
         Rows removed because the running variable was missing.
+    method : str
+        How the test was computed.
+    messages : list of str
+        What rddensity printed or warned.
     """
+
+    term = "density_test"
 
     statistic: float
     p_value: float
@@ -43,15 +50,14 @@ class DensityTest:
     n_right: int
     n_effective_left: int
     n_effective_right: int
+    running: str
     cutoff: float
     n_dropped: int
     method: str
     messages: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
     def summary(self) -> str:
+        """The test in plain text."""
         return "\n".join(
             [
                 self.method,
@@ -76,7 +82,7 @@ def density_test(data: pd.DataFrame, *, running: str, cutoff: float = 0.0) -> De
     Returns
     -------
     DensityTest
-        A small frozen record with ``summary()`` and ``to_dict()``.
+        A frozen record with ``summary()``, ``tidy()`` (one row) and ``to_dict()``.
 
     Examples
     --------
@@ -103,6 +109,7 @@ def density_test(data: pd.DataFrame, *, running: str, cutoff: float = 0.0) -> De
         n_right=int(fit.n["right"]),
         n_effective_left=int(fit.n["eff_left"]),
         n_effective_right=int(fit.n["eff_right"]),
+        running=running,
         cutoff=cutoff,
         n_dropped=n_dropped,
         method=(

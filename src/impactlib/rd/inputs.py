@@ -1,5 +1,5 @@
 """Checks and arguments shared by the regression-discontinuity functions (cutoff, kernel,
-order, bandwidth) and the capture of rdrobust's printed notes."""
+order, bandwidth, selector, variance) and the capture of rdrobust's printed notes."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ from impactlib.core.validation import (
 
 _KERNELS = {"triangular": "tri", "epanechnikov": "epa", "uniform": "uni"}
 
+# rdrobust's variance estimators: heteroskedasticity-robust ones without clusters,
+# cluster-robust ones with them (rdrobust would switch silently, with a warning).
+_VCOV = ("nn", "hc0", "hc1", "hc2", "hc3")
+_CLUSTER_VCOV = ("cr1", "cr2", "cr3")
 
 _SELECTORS = (
     "mserd",
@@ -52,11 +56,11 @@ def _quiet(function: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any
     return result, messages
 
 
-def _check_cutoff(cutoff: object) -> float:
+def _check_cutoff(cutoff: object, *, name: str = "cutoff") -> float:
     if isinstance(cutoff, bool) or not isinstance(cutoff, int | float | np.integer | np.floating):
-        raise InputError(f"cutoff must be a number, got {cutoff!r}")
+        raise InputError(f"{name} must be a number, got {cutoff!r}")
     if not np.isfinite(cutoff):
-        raise InputError(f"cutoff must be finite, got {cutoff!r}")
+        raise InputError(f"{name} must be finite, got {cutoff!r}")
     return float(cutoff)
 
 
@@ -70,6 +74,23 @@ def _check_kernel(kernel: str) -> str:
     if kernel not in _KERNELS:
         raise InputError(f"kernel must be one of {sorted(_KERNELS)}, got {kernel!r}")
     return _KERNELS[kernel]
+
+
+def _check_selector(selector: str) -> str:
+    if selector not in _SELECTORS:
+        raise InputError(f"selector must be one of {list(_SELECTORS)}, got {selector!r}")
+    return selector
+
+
+def _check_vcov(vcov: str | None, cluster: str | None) -> str:
+    """rdrobust's ``vce``: ``nn`` by default, ``cr1`` with clusters."""
+    if vcov is None:
+        return "nn" if cluster is None else "cr1"
+    allowed = _VCOV if cluster is None else _CLUSTER_VCOV
+    if vcov not in allowed:
+        given = "without cluster" if cluster is None else f"with cluster {cluster!r}"
+        raise InputError(f"vcov must be one of {list(allowed)} {given}, got {vcov!r}")
+    return vcov
 
 
 def _check_bandwidth(bandwidth: object) -> float | list[float] | None:

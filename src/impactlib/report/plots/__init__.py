@@ -35,6 +35,12 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "synthetic_did_plot": ".synth",
         "synthetic_paths_plot": ".synth",
         # rd
+        "density_plot": ".rd",
+        "glue_balance": ".rd",
+        "glue_density": ".rd",
+        "glue_rd": ".rd",
+        "rd_plot": ".rd",
+        "rd_table": ".rd",
         # meta
     },
 )
