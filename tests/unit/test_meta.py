@@ -33,8 +33,6 @@ from impactlib.meta import (
     cumulative,
     effect_sizes,
     egger_test,
-    forest_plot,
-    funnel_plot,
     leave_one_out,
     meta_regression,
     pool,
@@ -43,6 +41,7 @@ from impactlib.meta import (
     trim_and_fill,
 )
 from impactlib.meta.pooling import pool_arrays
+from impactlib.report.plots import forest_plot, funnel_plot
 from impactlib.meta.tau2 import (
     METAFOR_THRESHOLD,
     _reml_negloglik,

@@ -4,8 +4,9 @@
 - :mod:`.pooling`: fixed/random-effects pooling (:func:`pool`);
 - :mod:`.regression`: :func:`meta_regression` on study-level moderators;
 - :mod:`.sensitivity`: subgroups (:func:`pool_by`), :func:`leave_one_out`, :func:`cumulative`;
-- :mod:`.bias`: :func:`egger_test`, :func:`rank_test`, :func:`trim_and_fill`;
-- :mod:`.plots`: :func:`forest_plot` and the contour-enhanced :func:`funnel_plot`.
+- :mod:`.bias`: :func:`egger_test`, :func:`rank_test`, :func:`trim_and_fill`.
+
+Their forest and funnel plots are drawn by :mod:`impactlib.report.plots`.
 
 Examples
 --------
@@ -32,8 +33,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "trim_and_fill": ".bias",
         "MEASURES": ".effects",
         "effect_sizes": ".effects",
-        "forest_plot": ".plots",
-        "funnel_plot": ".plots",
         "MetaResult": ".pooling",
         "TransformedResult": ".pooling",
         "pool": ".pooling",

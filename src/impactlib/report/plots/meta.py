@@ -1,4 +1,4 @@
-"""Forest and contour-enhanced funnel plots in the book's theme (French labels).
+"""Forest and contour-enhanced funnel plots of meta-analyses in the book's theme (French labels).
 
 Both functions return a :class:`matplotlib.figure.Figure` built without pyplot (no global
 figure registry) inside a ``matplotlib.rc_context`` with :func:`impactlib.report.set_theme`,
