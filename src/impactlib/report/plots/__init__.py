@@ -19,6 +19,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         # synth
         # rd
         # meta
+        "bubble_plot": ".meta",
         "forest_plot": ".meta",
         "funnel_plot": ".meta",
     },
