@@ -44,6 +44,11 @@ def _studies(result: object, needed: int, what: str) -> MetaResult:
     return result
 
 
+def _cell(term: str, column: str, doc: str) -> property:
+    """A number of the coefficient table of an :class:`EggerResult`, as a property."""
+    return property(lambda self: float(self.coefficients.loc[term, column]), doc=doc)
+
+
 @dataclass(frozen=True, eq=False)
 class EggerResult(Result):
     """Regression test for funnel-plot asymmetry.
@@ -61,33 +66,13 @@ class EggerResult(Result):
     model: str
     pooled: MetaResult
 
-    @property
-    def statistic(self) -> float:
-        return float(self.coefficients.loc["sei", "statistic"])
-
-    @property
-    def p_value(self) -> float:
-        return float(self.coefficients.loc["sei", "p_value"])
-
-    @property
-    def bias(self) -> float:
-        return float(self.coefficients.loc["sei", "estimate"])
-
-    @property
-    def bias_se(self) -> float:
-        return float(self.coefficients.loc["sei", "std_error"])
-
-    @property
-    def limit_estimate(self) -> float:
-        return float(self.coefficients.loc["intercept", "estimate"])
-
-    @property
-    def limit_ci_low(self) -> float:
-        return float(self.coefficients.loc["intercept", "ci_low"])
-
-    @property
-    def limit_ci_high(self) -> float:
-        return float(self.coefficients.loc["intercept", "ci_high"])
+    statistic = _cell("sei", "statistic", "The test statistic of the asymmetry (z, or t on df).")
+    p_value = _cell("sei", "p_value", "Two-sided p-value of the test of asymmetry.")
+    bias = _cell("sei", "estimate", "The coefficient of the standard error.")
+    bias_se = _cell("sei", "std_error", "Its standard error.")
+    limit_estimate = _cell("intercept", "estimate", "The effect of a study with sei -> 0.")
+    limit_ci_low = _cell("intercept", "ci_low", "Lower bound of the limit estimate.")
+    limit_ci_high = _cell("intercept", "ci_high", "Upper bound of the limit estimate.")
 
     @property
     def k(self) -> int:

@@ -122,12 +122,11 @@ class MetaRegressionResult(Result):
 
         Examples
         --------
-        >>> mods = pd.DataFrame({"latitude": [44, 55, 42, 52, 13, 44, 19]})
-        >>> yi = [-0.89, -1.59, -1.35, -1.44, -0.22, -0.79, -1.62]
-        >>> vi = [0.33, 0.19, 0.42, 0.02, 0.05, 0.01, 0.22]
-        >>> fit = meta_regression(yi, vi, mods, tau2_estimator="FE")
-        >>> fit.predict([20, 50]).columns.tolist()
-        ['value', 'std_error', 'ci_low', 'ci_high', 'pi_low', 'pi_high']
+        >>> dose = pd.DataFrame({"dose": [1, 2, 3, 4]})
+        >>> fit = meta_regression([0.1, 0.2, 0.3, 0.4], [0.01] * 4, dose, tau2_estimator="FE")
+        >>> out = fit.predict([2.5])
+        >>> round(float(out.loc[0, "value"]), 4), out.columns.tolist()[2:4]
+        (0.25, ['ci_low', 'ci_high'])
         """
         names = list(self.moderators.columns)
         if isinstance(values, pd.DataFrame):
