@@ -28,13 +28,12 @@ from matplotlib.figure import Figure
 from scipy import optimize, stats
 
 from impactlib.core import Estimate, InputError
+from impactlib.core.estimate import TIDY_COLUMNS
 from impactlib.meta import (
     MetaResult,
     cumulative,
     effect_sizes,
     egger_test,
-    forest_plot,
-    funnel_plot,
     leave_one_out,
     meta_regression,
     pool,
@@ -49,6 +48,7 @@ from impactlib.meta.tau2 import (
     _solve_reml_score,
     _tau2_reml,
 )
+from impactlib.report.plots import bubble_plot, forest_plot, funnel_plot
 
 DATA = Path(__file__).parent / "data"
 
@@ -138,7 +138,7 @@ def test_bcg_reml_published_figures(bcg):
     # DESIGN.md section 8 (Viechtbauer 2010; metafor documentation of dat.bcg):
     # REML tau^2 0.3132, estimate -0.7145, SE 0.1798, CI (-1.0669, -0.3622), I^2 92.22 %,
     # Q 152.23, prediction interval on the risk-ratio scale (0.1546, 1.5490).
-    res = pool(bcg["yi"], bcg["vi"], method="REML")
+    res = pool(bcg["yi"], bcg["vi"], tau2_estimator="REML")
     assert round(res.tau2, 4) == 0.3132
     assert round(res.value, 4) == -0.7145
     assert round(res.std_error, 4) == 0.1798
@@ -154,10 +154,10 @@ def test_bcg_reml_published_figures(bcg):
 
 def test_bcg_dersimonian_laird_and_fixed_effect(bcg):
     # DESIGN.md section 8: DL tau^2 0.3088, estimate -0.7141; FE -0.4303 (-0.5097, -0.3509).
-    dl = pool(bcg["yi"], bcg["vi"], method="DL")
+    dl = pool(bcg["yi"], bcg["vi"], tau2_estimator="DL")
     assert round(dl.tau2, 4) == 0.3088
     assert round(dl.value, 4) == -0.7141
-    fe = pool(bcg["yi"], bcg["vi"], method="FE")
+    fe = pool(bcg["yi"], bcg["vi"], tau2_estimator="FE")
     assert round(fe.value, 4) == -0.4303
     assert (round(fe.ci_low, 4), round(fe.ci_high, 4)) == (-0.5097, -0.3509)
     assert fe.tau2 == 0.0
@@ -192,8 +192,8 @@ def test_knapp_hartung_truncation_only_widens():
     # A homogeneous set: the KH factor is below 1 and truncation floors it at 1.
     y = np.array([0.20, 0.21, 0.19, 0.205, 0.195])
     v = np.full(5, 0.01)
-    plain = pool(y, v, method="DL", knapp_hartung=True)
-    floored = pool(y, v, method="DL", knapp_hartung="truncated")
+    plain = pool(y, v, tau2_estimator="DL", knapp_hartung=True)
+    floored = pool(y, v, tau2_estimator="DL", knapp_hartung="truncated")
     assert plain.kh_factor < 1 and floored.kh_factor == 1.0
     assert floored.std_error == pytest.approx(math.sqrt(0.01 / 5), rel=1e-12)
     assert plain.std_error < floored.std_error
@@ -244,7 +244,7 @@ def test_bcg_egger_regression_test_matches_metafor_readme(bcg):
     # metafor README: regtest(res) with res <- rma(yi, vi, test="knha"): mixed-effects
     # meta-regression, predictor sei: t = -0.7812, df = 11, p = 0.4512; limit estimate
     # b = -0.5104 (CI: -1.2123, 0.1915).
-    res = egger_test(bcg["yi"], bcg["vi"], knapp_hartung=True)
+    res = egger_test(pool(bcg["yi"], bcg["vi"], knapp_hartung=True))
     assert (round(res.statistic, 4), res.df, round(res.p_value, 4)) == (-0.7812, 11, 0.4512)
     assert round(res.limit_estimate, 4) == -0.5104
     assert (round(res.limit_ci_low, 4), round(res.limit_ci_high, 4)) == (-1.2123, 0.1915)
@@ -257,9 +257,9 @@ def test_bcg_cumulative_by_year_matches_metafor_tests(bcg):
                 -0.788566, -0.865607, -0.785211, -0.708206, -0.794768, -0.714532]  # fmt: skip
     # metafor's values come from its Fisher scoring stopped at a change below 1e-5; ours are
     # fully converged and agree to 1e-5 (metafor's own test tolerance is 1 %).
-    out = cumulative(bcg["yi"], bcg["vi"], order=bcg["year"], labels=bcg["Study"])
+    out = cumulative(pool(bcg["yi"], bcg["vi"], labels=bcg["Study"]), order=bcg["year"]).tidy()
     assert out["value"].to_numpy() == pytest.approx(expected, abs=1e-5)
-    assert out["k"].tolist() == list(range(1, 14))
+    assert out["n"].tolist() == list(range(1, 14))
     # Ties (trials 5 and 7, both of 1973) keep the input order, as R's order().
     assert out.index.tolist() == [1, 2, 6, 3, 10, 9, 12, 5, 7, 11, 13, 4, 8]
     # The same with the transformation (exp) as in that test.
@@ -274,11 +274,11 @@ def test_bcg_cumulative_by_year_matches_metafor_tests(bcg):
 @pytest.mark.parametrize(
     ("holder", "kwargs"),
     [
-        ("exk1_metafor", {"method": "PM"}),
-        ("exk1_dl", {"method": "DL"}),
-        ("exk1_fe", {"method": "FE"}),
-        ("exk1_dl_hksj", {"method": "DL", "knapp_hartung": True}),
-        ("exk1_fe_hksj", {"method": "FE", "knapp_hartung": True}),
+        ("exk1_metafor", {"tau2_estimator": "PM"}),
+        ("exk1_dl", {"tau2_estimator": "DL"}),
+        ("exk1_fe", {"tau2_estimator": "FE"}),
+        ("exk1_dl_hksj", {"tau2_estimator": "DL", "knapp_hartung": True}),
+        ("exk1_fe_hksj", {"tau2_estimator": "FE", "knapp_hartung": True}),
     ],
 )
 def test_statsmodels_stored_metafor_output(metafor_results, holder, kwargs):
@@ -303,7 +303,7 @@ def test_dl_and_pm_agree_with_statsmodels_combine_effects(bcg):
     y, v = bcg["yi"].to_numpy(), bcg["vi"].to_numpy()
     for method, method_re, kwds in (("DL", "dl", {}), ("PM", "pm", {"atol": 1e-12})):
         theirs = sm_meta.combine_effects(y, v, method_re=method_re, **kwds)
-        ours = pool(y, v, method=method)
+        ours = pool(y, v, tau2_estimator=method)
         assert ours.tau2 == pytest.approx(theirs.tau2, rel=1e-8)
         assert ours.value == pytest.approx(theirs.mean_effect_re, rel=1e-8)
         assert ours.std_error == pytest.approx(theirs.sd_eff_w_re, rel=1e-8)
@@ -316,7 +316,7 @@ def test_reml_cross_checked_with_pymare(bcg):
     for method in ("REML", "DL", "FE"):
         kwargs = {} if method == "FE" else {"small_sample_correction": "wald"}
         theirs = pymare.meta_regression(y, v, method=method, **kwargs)
-        ours = pool(y, v, method=method)
+        ours = pool(y, v, tau2_estimator=method)
         assert ours.value == pytest.approx(float(theirs.fe_params.ravel()[0]), abs=1e-5)
         assert ours.tau2 == pytest.approx(float(np.ravel(theirs.tau2)[0]), abs=1e-5)
         se = float(theirs.to_df()["se"].iloc[0])
@@ -355,7 +355,7 @@ def test_reml_truncates_at_zero():
     y = np.array([0.30, 0.31, 0.29, 0.30])
     v = np.array([0.05, 0.04, 0.06, 0.05])
     for method in ("REML", "DL", "PM"):
-        assert pool(y, v, method=method).tau2 == 0.0
+        assert pool(y, v, tau2_estimator=method).tau2 == 0.0
 
 
 # --- effect sizes against metafor's escalc -------------------------------------------------------
@@ -393,7 +393,7 @@ def test_log_odds_ratios_and_dl_knapp_hartung_match_r_meta(metafor_results):
     es = effect_sizes(df, "OR")
     assert es["yi"].to_numpy() == pytest.approx(ref.TE, rel=1e-12)
     assert es["vi"].to_numpy() == pytest.approx(ref.seTE**2, rel=1e-12)
-    res = pool(es["yi"], es["vi"], method="DL", knapp_hartung=True)
+    res = pool(es["yi"], es["vi"], tau2_estimator="DL", knapp_hartung=True)
     assert res.tau2 == pytest.approx(ref.tau2, rel=1e-10)
     assert res.q == pytest.approx(ref.Q, rel=1e-12)
     assert res.i2 == pytest.approx(ref.I2, rel=1e-10)
@@ -402,7 +402,7 @@ def test_log_odds_ratios_and_dl_knapp_hartung_match_r_meta(metafor_results):
     assert (res.ci_low, res.ci_high) == pytest.approx((ref.lower_random, ref.upper_random))
     assert res.p_value == pytest.approx(ref.pval_random, rel=1e-8)
     assert res.df == ref.df_hakn
-    fe = pool(es["yi"], es["vi"], method="FE")
+    fe = pool(es["yi"], es["vi"], tau2_estimator="FE")
     assert (fe.value, fe.std_error) == pytest.approx((ref.TE_fixed, ref.seTE_fixed), rel=1e-12)
     assert (fe.ci_low, fe.ci_high) == pytest.approx((ref.lower_fixed, ref.upper_fixed))
 
@@ -474,10 +474,11 @@ def test_egger2001_with_a_zero_cell_matches_metafor_tests(egger2001):
     # 1989 has 0 events: escalc adds 1/2 to its cells): res <- rma(measure="OR", ...);
     # regtest(res)$zval = -4.6686; ranktest(res): tau = 0.15, p = 0.4503.
     es = effect_sizes(egger2001, "OR", id="study")
-    reg = egger_test(es["yi"], es["vi"])
+    pooled = pool(es["yi"], es["vi"])
+    reg = egger_test(pooled)
     assert round(reg.statistic, 4) == -4.6686
     assert reg.df is None
-    rank = rank_test(es["yi"], es["vi"])
+    rank = rank_test(pooled)
     assert rank.tau == pytest.approx(0.15, abs=1e-12)
     assert round(rank.p_value, 4) == 0.4503
     assert rank.exact
@@ -489,7 +490,7 @@ def test_hackshaw_trim_and_fill_matches_metafor_output(hackshaw):
     # 7 missing studies on the left side (SE = 4.0399); k = 44, tau^2 0.0245, I^2 28.86 %,
     # H^2 1.41, Q(43) = 60.5196 (p 0.0400); estimate 0.1745, se 0.0484, z 3.6015,
     # p 0.0003, CI (0.0795, 0.2694).
-    res = trim_and_fill(hackshaw["yi"], hackshaw["vi"])
+    res = trim_and_fill(pool(hackshaw["yi"], hackshaw["vi"]))
     assert (res.k0, res.side, round(res.se_k0, 4)) == (7, "left", 4.0399)
     adj = res.adjusted
     assert adj.k == 44
@@ -510,14 +511,15 @@ def test_hackshaw_trim_and_fill_matches_metafor_output(hackshaw):
 
 
 def test_trim_and_fill_right_side_and_r0_estimator(hackshaw):
-    flipped = trim_and_fill(-hackshaw["yi"], hackshaw["vi"])
+    flipped = trim_and_fill(pool(-hackshaw["yi"], hackshaw["vi"]))
     assert (flipped.k0, flipped.side) == (7, "right")
-    original = trim_and_fill(hackshaw["yi"], hackshaw["vi"])
+    pooled = pool(hackshaw["yi"], hackshaw["vi"])
+    original = trim_and_fill(pooled)
     assert flipped.adjusted.value == pytest.approx(-original.adjusted.value, rel=1e-9)
-    r0 = trim_and_fill(hackshaw["yi"], hackshaw["vi"], estimator="R0")
+    r0 = trim_and_fill(pooled, estimator="R0")
     assert r0.p_k0 == pytest.approx(0.5 ** (r0.k0 + 1))
     assert r0.se_k0 == pytest.approx(math.sqrt(2 * r0.k0 + 2))
-    forced = trim_and_fill(hackshaw["yi"], hackshaw["vi"], side="right")
+    forced = trim_and_fill(pooled, side="right")
     assert forced.side == "right"
 
 
@@ -536,21 +538,23 @@ def dl_by_hand(y: np.ndarray, v: np.ndarray) -> tuple[float, float, float]:
 def test_dl_and_leave_one_out_by_hand(bcg):
     y, v = bcg["yi"].to_numpy(), bcg["vi"].to_numpy()
     value, se, tau2 = dl_by_hand(y, v)
-    res = pool(y, v, method="DL")
+    res = pool(y, v, tau2_estimator="DL")
     assert (res.value, res.std_error, res.tau2) == pytest.approx((value, se, tau2), rel=1e-12)
-    loo = leave_one_out(bcg["yi"], bcg["vi"], method="DL", labels=bcg["Study"])
-    assert loo.index.tolist() == list(range(1, 14)) and loo.index.name == "omitted"
+    loo = leave_one_out(pool(bcg["yi"], bcg["vi"], tau2_estimator="DL", labels=bcg["Study"]))
+    assert loo.kind == "omitted"
+    loo = loo.tidy()
+    assert loo.index.tolist() == list(range(1, 14)) and loo.index.name == "term"
     for i in range(13):
         keep = np.arange(13) != i
         expected = dl_by_hand(y[keep], v[keep])
         row = loo.iloc[i]
         assert (row["value"], row["std_error"], row["tau2"]) == pytest.approx(expected, rel=1e-12)
-        assert row["k"] == 12
+        assert row["n"] == 12
 
 
 def test_meta_regression_coefficients_are_wls_with_fixed_scale(bcg):
     sm = pytest.importorskip("statsmodels.api")
-    fit = meta_regression(bcg["yi"], bcg["vi"], bcg[["latitude", "year"]], method="DL")
+    fit = meta_regression(bcg["yi"], bcg["vi"], bcg[["latitude", "year"]], tau2_estimator="DL")
     x = sm.add_constant(bcg[["latitude", "year"]].to_numpy(dtype=float))
     wls = sm.WLS(bcg["yi"].to_numpy(), x, weights=1 / (bcg["vi"] + fit.tau2)).fit(
         cov_type="fixed scale"
@@ -591,7 +595,7 @@ def test_egger_lm_is_classical_egger_regression(egger2001):
     sigma2 = resid @ resid / (len(y) - 2)
     cov = sigma2 * np.linalg.inv(design.T @ design)
     t_intercept = beta[0] / math.sqrt(cov[0, 0])
-    res = egger_test(es["yi"], es["vi"], model="lm")
+    res = egger_test(pool(es["yi"], es["vi"]), model="lm")
     assert res.bias == pytest.approx(beta[0], rel=1e-10)
     assert res.statistic == pytest.approx(t_intercept, rel=1e-10)
     assert res.limit_estimate == pytest.approx(beta[1], rel=1e-10)
@@ -606,17 +610,17 @@ def test_rank_test_by_hand_with_ties_uses_normal_approximation():
     theta = np.sum(w * y) / w.sum()
     y_star = (y - theta) / np.sqrt(v - 1 / w.sum())
     expected = stats.kendalltau(y_star, v)
-    res = rank_test(y, v)
+    res = rank_test(pool(y, v))
     assert not res.exact
     assert res.tau == pytest.approx(expected.statistic)
     assert res.p_value == pytest.approx(expected.pvalue)
 
 
 def test_pool_by_separate_tau2_by_hand(bcg):
-    data = bcg.assign(zone=np.where(bcg["latitude"] >= 34, "nord", "sud"))
-    res = pool_by(data, by="zone", method="REML", label="Study")
-    north = data[data["zone"] == "nord"]
-    south = data[data["zone"] == "sud"]
+    zone = pd.Series(np.where(bcg["latitude"] >= 34, "nord", "sud"), name="zone")
+    res = pool_by(pool(bcg["yi"], bcg["vi"], labels=bcg["Study"]), by=zone)
+    north = bcg[zone == "nord"]
+    south = bcg[zone == "sud"]
     a = pool(north["yi"], north["vi"])
     b = pool(south["yi"], south["vi"])
     assert res.groups["nord"].value == pytest.approx(a.value, rel=1e-12)
@@ -628,26 +632,28 @@ def test_pool_by_separate_tau2_by_hand(bcg):
     assert res.df_between == 1
     assert res.p_between == pytest.approx(stats.chi2.sf(q, 1), rel=1e-12)
     assert res.overall.value == pytest.approx(pool(bcg["yi"], bcg["vi"]).value)
-    table = res.table()
-    assert table.index.tolist() == ["nord", "sud", "Ensemble"]
-    assert table.loc["nord", "k"] == len(north)
+    table = res.tidy()
+    assert table.index.tolist() == ["overall", "nord", "sud"]
+    assert table.loc["nord", "n"] == len(north)
+    assert table.loc["sud", "tau2"] == res.groups["sud"].tau2
+    assert res.estimate == res.overall.estimate
     assert "Test for subgroup differences" in res.summary()
     assert res.groups["nord"].labels == tuple(north["Study"])
 
 
 def test_pool_by_common_tau2_is_the_moderator_test(bcg):
-    data = bcg.assign(zone=np.where(bcg["latitude"] >= 34, "nord", "sud"))
-    res = pool_by(data, by="zone", tau2="common")
-    dummy = pd.DataFrame({"sud": (data["zone"] == "sud").astype(float)})
-    fit = meta_regression(data["yi"], data["vi"], dummy)
+    zone = np.where(bcg["latitude"] >= 34, "nord", "sud")
+    res = pool_by(pool(bcg["yi"], bcg["vi"]), by=zone, tau2="common")
+    dummy = pd.DataFrame({"sud": (zone == "sud").astype(float)})
+    fit = meta_regression(bcg["yi"], bcg["vi"], dummy)
     assert res.q_between == pytest.approx(fit.qm, rel=1e-12)
     assert res.p_between == pytest.approx(fit.qm_pvalue, rel=1e-12)
     assert res.regression is not None
+    assert res.regression.headline_term == "group=sud"
 
 
 def test_pool_by_single_study_group_is_that_study(bcg):
-    data = bcg.assign(group=["seul"] + ["autres"] * 12)
-    res = pool_by(data, by="group")
+    res = pool_by(pool(bcg["yi"], bcg["vi"]), by=["seul"] + ["autres"] * 12)
     alone = res.groups["seul"]
     assert alone.k == 1 and alone.tau2 == 0.0
     assert alone.value == pytest.approx(bcg["yi"].iloc[0])
@@ -657,23 +663,50 @@ def test_pool_by_single_study_group_is_that_study(bcg):
 # --- results as records ---------------------------------------------------------------------------
 
 
-def test_to_estimate_round_trips_through_json(bcg):
-    res = pool(bcg["yi"], bcg["vi"], measure="RR")
-    est = res.to_estimate(outcome="log risk ratio of tuberculosis", treatment="BCG")
+def test_estimate_is_the_pooled_record_and_round_trips_through_json(bcg):
+    res = pool(
+        bcg["yi"], bcg["vi"], measure="RR", outcome="log risk ratio of tuberculosis",
+        treatment="BCG", design="quasi_rct",
+    )  # fmt: skip
+    est = res.estimate
     assert isinstance(est, Estimate)
-    assert (est.value, est.std_error, est.ci_low, est.ci_high) == (
+    assert (est.value, est.std_error, est.ci_low, est.ci_high, est.p_value) == (
         res.value,
         res.std_error,
         res.ci_low,
         res.ci_high,
+        res.p_value,
     )
-    assert est.n == 13 and est.design == "rct" and est.extra["k"] == 13
+    assert (est.outcome, est.treatment, est.estimand) == (
+        "log risk ratio of tuberculosis",
+        "BCG",
+        "average effect",
+    )
+    assert est.n == 13 and est.design == "quasi_rct" and est.extra["k"] == 13
     assert est.extra["tau2"] == res.tau2 and est.extra["measure"] == "RR"
+    assert est.extra["tau2_estimator"] == "REML" and "method" not in est.extra
     assert "REML" in est.method
     assert Estimate.from_json(est.to_json()) == est
+    assert pool(bcg["yi"], bcg["vi"]).estimate.design == "rct"  # randomised unless said
     # A single-study cumulative step has no Q p-value: stored as null, not NaN.
-    single = pool_arrays(np.array([0.2]), np.array([0.1]), "FE", None, 0.05)
-    assert json.loads(single.to_estimate().to_json())["extra"]["q_pvalue"] is None
+    single = pool_arrays(np.array([0.2]), np.array([0.1]), tau2_estimator="FE")
+    assert json.loads(single.estimate.to_json())["extra"]["q_pvalue"] is None
+
+
+def test_tidy_has_the_pooled_row_then_the_studies(bcg):
+    res = pool(bcg["yi"], bcg["vi"], labels=[f"Essai {i}" for i in range(1, 14)])
+    table = res.tidy()
+    assert table.index.name == "term"
+    assert table.columns.tolist() == [*TIDY_COLUMNS, "tau2", "i2", "q"]
+    assert table.index.tolist() == ["pooled", *(f"Essai {i}" for i in range(1, 14))]
+    pooled = table.loc["pooled"]
+    assert (pooled["value"], pooled["n"], pooled["tau2"]) == (res.value, 13, res.tau2)
+    study = table.loc["Essai 4"]
+    se = math.sqrt(bcg["vi"].iloc[3])
+    assert study["value"] == bcg["yi"].iloc[3] and study["std_error"] == pytest.approx(se)
+    assert study["ci_low"] == pytest.approx(bcg["yi"].iloc[3] - 1.959964 * se, rel=1e-6)
+    assert study["n"] == 1 and np.isnan(study["tau2"])
+    assert list(res.estimates())[0] == "pooled" and res.summary().startswith("Meta-analysis")
 
 
 def test_summaries_and_weights(bcg):
@@ -685,10 +718,106 @@ def test_summaries_and_weights(bcg):
     assert res.tau == pytest.approx(math.sqrt(res.tau2))
     fit = meta_regression(bcg["yi"], bcg["vi"], bcg[["latitude"]])
     assert "latitude" in fit.summary()
-    estimates = fit.to_estimates(outcome="log RR")
-    assert [e.treatment for e in estimates] == ["intercept", "latitude"]
-    tf = trim_and_fill(bcg["yi"], bcg["vi"])
+    tf = trim_and_fill(res)
     assert "Trim and fill" in tf.summary()
+    loo = leave_one_out(res)
+    assert loo.summary().startswith("Omitted (13 pools)") and "Essai 13" in str(loo)
+
+
+def test_meta_regression_estimate_is_the_first_moderator(bcg):
+    fit = meta_regression(
+        bcg["yi"], bcg["vi"], bcg[["latitude", "year"]], outcome="log RR", design="rct"
+    )
+    assert fit.headline_term == "latitude"
+    assert fit.estimate.treatment == "latitude" and fit.estimate.outcome == "log RR"
+    assert fit.estimate.value == fit.coefficients.loc["latitude", "estimate"]
+    assert list(fit.estimates()) == ["latitude", "intercept", "year"]
+    table = fit.tidy()
+    assert table.index.tolist() == ["latitude", "intercept", "year"]
+    assert table.loc["year", "std_error"] == fit.coefficients.loc["year", "std_error"]
+    assert table.loc["intercept", "n"] == 13
+    assert fit.estimate.extra["r2"] == fit.r2
+    # The covariance matrix of the coefficients, by term, with their variances on its diagonal.
+    assert fit.vcov.index.tolist() == fit.vcov.columns.tolist() == ["intercept", "latitude", "year"]
+    assert np.sqrt(np.diag(fit.vcov)) == pytest.approx(fit.coefficients["std_error"], rel=1e-12)
+    without = meta_regression(bcg["yi"], bcg["vi"], bcg[["year"]], intercept=False)
+    assert without.headline_term == "year" and list(without.estimates()) == ["year"]
+
+
+def test_predict_intercept_only_reproduces_the_published_prediction_intervals(bcg):
+    # A model with a constant moderator and no intercept is the pooled model: its
+    # prediction at 1 is the pooled effect with metafor's prediction intervals, on the RR
+    # scale (0.1546, 1.5490) with Wald tests (DESIGN.md section 8) and, with Knapp-Hartung,
+    # predict(res, transf=exp, digits=2): 0.49 [0.33, 0.73], PI [0.14, 1.76] (metafor README).
+    ones = pd.DataFrame({"one": np.ones(13)})
+    wald = meta_regression(bcg["yi"], bcg["vi"], ones, intercept=False).predict(1.0)
+    assert np.exp(wald.loc[0, ["pi_low", "pi_high"]]).round(4).tolist() == [0.1546, 1.5490]
+    knha = meta_regression(bcg["yi"], bcg["vi"], ones, intercept=False, knapp_hartung=True)
+    row = np.exp(knha.predict([1.0]).iloc[0]).round(2)
+    assert row[["value", "ci_low", "ci_high", "pi_low", "pi_high"]].tolist() == [
+        0.49,
+        0.33,
+        0.73,
+        0.14,
+        1.76,
+    ]
+
+
+def test_predict_is_x_beta_with_its_interval(bcg):
+    fit = meta_regression(bcg["yi"], bcg["vi"], bcg[["latitude"]], knapp_hartung=True)
+    out = fit.predict(pd.Series([13.0, 55.0], index=["sud", "nord"]))
+    assert out.index.tolist() == ["sud", "nord"]
+    x = np.array([[1.0, 13.0], [1.0, 55.0]])
+    beta = fit.coefficients["estimate"].to_numpy()
+    se = np.sqrt(np.diag(x @ fit.vcov.to_numpy() @ x.T))
+    crit = stats.t.ppf(0.975, 11)
+    assert out["value"].to_numpy() == pytest.approx(x @ beta, rel=1e-12)
+    assert out["std_error"].to_numpy() == pytest.approx(se, rel=1e-12)
+    assert out["ci_low"].to_numpy() == pytest.approx(x @ beta - crit * se, rel=1e-10)
+    pred = np.sqrt(se**2 + fit.tau2)
+    assert out["pi_high"].to_numpy() == pytest.approx(x @ beta + crit * pred, rel=1e-10)
+    two = meta_regression(bcg["yi"], bcg["vi"], bcg[["latitude", "year"]])
+    both = two.predict(pd.DataFrame({"year": [1950.0], "latitude": [40.0]}))
+    assert both.loc[0, "value"] == pytest.approx(
+        two.coefficients["estimate"].to_numpy() @ [1.0, 40.0, 1950.0], rel=1e-12
+    )
+
+
+def test_predict_refusals(bcg):
+    fit = meta_regression(bcg["yi"], bcg["vi"], bcg[["latitude"]])
+    with pytest.raises(InputError, match=r"moderator 'latitude' not found"):
+        fit.predict(pd.DataFrame({"lat": [10.0]}))
+    with pytest.raises(InputError, match=r"moderator column 'latitude' must be numeric"):
+        fit.predict(["north"])
+    with pytest.raises(InputError, match=r"'latitude' has 1 missing or infinite value"):
+        fit.predict([10.0, np.nan])
+    two = meta_regression(bcg["yi"], bcg["vi"], bcg[["latitude", "year"]])
+    with pytest.raises(InputError, match=r"values must be a DataFrame with the moderator"):
+        two.predict([10.0])
+
+
+def test_bias_results_follow_the_protocol(bcg, hackshaw):
+    res = pool(bcg["yi"], bcg["vi"], knapp_hartung=True, outcome="log RR", treatment="BCG")
+    egger = egger_test(res)
+    table = egger.tidy()
+    assert table.index.tolist() == ["limit_estimate", "asymmetry"]
+    assert egger.estimate.value == egger.limit_estimate and egger.estimate.treatment == "BCG"
+    assert table.loc["asymmetry", "p_value"] == egger.p_value
+    assert table.loc["asymmetry", "value"] / table.loc["asymmetry", "std_error"] == (
+        pytest.approx(egger.statistic)
+    )
+    assert egger.estimate.ci_low == egger.limit_ci_low
+    rank = rank_test(res)
+    row = rank.tidy()
+    assert row.columns.tolist() == list(TIDY_COLUMNS) and row.index.tolist() == ["kendall_tau"]
+    assert (row.loc["kendall_tau", "value"], row.loc["kendall_tau", "n"]) == (rank.tau, 13)
+    assert "Kendall's tau" in rank.summary()
+    filled = trim_and_fill(pool(hackshaw["yi"], hackshaw["vi"], outcome="log OR"))
+    assert filled.estimate == filled.adjusted.estimate and filled.estimate.n == 44
+    assert filled.estimate.outcome == "log OR"
+    tidy = filled.tidy()
+    assert tidy.index.tolist() == ["filled", "original"]
+    assert tidy["n"].tolist() == [44, 37]
 
 
 def test_transformed_orders_bounds_for_decreasing_functions(bcg):
@@ -717,7 +846,7 @@ def coverage(k: int, reps: int, seed: int, methods, kh=None) -> dict[str, float]
     for _ in range(reps):
         y, v = simulate_random_effects(rng, k)
         for m in methods:
-            res = pool_arrays(y, v, m, kh, 0.05)
+            res = pool_arrays(y, v, tau2_estimator=m, knapp_hartung=kh)
             hits[m] += res.ci_low <= TRUE_MU <= res.ci_high
             values[m].append(res.value)
     return {m: hits[m] / reps for m in methods} | {
@@ -778,7 +907,7 @@ def trim_fill_runs(simulate, reps: int, seed: int):
     k0, left, shift, adjusted, original = [], [], [], [], []
     for _ in range(reps):
         y, v = simulate(rng)
-        res = trim_and_fill(y, v, method="FE")
+        res = trim_and_fill(pool_arrays(y, v, tau2_estimator="FE"))
         k0.append(res.k0)
         left.append(res.side == "left")
         adjusted.append(res.adjusted.value)
@@ -830,8 +959,8 @@ def meta_data(draw):
 def test_permuting_studies_changes_nothing(data, method, seed):
     y, v = data
     order = np.random.default_rng(seed).permutation(len(y))
-    a = pool(y, v, method=method)
-    b = pool(y[order], v[order], method=method)
+    a = pool(y, v, tau2_estimator=method)
+    b = pool(y[order], v[order], tau2_estimator=method)
     assert b.value == pytest.approx(a.value, abs=1e-7)
     assert b.tau2 == pytest.approx(a.tau2, abs=1e-7)
     assert b.std_error == pytest.approx(a.std_error, rel=1e-6)
@@ -846,8 +975,8 @@ def test_permuting_studies_changes_nothing(data, method, seed):
 )
 def test_affine_change_of_units(data, method, shift, scale):
     y, v = data
-    a = pool(y, v, method=method)
-    b = pool(scale * y + shift, scale**2 * v, method=method)
+    a = pool(y, v, tau2_estimator=method)
+    b = pool(scale * y + shift, scale**2 * v, tau2_estimator=method)
     assert b.tau2 == pytest.approx(scale**2 * a.tau2, abs=1e-9 * max(1.0, scale**2))
     assert b.value == pytest.approx(scale * a.value + shift, abs=1e-8 * (1 + abs(shift) + scale))
     assert b.std_error == pytest.approx(scale * a.std_error, rel=1e-7)
@@ -869,7 +998,7 @@ def test_metafor_stopping_rule_is_not_scale_free():
 @given(data=meta_data())
 def test_tau2_ordering_and_interval_nesting(data):
     y, v = data
-    res = pool(y, v, method="REML")
+    res = pool(y, v, tau2_estimator="REML")
     assert res.tau2 >= 0
     assert res.pi_low <= res.ci_low <= res.value <= res.ci_high <= res.pi_high
     assert 0 <= res.i2 < 1 and res.h2 >= 1
@@ -896,20 +1025,24 @@ def test_forest_plot_of_bcg_on_risk_ratio_scale(bcg, tmp_path):
     assert (tmp_path / "forest.png").stat().st_size > 1000
 
 
-def test_forest_plot_from_a_frame_and_fixed_effect(bcg):
-    fig = forest_plot(bcg, label="Study", method="FE")
+def test_forest_plot_of_a_fixed_effect_and_a_measure(bcg):
+    fig = forest_plot(pool(bcg["yi"], bcg["vi"], tau2_estimator="FE", measure="RR"))
     ax = fig.axes[0]
-    assert ax.get_xlabel() == "Risque relatif (échelle log)"  # from attrs["measure"]
+    assert ax.get_xlabel() == "Risque relatif (échelle log)"  # the result's measure
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert "Effet fixe" in labels
+    assert labels[0] == "Étude 1" and "Effet fixe" in labels
     assert not any(lab.startswith("Intervalle de prédiction") for lab in labels)
-    smd = forest_plot(bcg.assign(yi=bcg["yi"]), measure="SMD", label="Study")
+    smd = forest_plot(pool(bcg["yi"], bcg["vi"]), measure="SMD")
     assert smd.axes[0].get_xscale() == "linear"
     assert smd.axes[0].get_xlabel().startswith("Différence moyenne standardisée")
+    untitled = forest_plot(pool(bcg["yi"], bcg["vi"]), show_prediction=False, xlabel="Effet")
+    labels = [t.get_text() for t in untitled.axes[0].get_yticklabels()]
+    assert not any(lab.startswith("Intervalle de prédiction") for lab in labels)
+    assert untitled.axes[0].get_xlabel() == "Effet"
 
 
 def test_funnel_plot_contours_and_trim_and_fill(hackshaw, tmp_path):
-    res = trim_and_fill(hackshaw["yi"], hackshaw["vi"])
+    res = trim_and_fill(pool(hackshaw["yi"], hackshaw["vi"]))
     fig = funnel_plot(res, measure="OR")
     ax = fig.axes[0]
     assert ax.get_xlabel() == "Rapport de cotes (échelle log)"
@@ -923,31 +1056,56 @@ def test_funnel_plot_contours_and_trim_and_fill(hackshaw, tmp_path):
     offsets = [c.get_offsets() for c in ax.collections if c.get_offsets().shape[0] in (37, 7)]
     assert sorted(o.shape[0] for o in offsets) == [7, 37]
     fig.savefig(tmp_path / "funnel.png")
-    plain = funnel_plot(hackshaw, levels=(0.95,))
+    plain = funnel_plot(pool(hackshaw["yi"], hackshaw["vi"]), levels=(0.95,))
     assert [t.get_text() for t in plain.axes[0].get_legend().get_texts()][:2] == [
         "p > 0,05",
         "p ≤ 0,05",
     ]
+    assert plain.axes[0].lines[2].get_xdata()[0] == pytest.approx(res.original.value)
+
+
+def test_bubble_plot_of_the_latitude_meta_regression(bcg, tmp_path):
+    fit = meta_regression(bcg["yi"], bcg["vi"], bcg[["latitude"]], knapp_hartung=True)
+    fig = bubble_plot(fit, measure="RR", xlabel="Latitude", title="BCG et latitude")
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log" and ax.get_xlabel() == "Latitude"
+    assert ax.get_ylabel() == "Risque relatif (échelle log)"
+    assert ax.get_title(loc="left") == "BCG et latitude"
+    # The line is the predicted risk ratio, the points the 13 trials sized by their weight.
+    line = ax.lines[0]
+    ends = fit.predict([line.get_xdata()[0], line.get_xdata()[-1]])["value"]
+    assert np.log(line.get_ydata()[[0, -1]]) == pytest.approx(ends.to_numpy())
+    points = [c for c in ax.collections if c.get_offsets().shape[0] == 13][0]
+    assert np.exp(bcg["yi"]).to_numpy() == pytest.approx(points.get_offsets()[:, 1])
+    assert any("Taille des points" in t.get_text() for t in ax.texts)
+    assert [t.get_text() for t in ax.get_yticklabels()][:2] == ["0,2", "0,5"]
+    fig.savefig(tmp_path / "bubble.png")
+    plain = bubble_plot(meta_regression(bcg["yi"], bcg["vi"], bcg[["year"]]))
+    assert plain.axes[0].get_yscale() == "linear" and plain.axes[0].get_xlabel() == "year"
 
 
 def test_plots_leave_global_style_alone(bcg):
     import matplotlib as mpl
 
     before = dict(mpl.rcParams)
-    forest_plot(bcg, label="Study")
-    funnel_plot(bcg)
+    forest_plot(pool(bcg["yi"], bcg["vi"]))
+    funnel_plot(pool(bcg["yi"], bcg["vi"]))
+    bubble_plot(meta_regression(bcg["yi"], bcg["vi"], bcg[["latitude"]]))
     assert dict(mpl.rcParams) == before
 
 
 def test_plot_refusals(bcg):
-    with pytest.raises(InputError, match="MetaResult, a TrimAndFillResult or a DataFrame"):
-        forest_plot([0.1, 0.2])
-    with pytest.raises(InputError, match=r"effect 'g' not found"):
-        forest_plot(bcg, effect="g")
+    with pytest.raises(InputError, match=r"result must be a MetaResult \(from pool\) or a Trim"):
+        forest_plot(bcg)
+    with pytest.raises(InputError, match=r"result must be a MetaResult"):
+        funnel_plot([0.1, 0.2])
     with pytest.raises(InputError, match=r"levels must be confidence levels"):
-        funnel_plot(bcg, levels=(95,))
-    with pytest.raises(InputError, match="labels are taken from the MetaResult"):
-        forest_plot(pool(bcg["yi"], bcg["vi"]), labels=["a"] * 13)
+        funnel_plot(pool(bcg["yi"], bcg["vi"]), levels=(95,))
+    with pytest.raises(InputError, match=r"result must be a MetaRegressionResult"):
+        bubble_plot(pool(bcg["yi"], bcg["vi"]))
+    two = meta_regression(bcg["yi"], bcg["vi"], bcg[["latitude", "year"]])
+    with pytest.raises(InputError, match=r"one moderator; this one has \['latitude', 'year'\]"):
+        bubble_plot(two)
 
 
 # --- bad input ----------------------------------------------------------------------------
@@ -967,16 +1125,26 @@ def test_pool_refuses_mismatched_lengths():
         pool([0.1, 0.2, 0.3], [0.1, 0.2])
 
 
-@pytest.mark.parametrize("method", ["DL", "REML", "PM"])
-def test_pool_refuses_a_single_study_for_random_effects(method):
-    with pytest.raises(InputError, match=rf"method='{method}' needs at least 2 studies .*k = 1"):
-        pool([0.1], [0.1], method=method)
-    assert pool([0.1], [0.1], method="FE").value == pytest.approx(0.1)
+@pytest.mark.parametrize("estimator", ["DL", "REML", "PM"])
+def test_pool_refuses_a_single_study_for_random_effects(estimator):
+    with pytest.raises(
+        InputError, match=rf"tau2_estimator='{estimator}' needs at least 2 studies .*k = 1"
+    ):
+        pool([0.1], [0.1], tau2_estimator=estimator)
+    assert pool([0.1], [0.1], tau2_estimator="FE").value == pytest.approx(0.1)
 
 
-def test_pool_refuses_unknown_method_and_bad_options():
-    with pytest.raises(InputError, match=r"method must be one of FE, DL, REML, PM; got 'ML'"):
-        pool([0.1, 0.2], [0.1, 0.1], method="ML")
+def test_pool_refuses_unknown_estimator_and_bad_options():
+    with pytest.raises(
+        InputError, match=r"tau2_estimator must be one of FE, DL, REML, PM; got 'ML'"
+    ):
+        pool([0.1, 0.2], [0.1, 0.1], tau2_estimator="ML")
+    with pytest.raises(InputError, match=r"design must be one of rct, .*; got 'RCT'"):
+        pool([0.1, 0.2], [0.1, 0.1], design="RCT")
+    with pytest.raises(InputError, match=r"design must be one of"):
+        meta_regression([0.1, 0.2, 0.3], [0.1] * 3, pd.DataFrame({"x": [1, 2, 4]}), design="")
+    with pytest.raises(InputError, match=r"labels must tell the studies apart; 'a' appears"):
+        pool([0.1, 0.2], [0.1, 0.1], labels=["a", "a"])
     with pytest.raises(InputError, match=r"knapp_hartung must be False, True or 'truncated'"):
         pool([0.1, 0.2], [0.1, 0.1], knapp_hartung="adhoc")
     with pytest.raises(InputError, match=r"alpha must be in \(0, 1\)"):
@@ -1003,7 +1171,7 @@ def test_pool_refuses_missing_values_and_bad_shapes():
 def test_meta_regression_refusals(bcg):
     with pytest.raises(InputError, match=r"moderator column 'zone' must be numeric"):
         meta_regression(bcg["yi"], bcg["vi"], pd.DataFrame({"zone": ["a", "b"] * 6 + ["a"]}))
-    with pytest.raises(InputError, match=r"moderator column 'x' has 1 missing value"):
+    with pytest.raises(InputError, match=r"moderator column 'x' has 1 missing or infinite value"):
         meta_regression(bcg["yi"], bcg["vi"], pd.DataFrame({"x": [np.nan] + [1.0] * 12}))
     with pytest.raises(InputError, match=r"are collinear"):
         meta_regression(bcg["yi"], bcg["vi"], bcg[["latitude"]].assign(twice=bcg["latitude"] * 2))
@@ -1054,31 +1222,39 @@ def test_effect_sizes_refusals():
 
 
 def test_bias_function_refusals(bcg):
+    res = pool(bcg["yi"], bcg["vi"])
     with pytest.raises(InputError, match=r"model must be 'rma' or 'lm'; got 'ols'"):
-        egger_test(bcg["yi"], bcg["vi"], model="ols")
-    with pytest.raises(InputError, match=r"needs at least 3 studies"):
-        egger_test([0.1, 0.2], [0.1, 0.1])
-    with pytest.raises(InputError, match=r"knapp_hartung does not apply to model='lm'"):
-        egger_test(bcg["yi"], bcg["vi"], model="lm", knapp_hartung=True)
+        egger_test(res, model="ols")
+    with pytest.raises(InputError, match=r"egger_test needs at least 3 studies, got k = 2"):
+        egger_test(pool([0.1, 0.2], [0.1, 0.1]))
+    with pytest.raises(InputError, match=r"result must be a MetaResult \(the output of pool\)"):
+        egger_test(bcg)
+    with pytest.raises(InputError, match=r"rank_test needs at least 3 studies"):
+        rank_test(pool([0.1, 0.2], [0.1, 0.1]))
     with pytest.raises(InputError, match=r"side must be 'left' or 'right'; got 'up'"):
-        trim_and_fill(bcg["yi"], bcg["vi"], side="up")
+        trim_and_fill(res, side="up")
     with pytest.raises(InputError, match=r"estimator must be 'L0' or 'R0'; got 'Q0'"):
-        trim_and_fill(bcg["yi"], bcg["vi"], estimator="Q0")
-    with pytest.raises(InputError, match=r"needs at least 3 studies"):
-        leave_one_out([0.1, 0.2], [0.1, 0.1])
+        trim_and_fill(res, estimator="Q0")
+    with pytest.raises(InputError, match=r"leave_one_out with tau2_estimator='REML' needs"):
+        leave_one_out(pool([0.1, 0.2], [0.1, 0.1]))
     with pytest.raises(InputError, match=r"order must have one value per study \(13\)"):
-        cumulative(bcg["yi"], bcg["vi"], order=[1, 2])
+        cumulative(res, order=[1, 2])
+    with pytest.raises(InputError, match=r"order has missing value"):
+        cumulative(res, order=[np.nan] + [1.0] * 12)
 
 
 def test_pool_by_refusals(bcg):
-    with pytest.raises(InputError, match=r"grouping 'zone' not found"):
-        pool_by(bcg, by="zone")
-    with pytest.raises(InputError, match=r"grouping column 'g' has 1 missing value"):
-        pool_by(bcg.assign(g=[None] + ["a"] * 12), by="g")
-    with pytest.raises(InputError, match=r"grouping column 'g' has a single group \('a'\)"):
-        pool_by(bcg.assign(g="a"), by="g")
+    res = pool(bcg["yi"], bcg["vi"])
+    with pytest.raises(InputError, match=r"by must have one value per study \(13\)"):
+        pool_by(res, by=["a", "b"])
+    with pytest.raises(InputError, match=r"by has 1 missing value"):
+        pool_by(res, by=[None] + ["a"] * 12)
+    with pytest.raises(InputError, match=r"by has a single group \('a'\)"):
+        pool_by(res, by=["a"] * 13)
     with pytest.raises(InputError, match=r"tau2 must be 'separate' or 'common'"):
-        pool_by(bcg.assign(g=["a", "b"] * 6 + ["a"]), by="g", tau2="pooled")
+        pool_by(res, by=["a", "b"] * 6 + ["a"], tau2="pooled")
+    with pytest.raises(InputError, match=r"result must be a MetaResult"):
+        pool_by(bcg, by=["a", "b"] * 6 + ["a"])
 
 
 def test_result_type():

@@ -21,6 +21,7 @@ from impactlib.meta.sheets import (
     SheetError,
     bibtex_keys,
     read_extraction_sheet,
+    verify_against_source,
 )
 
 BIB = """\
@@ -277,9 +278,92 @@ def test_missing_columns_and_files(tmp_path, bib):
 
 
 def test_returned_frame_feeds_pooling(tmp_path, bib):
-    from impactlib.meta import pool_by
+    from impactlib.meta import pool, pool_by
 
     sheet = read_extraction_sheet(write_sheet(tmp_path, ROWS), bib_path=bib, measure="RR")
-    res = pool_by(sheet, by="risk_of_bias", method="FE", label="study")
-    assert set(res.groups) == {"some concerns", "low", "high"}
+    res = pool(sheet["yi"], sheet["vi"], tau2_estimator="FE", labels=sheet["study"])
+    by_risk = pool_by(res, by=sheet["risk_of_bias"])
+    assert set(by_risk.groups) == {"some concerns", "low", "high"}
+    assert by_risk.groups["low"].labels == ("Ferguson & Simes 1949", "Hart & Sutherland 1977")
     assert isinstance(sheet, pd.DataFrame)
+
+
+def test_numeric_columns_are_required_checked_and_converted(tmp_path, bib):
+    header = HEADER + ",year,latitude"
+    rows = [ROWS[0] + ",1948,44", ROWS[1] + ",1949,55"]
+    sheet = read_extraction_sheet(
+        write_sheet(tmp_path, rows, header), bib_path=bib, measure="RR",
+        numeric_columns=["year", "latitude", "ai"],
+    )  # fmt: skip
+    assert sheet["year"].tolist() == [1948, 1949] and sheet["latitude"].dtype.kind in "if"
+    bad = [ROWS[0] + ",1948,north", ROWS[1] + ",,55"]
+    error = sheet_error(tmp_path, bib, bad, header=header, numeric_columns=["year", "latitude"])
+    assert error.problems == [
+        "row 1 (study 'Aronson 1948'), column 'latitude': not a number ('north')",
+        "row 2 (study 'Ferguson & Simes 1949'), column 'year': missing value",
+    ]
+    error = sheet_error(tmp_path, bib, ROWS[:1], numeric_columns=["year"])
+    assert error.problems == ["missing column(s): 'year'"]
+
+
+# --- an extraction sheet against its registered source -------------------------------------------
+
+SOURCE = pd.DataFrame(
+    {
+        "Study": [4, 3, 2, 1],
+        "BCGTB": [62, 3, 6, 4],
+        "BCGVacc": [13598, 231, 306, 123],
+        "Country": ["UK", "USA", "Canada", "USA"],
+    }
+)
+CHECKED = {"trial": "Study", "ai": "BCGTB", "n1i": "BCGVacc"}
+
+
+def bcg_sheet(tmp_path, bib, rows=ROWS) -> pd.DataFrame:
+    rows = [f"{row},{i}" for i, row in enumerate(rows, start=1)]
+    path = write_sheet(tmp_path, rows, HEADER + ",trial")
+    return read_extraction_sheet(path, bib_path=bib, measure="RR", numeric_columns=["trial"])
+
+
+def test_verify_against_source_counts_the_cells_compared(tmp_path, bib):
+    sheet = bcg_sheet(tmp_path, bib)
+    # Two checked columns besides the key, four trials; rows matched by key, not position.
+    assert verify_against_source(sheet, SOURCE, key="trial", columns=CHECKED) == 8
+    # Keys match by their text (the sheet's "1" is the source's 1); text is compared too.
+    as_text = sheet.assign(trial=sheet["trial"].astype(str), country=["USA", "Canada", "USA", "UK"])
+    columns = {**CHECKED, "country": "Country"}
+    assert verify_against_source(as_text, SOURCE, key="trial", columns=columns) == 12
+
+
+def test_verify_against_source_names_the_row_and_the_column(tmp_path, bib):
+    rows = [ROWS[0], ROWS[1].replace(",6,306,", ",7,306,"), ROWS[2]]
+    sheet = bcg_sheet(tmp_path, bib, rows)
+    with pytest.raises(SheetError) as excinfo:
+        verify_against_source(sheet, SOURCE, key="trial", columns=CHECKED, source_name="bcg")
+    assert excinfo.value.problems == [
+        "bcg.Study = 4: no row of the sheet",
+        "row 2 (study 'Ferguson & Simes 1949'), column 'ai': 7 but bcg.BCGTB = 6",
+    ]
+    assert "extraction sheet against source 'bcg': 2 problem(s)" in str(excinfo.value)
+    stranger = bcg_sheet(tmp_path, bib).assign(trial=[1, 2, 3, 9])
+    with pytest.raises(SheetError) as excinfo:
+        verify_against_source(stranger, SOURCE, key="trial", columns=CHECKED)
+    assert excinfo.value.problems == [
+        "source.Study = 4: no row of the sheet",
+        "row 4 (study 'Hart & Sutherland 1977'), column 'trial': 9 is not a source.Study",
+    ]
+
+
+def test_verify_against_source_refusals(tmp_path, bib):
+    sheet = bcg_sheet(tmp_path, bib)
+    with pytest.raises(InputError, match=r"columns must map the key 'trial'"):
+        verify_against_source(sheet, SOURCE, key="trial", columns={"ai": "BCGTB"})
+    with pytest.raises(InputError, match=r"sheet column 'year' not found"):
+        verify_against_source(sheet, SOURCE, key="trial", columns={**CHECKED, "year": "Year"})
+    with pytest.raises(InputError, match=r"column of source 'bcg' 'Year' not found"):
+        verify_against_source(
+            sheet, SOURCE, key="trial", columns={**CHECKED, "ai": "Year"}, source_name="bcg"
+        )
+    twice = pd.concat([SOURCE, SOURCE.iloc[:1]])
+    with pytest.raises(InputError, match=r"source 'source': 'Study' is not a unique key"):
+        verify_against_source(sheet, twice, key="trial", columns=CHECKED)

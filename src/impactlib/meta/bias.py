@@ -1,13 +1,16 @@
 """Small-study effects and publication bias: Egger, Begg-Mazumdar, trim and fill.
 
-The algorithms are metafor's ``regtest``, ``ranktest`` and ``trimfill`` (Viechtbauer 2010):
+The algorithms are metafor's ``regtest``, ``ranktest`` and ``trimfill`` (Viechtbauer 2010);
+as in metafor, each takes a pooled result (:func:`~impactlib.meta.pooling.pool`) and uses
+its studies and settings:
 
 - :func:`egger_test` regresses the effects on their standard errors ``sei``. With
   ``model="rma"`` (the default, metafor's ``regtest``) this is a meta-regression with the
-  same tau^2 estimator as the main analysis; with ``model="lm"`` it is Egger et al.'s (1997)
-  original test, a weighted regression with multiplicative dispersion (statsmodels' WLS),
-  identical to the OLS of the standardised effect ``yi / sei`` on the precision ``1 / sei``
-  whose intercept is the coefficient of ``sei`` here.
+  same tau^2 estimator and Knapp-Hartung option as the pooled result; with ``model="lm"``
+  it is Egger et al.'s (1997) original test, a weighted regression with multiplicative
+  dispersion (statsmodels' WLS), identical to the OLS of the standardised effect
+  ``yi / sei`` on the precision ``1 / sei`` whose intercept is the coefficient of ``sei``
+  here.
 - :func:`rank_test` is Begg & Mazumdar's (1994) Kendall's tau between the standardised
   deviates from the fixed-effect estimate and the variances (scipy's ``kendalltau``, exact
   p-value when there are no ties, as R's ``cor.test``).
@@ -19,7 +22,6 @@ The algorithms are metafor's ``regtest``, ``ranktest`` and ``trimfill`` (Viechtb
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,40 +29,76 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from impactlib.core.validation import InputError, require_probability
-from impactlib.meta.pooling import (
-    MetaResult,
-    pool_arrays,
-    study_labels,
-)
-from impactlib.meta.regression import meta_regression
-from impactlib.meta.tau2 import (
-    _check_knapp_hartung,
-    check_inputs,
-    fit_model,
-)
+from impactlib.core.estimate import TIDY_COLUMNS, Estimate
+from impactlib.core.result import Result
+from impactlib.core.validation import InputError
+from impactlib.meta.pooling import MetaResult, pool_arrays, pooled_frame, require_result
+from impactlib.meta.regression import coefficient_estimate, regression_arrays
+from impactlib.meta.tau2 import fit_model
 
 
-@dataclass(frozen=True)
-class EggerResult:
+def _studies(result: object, needed: int, what: str) -> MetaResult:
+    result = require_result(result)
+    if result.k < needed:
+        raise InputError(f"{what} needs at least {needed} studies, got k = {result.k}")
+    return result
+
+
+def _cell(term: str, column: str, doc: str) -> property:
+    """A number of the coefficient table of an :class:`EggerResult`, as a property."""
+    return property(lambda self: float(self.coefficients.loc[term, column]), doc=doc)
+
+
+@dataclass(frozen=True, eq=False)
+class EggerResult(Result):
     """Regression test for funnel-plot asymmetry.
 
-    ``statistic`` tests the coefficient ``bias`` of the standard error (z, or t on ``df``
-    degrees of freedom); ``limit_estimate`` is the intercept, the effect expected for a
-    study of infinite precision, with its interval.
+    ``coefficients`` holds the regression of the effects on their standard errors: the
+    row ``sei`` is the asymmetry (its ``statistic``, z or t on ``df`` degrees of freedom,
+    is the test), the row ``intercept`` the limit estimate, the effect expected for a
+    study of infinite precision. ``estimate`` is that limit estimate (a bias-adjusted
+    effect, like trim and fill's); ``tidy()`` has it (``"limit_estimate"``) and the
+    asymmetry coefficient (``"asymmetry"``).
     """
 
-    statistic: float
-    p_value: float
+    coefficients: pd.DataFrame
     df: int | None
-    bias: float
-    bias_se: float
-    limit_estimate: float
-    limit_ci_low: float
-    limit_ci_high: float
     model: str
-    method: str
-    k: int
+    pooled: MetaResult
+
+    statistic = _cell("sei", "statistic", "The test statistic of the asymmetry (z, or t on df).")
+    p_value = _cell("sei", "p_value", "Two-sided p-value of the test of asymmetry.")
+    bias = _cell("sei", "estimate", "The coefficient of the standard error.")
+    bias_se = _cell("sei", "std_error", "Its standard error.")
+    limit_estimate = _cell("intercept", "estimate", "The effect of a study with sei -> 0.")
+    limit_ci_low = _cell("intercept", "ci_low", "Lower bound of the limit estimate.")
+    limit_ci_high = _cell("intercept", "ci_high", "Upper bound of the limit estimate.")
+
+    @property
+    def k(self) -> int:
+        return self.pooled.k
+
+    @property
+    def estimate(self) -> Estimate:
+        return self.estimates()["limit_estimate"]
+
+    def estimates(self) -> dict[str, Estimate]:
+        fields = {
+            "n": self.k,
+            "method": f"Egger regression test ({self.model})",
+            "outcome": self.pooled.outcome,
+            "treatment": self.pooled.treatment,
+            "design": self.pooled.design,
+            "alpha": self.pooled.alpha,
+        }
+        return {
+            "limit_estimate": coefficient_estimate(
+                self.coefficients, "intercept", estimand="limit estimate (sei -> 0)", **fields
+            ),
+            "asymmetry": coefficient_estimate(
+                self.coefficients, "sei", estimand="funnel-plot asymmetry", **fields
+            ),
+        }
 
     def summary(self) -> str:
         test = (
@@ -74,104 +112,101 @@ class EggerResult:
         )
 
 
-def egger_test(
-    effects: object,
-    variances: object,
-    *,
-    model: str = "rma",
-    method: str = "REML",
-    knapp_hartung: bool | str = False,
-    alpha: float = 0.05,
-) -> EggerResult:
+def egger_test(result: MetaResult, *, model: str = "rma") -> EggerResult:
     """Egger's regression test for funnel-plot asymmetry, with the standard error as predictor.
 
     Parameters
     ----------
+    result : MetaResult
+        The pooled studies (at least 3), from :func:`pool` (metafor's ``regtest(res)``).
     model : {"rma", "lm"}
-        ``"rma"``: mixed-effects meta-regression ``yi ~ sei`` with ``method`` (metafor's
-        ``regtest`` default); ``"lm"``: Egger et al. (1997), weighted least squares with
-        weights ``1 / vi`` and an estimated dispersion, t test on ``k - 2`` df.
+        ``"rma"``: meta-regression ``yi ~ sei`` with the tau^2 estimator, Knapp-Hartung
+        option and ``alpha`` of ``result`` (metafor's ``regtest`` default); ``"lm"``: Egger
+        et al. (1997), weighted least squares with weights ``1 / vi`` and an estimated
+        dispersion, t test on ``k - 2`` df.
 
     Examples
     --------
-    >>> res = egger_test([0.1, 0.3, 0.35, 0.6, 0.2], [0.01, 0.02, 0.05, 0.09, 0.01], model="lm")
-    >>> res.df
+    >>> from impactlib.meta import pool
+    >>> res = pool([0.1, 0.3, 0.35, 0.6, 0.2], [0.01, 0.02, 0.05, 0.09, 0.01])
+    >>> egger_test(res, model="lm").df
     3
     """
     if model not in ("rma", "lm"):
         raise InputError(f"model must be 'rma' or 'lm'; got {model!r}")
-    y, v = check_inputs(effects, variances, method=method, min_k=3)
-    require_probability(alpha, name="alpha")
+    result = _studies(result, 3, "egger_test")
+    y, v = result.effects, result.variances
     sei = np.sqrt(v)
     if model == "rma":
-        fit = meta_regression(
-            y, v, pd.DataFrame({"sei": sei}), method=method, knapp_hartung=knapp_hartung,
-            alpha=alpha,
+        fit = regression_arrays(
+            y, v, pd.DataFrame({"sei": sei}), tau2_estimator=result.tau2_estimator,
+            knapp_hartung=result.knapp_hartung, alpha=result.alpha,
+            reml_threshold=result.reml_threshold,
         )  # fmt: skip
-        slope, intercept = fit.coefficients.loc["sei"], fit.coefficients.loc["intercept"]
-        return EggerResult(
-            statistic=float(slope["statistic"]),
-            p_value=float(slope["p_value"]),
-            df=fit.df,
-            bias=float(slope["estimate"]),
-            bias_se=float(slope["std_error"]),
-            limit_estimate=float(intercept["estimate"]),
-            limit_ci_low=float(intercept["ci_low"]),
-            limit_ci_high=float(intercept["ci_high"]),
-            model="mixed-effects meta-regression"
-            if method != "FE"
-            else "fixed-effects meta-regression",
-            method=method,
-            k=len(y),
-        )
-    if _check_knapp_hartung(knapp_hartung) is not None:
-        raise InputError("knapp_hartung does not apply to model='lm' (its dispersion is estimated)")
+        kind = "fixed-effects" if result.tau2_estimator == "FE" else "mixed-effects"
+        return EggerResult(fit.coefficients, fit.df, f"{kind} meta-regression", result)
     wls = sm.WLS(y, np.column_stack([np.ones_like(y), sei]), weights=1.0 / v).fit()
-    low, high = wls.conf_int(alpha=alpha)[0]
-    return EggerResult(
-        statistic=float(wls.tvalues[1]),
-        p_value=float(wls.pvalues[1]),
-        df=int(wls.df_resid),
-        bias=float(wls.params[1]),
-        bias_se=float(wls.bse[1]),
-        limit_estimate=float(wls.params[0]),
-        limit_ci_low=float(low),
-        limit_ci_high=float(high),
-        model="weighted regression with multiplicative dispersion",
-        method="lm",
-        k=len(y),
+    interval = wls.conf_int(alpha=result.alpha)
+    coefficients = pd.DataFrame(
+        {
+            "estimate": wls.params,
+            "std_error": wls.bse,
+            "statistic": wls.tvalues,
+            "p_value": wls.pvalues,
+            "ci_low": interval[:, 0],
+            "ci_high": interval[:, 1],
+        },
+        index=pd.Index(["intercept", "sei"], name="term"),
     )
+    model_name = "weighted regression with multiplicative dispersion"
+    return EggerResult(coefficients, int(wls.df_resid), model_name, result)
 
 
 @dataclass(frozen=True)
 class RankTestResult:
-    """Begg & Mazumdar's rank correlation test: Kendall's tau and its two-sided p-value."""
+    """Begg & Mazumdar's rank correlation test: Kendall's tau and its two-sided p-value.
+
+    A test, not an effect: ``tidy()`` has one row (``"kendall_tau"``) with the columns of
+    an :class:`Estimate` (``value`` is tau; no standard error or interval).
+    """
 
     tau: float
     p_value: float
     k: int
     exact: bool
 
-    def summary(self) -> str:
+    @property
+    def method(self) -> str:
         kind = "exact" if self.exact else "normal approximation"
+        return f"Begg and Mazumdar rank correlation test ({kind})"
+
+    def tidy(self) -> pd.DataFrame:
+        row = {"value": self.tau, "p_value": self.p_value, "n": self.k, "method": self.method}
+        index = pd.Index(["kendall_tau"], name="term")
+        return pd.DataFrame([row], index=index, columns=list(TIDY_COLUMNS))
+
+    def summary(self) -> str:
         return (
-            f"Rank correlation test for funnel plot asymmetry, k = {self.k}\n"
-            f"  Kendall's tau = {self.tau:.4f}, p = {self.p_value:.4f} ({kind})"
+            f"{self.method}, k = {self.k}\n  Kendall's tau = {self.tau:.4f}, p = {self.p_value:.4f}"
         )
 
 
-def rank_test(effects: object, variances: object) -> RankTestResult:
-    """Begg & Mazumdar (1994) rank correlation test (metafor's ``ranktest``).
+def rank_test(result: MetaResult) -> RankTestResult:
+    """Begg & Mazumdar (1994) rank correlation test (metafor's ``ranktest(res)``).
 
-    Kendall's tau between ``(yi - mu_FE) / sqrt(vi - 1/sum(1/vi))`` and ``vi``; the p-value
-    is exact without ties and from the normal approximation otherwise.
+    Kendall's tau between ``(yi - mu_FE) / sqrt(vi - 1/sum(1/vi))`` and ``vi`` for the
+    studies of ``result`` (at least 3); the p-value is exact without ties and from the
+    normal approximation otherwise.
 
     Examples
     --------
-    >>> round(rank_test([0.1, 0.3, 0.35, 0.6, 0.2], [0.01, 0.02, 0.05, 0.09, 0.03]).tau, 2)
+    >>> from impactlib.meta import pool
+    >>> res = pool([0.1, 0.3, 0.35, 0.6, 0.2], [0.01, 0.02, 0.05, 0.09, 0.03])
+    >>> round(rank_test(res).tau, 2)
     0.6
     """
-    y, v = check_inputs(effects, variances, min_k=3)
+    result = _studies(result, 3, "rank_test")
+    y, v = result.effects, result.variances
     w = 1.0 / v
     theta = np.sum(w * y) / w.sum()
     y_star = (y - theta) / np.sqrt(v - 1.0 / w.sum())
@@ -181,13 +216,14 @@ def rank_test(effects: object, variances: object) -> RankTestResult:
 
 
 @dataclass(frozen=True, eq=False)
-class TrimAndFillResult:
+class TrimAndFillResult(Result):
     """Trim and fill: ``k0`` studies imputed on ``side``, and the pooled effect with them.
 
     ``adjusted`` is the pooled result on the augmented data (the original ``k`` studies
     plus the ``k0`` mirror images in ``filled_effects`` / ``filled_variances``); it is the
     original result when ``k0 = 0``. ``se_k0`` is the estimator's standard error and
-    ``p_k0`` the p-value of "no missing study" (R0 only).
+    ``p_k0`` the p-value of "no missing study" (R0 only). ``estimate`` is the filled
+    estimate; ``tidy()`` has it (``"filled"``) and the original one (``"original"``).
     """
 
     k0: int
@@ -200,6 +236,16 @@ class TrimAndFillResult:
     filled_effects: np.ndarray
     filled_variances: np.ndarray
 
+    @property
+    def estimate(self) -> Estimate:
+        return self.adjusted.estimate
+
+    def estimates(self) -> dict[str, Estimate]:
+        return {"filled": self.adjusted.estimate, "original": self.original.estimate}
+
+    def tidy(self) -> pd.DataFrame:
+        return pooled_frame({"filled": self.adjusted, "original": self.original})
+
     def summary(self) -> str:
         return (
             f"Trim and fill ({self.estimator}): {self.k0} missing studies imputed on the "
@@ -207,24 +253,31 @@ class TrimAndFillResult:
         )
 
 
-def trim_and_fill(
-    effects: object,
-    variances: object,
-    *,
-    method: str = "REML",
-    side: str | None = None,
-    estimator: str = "L0",
-    knapp_hartung: bool | str = False,
-    alpha: float = 0.05,
-    max_iter: int = 100,
-    labels: Sequence | None = None,
-) -> TrimAndFillResult:
-    """Duval & Tweedie's trim and fill (metafor's ``trimfill``), with the L0 estimator.
+def _count_missing(signed: np.ndarray, k: int, estimator: str) -> tuple[float, float]:
+    """Duval and Tweedie's raw ``k0`` and its standard error from the signed ranks."""
+    if estimator == "L0":
+        s_r = float(signed[signed > 0].sum())
+        k0 = (4 * s_r - k * (k + 1)) / (2 * k - 1)
+        var_sr = (
+            k * (k + 1) * (2 * k + 1) + 10 * k0**3 + 27 * k0**2 + 17 * k0
+            - 18 * k * k0**2 - 18 * k * k0 + 6 * k**2 * k0
+        ) / 24  # fmt: skip
+        return k0, 4 * math.sqrt(max(var_sr, 0.0)) / (2 * k - 1)
+    negative = -signed[signed < 0]
+    k0 = k - (negative.max() if negative.size else 0) - 1
+    return k0, math.sqrt(2 * max(0.0, k0) + 2)
 
-    The studies are ranked by their distance to the pooled estimate of the studies left
-    after trimming the ``k0`` most extreme ones on the side opposite the missing ones;
-    ``k0`` is re-estimated until it no longer changes. The trimmed studies are then
-    mirrored around that estimate and everything is pooled again with ``method``.
+
+def trim_and_fill(
+    result: MetaResult, *, side: str | None = None, estimator: str = "L0", max_iter: int = 100
+) -> TrimAndFillResult:
+    """Duval & Tweedie's trim and fill (metafor's ``trimfill(res)``), with the L0 estimator.
+
+    The studies of ``result`` (at least 3) are ranked by their distance to the pooled
+    estimate of the studies left after trimming the ``k0`` most extreme ones on the side
+    opposite the missing ones; ``k0`` is re-estimated until it no longer changes. The
+    trimmed studies are then mirrored around that estimate and everything is pooled again
+    with the settings of ``result``.
 
     Parameters
     ----------
@@ -235,23 +288,22 @@ def trim_and_fill(
 
     Examples
     --------
-    >>> res = trim_and_fill([0.1, 0.3, 0.35, 0.6, 0.2], [0.01, 0.02, 0.05, 0.09, 0.03],
-    ...                     method="FE")
-    >>> res.side, res.k0
-    ('left', 2)
+    >>> from impactlib.meta import pool
+    >>> res = pool([0.1, 0.3, 0.35, 0.6, 0.2], [0.01, 0.02, 0.05, 0.09, 0.03],
+    ...            tau2_estimator="FE")
+    >>> filled = trim_and_fill(res)
+    >>> filled.side, filled.k0, filled.estimate.n
+    ('left', 2, 7)
     """
-    y, v = check_inputs(effects, variances, method=method, min_k=3)
-    require_probability(alpha, name="alpha")
-    kh = _check_knapp_hartung(knapp_hartung)
+    result = _studies(result, 3, "trim_and_fill")
     if estimator not in ("L0", "R0"):
         raise InputError(f"estimator must be 'L0' or 'R0'; got {estimator!r}")
-    k = len(y)
-    labels = study_labels(effects, labels, k)
-    original = pool_arrays(y, v, method, kh, alpha, labels)
+    y, v, k = result.effects, result.variances, result.k
+    settings = result.settings()
     if side is None:
         design = np.column_stack([np.ones(k), np.sqrt(v)])
-        slope = fit_model(y, v, design, method, None).beta[1]
-        side = "right" if slope < 0 else "left"
+        fit = fit_model(y, v, design, result.tau2_estimator, None, result.reml_threshold)
+        side = "right" if fit.beta[1] < 0 else "left"
     elif side not in ("left", "right"):
         raise InputError(f"side must be 'left' or 'right'; got {side!r}")
 
@@ -263,22 +315,11 @@ def trim_and_fill(
         if k0 == previous:
             break
         previous = k0
-        beta = pool_arrays(ys[: k - k0], vs[: k - k0], method, None, alpha).value
+        trimmed = {**settings, "knapp_hartung": None}
+        beta = pool_arrays(ys[: k - k0], vs[: k - k0], **trimmed).value
         centred = ys - beta
         ranks = stats.rankdata(np.abs(centred), method="ordinal")
-        signed = np.sign(centred) * ranks
-        if estimator == "L0":
-            s_r = float(signed[signed > 0].sum())
-            k0_raw = (4 * s_r - k * (k + 1)) / (2 * k - 1)
-            var_sr = (
-                k * (k + 1) * (2 * k + 1) + 10 * k0_raw**3 + 27 * k0_raw**2 + 17 * k0_raw
-                - 18 * k * k0_raw**2 - 18 * k * k0_raw + 6 * k**2 * k0_raw
-            ) / 24  # fmt: skip
-            se_k0 = 4 * math.sqrt(max(var_sr, 0.0)) / (2 * k - 1)
-        else:
-            negative = -signed[signed < 0]
-            k0_raw = k - (negative.max() if negative.size else 0) - 1
-            se_k0 = math.sqrt(2 * max(0.0, k0_raw) + 2)
+        k0_raw, se_k0 = _count_missing(np.sign(centred) * ranks, k, estimator)
         k0 = max(0, round(k0_raw))
     else:
         raise InputError(f"trim and fill did not converge in {max_iter} iterations")
@@ -286,15 +327,12 @@ def trim_and_fill(
     # R0's test of "no missing study" (metafor): P(R0 >= k0 | none missing) = 2^-(k0 + 1).
     p_k0 = 0.5 ** (k0 + 1) if estimator == "R0" else None
     if k0 == 0:
-        filled_y, filled_v, adjusted = np.empty(0), np.empty(0), original
+        filled_y, filled_v, adjusted = np.empty(0), np.empty(0), result
     else:
         filled_y = sign * (2 * beta - ys[k - k0 :])
         filled_v = vs[k - k0 :].copy()
-        new_labels = [*labels, *(f"Imputée {j + 1}" for j in range(k0))]
+        labels = [*result.labels, *(f"Imputée {j + 1}" for j in range(k0))]
         adjusted = pool_arrays(
-            np.concatenate([y, filled_y]), np.concatenate([v, filled_v]), method, kh, alpha,
-            new_labels,
-        )  # fmt: skip
-    return TrimAndFillResult(
-        k0, side, se_k0, p_k0, estimator, original, adjusted, filled_y, filled_v
-    )
+            np.concatenate([y, filled_y]), np.concatenate([v, filled_v]), labels, **settings
+        )
+    return TrimAndFillResult(k0, side, se_k0, p_k0, estimator, result, adjusted, filled_y, filled_v)

@@ -10,7 +10,7 @@ correction), so they are written here and tested against metafor's own output.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -55,6 +55,34 @@ def row_name(row: int, label: object | None) -> str:
     return f"row {row} (study {str(label)!r})"
 
 
+def parse_numbers(
+    frame: pd.DataFrame,
+    columns: Mapping[str, str],
+    labels: Sequence,
+    *,
+    counts: Sequence[str] = (),
+) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Each column of ``columns`` (role -> column) as floats, and one message per missing,
+    non-numeric or infinite cell naming its row (from 1), study label and column.
+
+    A missing value of a role in ``counts`` is called a missing count.
+    """
+    problems: list[str] = []
+    values: dict[str, np.ndarray] = {}
+    for role, column in columns.items():
+        raw = frame[column]
+        numeric = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        for i in np.flatnonzero(np.isnan(numeric)):
+            what = "missing value" if pd.isna(raw.iloc[i]) else f"not a number ({raw.iloc[i]!r})"
+            if role in counts and pd.isna(raw.iloc[i]):
+                what = "missing count"
+            problems.append(f"{row_name(i + 1, labels[i])}, column {column!r}: {what}")
+        for i in np.flatnonzero(np.isinf(numeric)):
+            problems.append(f"{row_name(i + 1, labels[i])}, column {column!r}: infinite value")
+        values[role] = numeric
+    return values, problems
+
+
 def check_effect_columns(
     frame: pd.DataFrame, measure: str, columns: dict[str, str], labels: Sequence | None = None
 ) -> list[str]:
@@ -63,20 +91,8 @@ def check_effect_columns(
     ``columns`` maps each role (``"ai"``, ``"n1i"``...) to a column of ``frame``. Each
     message names the 1-based row, the study label when given, and the column.
     """
-    problems: list[str] = []
     labels = list(labels) if labels is not None else [None] * len(frame)
-    values: dict[str, np.ndarray] = {}
-    for role, column in columns.items():
-        raw = frame[column]
-        numeric = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-        for i in np.flatnonzero(np.isnan(numeric)):
-            what = "missing value" if pd.isna(raw.iloc[i]) else f"not a number ({raw.iloc[i]!r})"
-            if role in TWO_BY_TWO_ROLES and pd.isna(raw.iloc[i]):
-                what = "missing count"
-            problems.append(f"{row_name(i + 1, labels[i])}, column {column!r}: {what}")
-        for i in np.flatnonzero(np.isinf(numeric)):
-            problems.append(f"{row_name(i + 1, labels[i])}, column {column!r}: infinite value")
-        values[role] = numeric
+    values, problems = parse_numbers(frame, columns, labels, counts=TWO_BY_TWO_ROLES)
 
     def flag(role: str, bad: np.ndarray, message: str) -> None:
         column = columns[role]

@@ -1,28 +1,44 @@
 """Pooling effect sizes: :func:`pool` and its result, :class:`MetaResult`, built on the
-model engine of :mod:`impactlib.meta.tau2`."""
+model engine of :mod:`impactlib.meta.tau2`.
+
+A :class:`MetaResult` keeps its studies and the settings it was pooled with (``SETTINGS``),
+so that the sensitivity analyses and the bias tests take the result and pool again the
+same way, as metafor's ``leave1out(res)`` or ``trimfill(res)`` do.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from impactlib.core.estimate import Estimate
-from impactlib.core.inference import critical_value, two_sided_p_value
-from impactlib.core.validation import InputError, require_probability
-from impactlib.meta.tau2 import (
-    METHOD_NAMES,
-    _check_knapp_hartung,
-    _threshold,
-    check_inputs,
-    fit_model,
+from impactlib.core.designs import get_design
+from impactlib.core.estimate import Estimate, tidy_frame
+from impactlib.core.inference import critical_value, wald_estimate, wald_interval
+from impactlib.core.result import Result
+from impactlib.core.validation import InputError
+from impactlib.meta.tau2 import TAU2_ESTIMATOR_NAMES, check_model, fit_model
+
+#: What a pooled result was computed and recorded with; a sensitivity analysis repeats it.
+SETTINGS = (
+    "tau2_estimator",
+    "knapp_hartung",
+    "alpha",
+    "reml_threshold",
+    "measure",
+    "outcome",
+    "treatment",
+    "estimand",
+    "design",
 )
 
-# --- pooled result ---------------------------------------------------------------------
+#: Columns that :func:`pooled_frame` adds to the tidy table: the heterogeneity of each pool.
+HETEROGENEITY = ("tau2", "i2", "q")
 
 
 @dataclass(frozen=True)
@@ -37,13 +53,19 @@ class TransformedResult:
 
 
 @dataclass(frozen=True, eq=False)
-class MetaResult:
+class MetaResult(Result):
     """A pooled effect with its heterogeneity, as metafor's ``rma`` prints it.
 
     ``i2`` is a share in [0, 1] (metafor prints it as a percentage), ``h2`` a ratio;
     ``q`` is Cochran's Q on ``q_df = k - 1`` degrees of freedom. ``pi_low``/``pi_high``
     bound the prediction interval for the effect in a new study. ``df`` is ``k - 1``
     with Knapp-Hartung (t-based inference) and ``None`` otherwise (normal).
+    ``knapp_hartung`` is ``None``, ``"knha"`` or ``"truncated"``.
+
+    ``estimate`` is the pooled effect as an :class:`Estimate` (``n`` counts the studies),
+    recorded with ``outcome``, ``treatment``, ``estimand`` and ``design`` (the design of the
+    studies pooled, a registry code); ``tidy()`` has the pooled row (``"pooled"``) then one
+    row per study, with the columns ``tau2``, ``i2`` and ``q`` besides an Estimate's.
     """
 
     value: float
@@ -60,7 +82,7 @@ class MetaResult:
     pi_low: float
     pi_high: float
     k: int
-    method: str
+    tau2_estimator: str
     knapp_hartung: str | None = None
     df: int | None = None
     alpha: float = 0.05
@@ -69,6 +91,11 @@ class MetaResult:
     variances: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     labels: Sequence = field(default=(), repr=False)
     measure: str | None = None
+    reml_threshold: float | None = None
+    outcome: str = ""
+    treatment: str = ""
+    estimand: str = "average effect"
+    design: str = "rct"
 
     @property
     def tau(self) -> float:
@@ -82,12 +109,16 @@ class MetaResult:
 
     @property
     def description(self) -> str:
-        text = f"Meta-analysis ({METHOD_NAMES[self.method]})"
+        text = f"Meta-analysis ({TAU2_ESTIMATOR_NAMES[self.tau2_estimator]})"
         if self.knapp_hartung == "knha":
             text += ", Knapp-Hartung t intervals"
         elif self.knapp_hartung == "truncated":
             text += ", Knapp-Hartung t intervals (factor truncated at 1)"
         return text
+
+    def settings(self) -> dict[str, Any]:
+        """The settings of ``SETTINGS``, to pool other studies the same way."""
+        return {name: getattr(self, name) for name in SETTINGS}
 
     def transformed(self, func: Callable[[float], float] = np.exp) -> TransformedResult:
         """Value, CI and PI through a monotone ``func`` (default ``np.exp``: log RR/OR to RR/OR).
@@ -98,19 +129,9 @@ class MetaResult:
         pi = sorted((float(func(self.pi_low)), float(func(self.pi_high))))
         return TransformedResult(float(func(self.value)), ci[0], ci[1], pi[0], pi[1])
 
-    def to_estimate(
-        self,
-        *,
-        outcome: str = "",
-        treatment: str = "",
-        estimand: str = "average effect",
-        design: str = "rct",
-    ) -> Estimate:
-        """The pooled effect as an :class:`Estimate`; ``n`` is the number of studies.
-
-        ``design`` is the design of the studies pooled (a registry code, from which GRADE
-        starts): randomised trials unless said otherwise.
-        """
+    @property
+    def estimate(self) -> Estimate:
+        """The pooled effect; ``extra`` records the heterogeneity and the model."""
         extra = {
             "k": self.k,
             "tau2": self.tau2,
@@ -121,12 +142,11 @@ class MetaResult:
             "q_pvalue": self.q_pvalue,
             "pi_low": self.pi_low,
             "pi_high": self.pi_high,
-            "method": self.method,
+            "tau2_estimator": self.tau2_estimator,
             "knapp_hartung": self.knapp_hartung,
             "df": self.df,
             "measure": self.measure,
         }
-        extra = {key: _json_safe(value) for key, value in extra.items()}
         return Estimate(
             value=self.value,
             std_error=self.std_error,
@@ -135,13 +155,41 @@ class MetaResult:
             p_value=self.p_value,
             n=self.k,
             method=self.description,
-            outcome=outcome,
-            treatment=treatment,
-            design=design,
-            estimand=estimand,
             alpha=self.alpha,
-            extra=extra,
+            extra={key: json_safe(value) for key, value in extra.items()},
+            **self._record(),
         )
+
+    def study_estimates(self) -> dict[object, Estimate]:
+        """Each study's own effect and normal interval, by label."""
+        return {
+            label: wald_estimate(
+                y,
+                math.sqrt(v),
+                alpha=self.alpha,
+                n=1,
+                method="Study effect",
+                **{**self._record(), "estimand": "study effect"},
+            )  # fmt: skip
+            for label, y, v in zip(self.labels, self.effects, self.variances, strict=True)
+        }
+
+    def estimates(self) -> dict[object, Estimate]:
+        """The pooled effect (``"pooled"``), then each study's (see :meth:`study_estimates`)."""
+        return {"pooled": self.estimate, **self.study_estimates()}
+
+    def tidy(self) -> pd.DataFrame:
+        """The pooled row with its heterogeneity, then the studies (NaN heterogeneity)."""
+        studies = tidy_frame(self.study_estimates()).assign(**dict.fromkeys(HETEROGENEITY, np.nan))
+        return pd.concat([pooled_frame({"pooled": self}), studies])
+
+    def _record(self) -> dict[str, str]:
+        return {
+            "outcome": self.outcome,
+            "treatment": self.treatment,
+            "estimand": self.estimand,
+            "design": self.design,
+        }
 
     def summary(self) -> str:
         level = f"{1 - self.alpha:.0%}"
@@ -161,7 +209,17 @@ class MetaResult:
         return self.summary()
 
 
-def _json_safe(value: object) -> object:
+def pooled_frame(results: Mapping[object, MetaResult]) -> pd.DataFrame:
+    """Tidy rows of several pooled results (subgroups, leave-one-out...): the columns of an
+    :class:`Estimate` and the heterogeneity of each pool (``HETEROGENEITY``)."""
+    frame = tidy_frame({term: result.estimate for term, result in results.items()})
+    for name in HETEROGENEITY:
+        frame[name] = [getattr(result, name) for result in results.values()]
+    return frame
+
+
+def json_safe(value: object) -> object:
+    """A number for JSON: NaN and infinities become ``None``, numpy scalars Python ones."""
     if isinstance(value, float | np.floating):
         value = float(value)
         return value if math.isfinite(value) else None
@@ -170,37 +228,36 @@ def _json_safe(value: object) -> object:
     return value
 
 
-def _as_labels(labels: Sequence, k: int) -> Sequence:
-    if isinstance(labels, DefaultLabels):
-        return labels
-    return tuple(labels) if len(labels) else DefaultLabels(k)
-
-
 def pool_arrays(
     y: np.ndarray,
     v: np.ndarray,
-    method: str,
-    knapp_hartung: str | None,
-    alpha: float,
     labels: Sequence = (),
-    measure: str | None = None,
+    *,
+    tau2_estimator: str,
+    knapp_hartung: str | None = None,
+    alpha: float = 0.05,
     reml_threshold: float | None = None,
+    **record: Any,
 ) -> MetaResult:
-    """Pool validated arrays (also used for single-study steps of cumulative analyses)."""
+    """Pool validated arrays; ``record`` holds the other ``SETTINGS`` (measure, outcome...).
+
+    The engine of :func:`pool` and of the analyses that pool subsets of the studies again.
+    """
     k = len(y)
-    fit = fit_model(y, v, np.ones((k, 1)), method, knapp_hartung, reml_threshold)
+    fit = fit_model(y, v, np.ones((k, 1)), tau2_estimator, knapp_hartung, reml_threshold)
     value = float(fit.beta[0])
     se = float(math.sqrt(fit.vcov[0, 0]))
     df = fit.df_resid if knapp_hartung is not None else None
-    crit = critical_value(alpha, df)
+    ci_low, ci_high, p_value = wald_interval(value, se, alpha=alpha, df=df)
     pred_se = math.sqrt(se**2 + fit.tau2)
+    crit = critical_value(alpha, df)
     q_df = k - 1
     return MetaResult(
         value=value,
         std_error=se,
-        ci_low=value - crit * se,
-        ci_high=value + crit * se,
-        p_value=two_sided_p_value(value / se, df),
+        ci_low=ci_low,
+        ci_high=ci_high,
+        p_value=p_value,
         tau2=fit.tau2,
         i2=fit.i2,
         h2=fit.h2,
@@ -210,7 +267,7 @@ def pool_arrays(
         pi_low=value - crit * pred_se,
         pi_high=value + crit * pred_se,
         k=k,
-        method=method,
+        tau2_estimator=tau2_estimator,
         knapp_hartung=knapp_hartung,
         df=df,
         alpha=alpha,
@@ -218,8 +275,36 @@ def pool_arrays(
         effects=y.copy(),
         variances=v.copy(),
         labels=_as_labels(labels, k),
-        measure=measure,
+        reml_threshold=reml_threshold,
+        **record,
     )
+
+
+def _as_labels(labels: Sequence, k: int) -> Sequence:
+    if isinstance(labels, DefaultLabels):
+        return labels
+    return tuple(labels) if len(labels) else DefaultLabels(k)
+
+
+def pool_like(
+    result: MetaResult, keep: np.ndarray, labels: Sequence = (), **changes: Any
+) -> MetaResult:
+    """Pool the studies ``keep`` (an index or a mask) of ``result`` again with its settings.
+
+    ``changes`` override settings (e.g. ``knapp_hartung=None`` for a single study).
+    """
+    return pool_arrays(
+        result.effects[keep], result.variances[keep], labels, **{**result.settings(), **changes}
+    )
+
+
+def require_result(result: object, *, name: str = "result") -> MetaResult:
+    """``result`` if it is a :class:`MetaResult`; the analyses of a pool take one."""
+    if not isinstance(result, MetaResult):
+        raise InputError(
+            f"{name} must be a MetaResult (the output of pool), got {type(result).__name__}"
+        )
+    return result
 
 
 class DefaultLabels(Sequence):
@@ -249,27 +334,36 @@ class DefaultLabels(Sequence):
 
 def study_labels(effects: object, labels: Sequence | None, k: int) -> Sequence:
     """Labels given, else the index of a Series ``effects`` (unless a RangeIndex), else
-    ``Étude 1``, ``Étude 2``..."""
-    if labels is not None:
-        labels = list(labels)
-        if len(labels) != k:
-            raise InputError(f"labels must have one entry per study ({k}), got {len(labels)}")
-        return labels
-    if isinstance(effects, pd.Series) and not isinstance(effects.index, pd.RangeIndex):
-        return list(effects.index)
-    return DefaultLabels(k)
+    ``Étude 1``, ``Étude 2``...; labels must tell the studies apart."""
+    if labels is None and isinstance(effects, pd.Series):
+        if not isinstance(effects.index, pd.RangeIndex):
+            labels = effects.index
+    if labels is None:
+        return DefaultLabels(k)
+    labels = tuple(labels)
+    if len(labels) != k:
+        raise InputError(f"labels must have one entry per study ({k}), got {len(labels)}")
+    seen = pd.Series(labels)
+    if seen.duplicated().any():
+        twice = seen[seen.duplicated()].iloc[0]
+        raise InputError(f"labels must tell the studies apart; {twice!r} appears twice")
+    return labels
 
 
 def pool(
     effects: object,
     variances: object,
     *,
-    method: str = "REML",
+    tau2_estimator: str = "REML",
     knapp_hartung: bool | str = False,
     alpha: float = 0.05,
     labels: Sequence | None = None,
     measure: str | None = None,
     reml_threshold: float | None = None,
+    outcome: str = "",
+    treatment: str = "",
+    estimand: str = "average effect",
+    design: str = "rct",
 ) -> MetaResult:
     """Pool study effects with a fixed-effect or random-effects model (metafor's ``rma``).
 
@@ -279,37 +373,47 @@ def pool(
         Effect sizes ``yi`` and their sampling variances ``vi`` (one per study), e.g. the
         columns of :func:`effect_sizes`. Variances must be positive; missing values are
         refused rather than dropped.
-    method : {"REML", "DL", "PM", "FE"}
+    tau2_estimator : {"REML", "DL", "PM", "FE"}
         Estimator of the between-study variance tau^2 (``"FE"``: none, tau^2 = 0).
     knapp_hartung : bool or "truncated"
         Knapp-Hartung adjustment with t(k - 1) intervals; not truncated unless
-        ``"truncated"`` (see the module notes).
+        ``"truncated"`` (see :mod:`impactlib.meta.tau2`).
     alpha : float
         One minus the confidence level (also used for the prediction interval).
     labels : sequence, optional
-        Study labels for plots (default: the index of a Series ``effects``).
+        Study labels, distinct (default: the index of a Series ``effects``).
     measure : str, optional
-        Effect measure (``"RR"``, ``"OR"``...), used by the plots for the axis.
+        Effect measure (``"RR"``, ``"OR"``...), recorded and used by the plots for the axis.
     reml_threshold : float, optional
         Stop REML's Fisher scoring at the first change of tau^2 below this value, as
         metafor (whose default is ``METAFOR_THRESHOLD = 1e-5``); by default REML is
-        solved to full precision (see the module notes).
+        solved to full precision (see :mod:`impactlib.meta.tau2`).
+    outcome, treatment, estimand : str
+        Labels of the record :attr:`MetaResult.estimate`.
+    design : str
+        Design of the studies pooled (a code of :data:`impactlib.core.designs.DESIGNS`,
+        from which GRADE starts): randomised trials unless said otherwise.
 
     Returns
     -------
     MetaResult
-        With ``to_estimate()`` and ``transformed(np.exp)`` for ratio measures.
+        With ``estimate``, ``tidy()`` and ``transformed(np.exp)`` for ratio measures.
 
     Examples
     --------
-    >>> res = pool([0.1, 0.3, 0.35, 0.6], [0.04, 0.02, 0.05, 0.03], method="DL")
-    >>> round(res.value, 4), round(res.tau2, 4)
-    (0.3458, 0.0083)
+    >>> res = pool([0.1, 0.3, 0.35, 0.6], [0.04, 0.02, 0.05, 0.03], tau2_estimator="DL")
+    >>> round(res.value, 4), round(res.tau2, 4), res.estimate.n
+    (0.3458, 0.0083, 4)
     """
-    y, v = check_inputs(effects, variances, method=method)
-    require_probability(alpha, name="alpha")
-    kh = _check_knapp_hartung(knapp_hartung)
+    y, v, kh, threshold = check_model(
+        effects, variances, tau2_estimator=tau2_estimator, knapp_hartung=knapp_hartung,
+        alpha=alpha, reml_threshold=reml_threshold,
+    )  # fmt: skip
     if kh is not None and len(y) < 2:
         raise InputError("knapp_hartung needs at least 2 studies")
-    labels = study_labels(effects, labels, len(y))
-    return pool_arrays(y, v, method, kh, alpha, labels, measure, _threshold(reml_threshold))
+    get_design(design)
+    return pool_arrays(
+        y, v, study_labels(effects, labels, len(y)), tau2_estimator=tau2_estimator,
+        knapp_hartung=kh, alpha=alpha, reml_threshold=threshold, measure=measure,
+        outcome=outcome, treatment=treatment, estimand=estimand, design=design,
+    )  # fmt: skip

@@ -15,22 +15,25 @@ GEN       ``yi`` effect and ``vi`` sampling variance, already computed
 
 :func:`read_extraction_sheet` refuses a sheet with any problem, listing every one with
 its row (data rows counted from 1, the header excluded: the spreadsheet line is
-row + 1), the study label and the column.
+row + 1), the study label and the column. :func:`verify_against_source` then checks the
+sheet, cell by cell, against the registered data it was copied from, and refuses it the
+same way.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from impactlib.core.designs import DESIGNS as REGISTERED_DESIGNS
-from impactlib.core.validation import InputError
+from impactlib.core.validation import InputError, require_columns
 from impactlib.meta.effects import (
     check_effect_columns,
     effect_sizes,
+    parse_numbers,
     require_measure,
     required_roles,
     row_name,
@@ -44,7 +47,10 @@ _NOT_ENTRIES = {"comment", "string", "preamble"}
 
 
 class SheetError(InputError):
-    """An extraction sheet with problems; ``problems`` lists one message per problem."""
+    """An extraction sheet with problems; ``problems`` lists one message per problem.
+
+    ``path`` names the sheet (its file, or what it was checked against).
+    """
 
     def __init__(self, path: object, problems: Sequence[str]):
         self.path = str(path)
@@ -72,6 +78,7 @@ def read_extraction_sheet(
     bib_path: str | Path,
     measure: str,
     required_columns: Sequence[str] = (),
+    numeric_columns: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Read and check an extraction sheet; return it with the effect sizes ``yi`` and ``vi``.
 
@@ -85,7 +92,10 @@ def read_extraction_sheet(
     measure : {"RR", "OR", "RD", "SMD", "ZCOR", "GEN"}
         Effect measure, computed by :func:`impactlib.meta.effect_sizes`.
     required_columns : sequence of str
-        Further columns the sheet must have (e.g. moderators such as ``"year"``).
+        Further columns the sheet must have (e.g. a grouping such as ``"allocation"``).
+    numeric_columns : sequence of str
+        Further columns the sheet must have, with a number in every row (e.g. moderators
+        such as ``"year"``); they are returned as numbers.
 
     Returns
     -------
@@ -98,8 +108,9 @@ def read_extraction_sheet(
     SheetError
         Listing every problem: a missing column; a missing, duplicate or unknown study
         label or citation key; a design or risk-of-bias value outside the allowed lists
-        (``DESIGNS``, ``RISK_OF_BIAS``); a missing or non-numeric number; a negative
-        count, SD or variance; more events than participants in a group.
+        (``DESIGNS``, ``RISK_OF_BIAS``); a missing or non-numeric number (also in
+        ``numeric_columns``); a negative count, SD or variance; more events than
+        participants in a group.
 
     Examples
     --------
@@ -127,7 +138,7 @@ def read_extraction_sheet(
     for column in sheet.columns:
         sheet[column] = _clean_text(sheet[column]).replace("", pd.NA)
     roles = required_roles(measure, sheet.columns)
-    needed = [*BASE_COLUMNS, *roles, *required_columns]
+    needed = [*BASE_COLUMNS, *roles, *required_columns, *numeric_columns]
     missing = [c for c in dict.fromkeys(needed) if c not in sheet.columns]
     if missing:
         raise SheetError(path, [f"missing column(s): {', '.join(repr(c) for c in missing)}"])
@@ -166,13 +177,15 @@ def read_extraction_sheet(
                 )
     columns = {role: role for role in roles}
     problems += check_effect_columns(sheet, measure, columns, labels)
+    extra = [c for c in dict.fromkeys(numeric_columns) if c not in columns]
+    problems += parse_numbers(sheet, {c: c for c in extra}, labels)[1]
     if problems:
         raise SheetError(path, sorted(problems, key=_row_number))
 
     sheet["design"] = sheet["design"].str.lower()
     sheet["risk_of_bias"] = sheet["risk_of_bias"].str.lower()
-    for role in roles:
-        sheet[role] = pd.to_numeric(sheet[role])
+    for column in [*roles, *extra]:
+        sheet[column] = pd.to_numeric(sheet[column])
     effects = effect_sizes(sheet, measure, id="study", **columns)
     if measure == "GEN":
         sheet = sheet.drop(columns=["yi", "vi"])
@@ -184,3 +197,88 @@ def read_extraction_sheet(
 def _row_number(message: str) -> int:
     match = re.match(r"row (\d+)", message)
     return int(match.group(1)) if match else 0
+
+
+def verify_against_source(
+    sheet: pd.DataFrame,
+    source: pd.DataFrame,
+    *,
+    key: str,
+    columns: Mapping[str, str],
+    source_name: str = "source",
+) -> int:
+    """Check every cell of ``sheet`` copied from ``source``; return how many were compared.
+
+    Parameters
+    ----------
+    sheet : DataFrame
+        An extraction sheet (:func:`read_extraction_sheet`), one row per study.
+    source : DataFrame
+        The registered data the sheet was copied from, e.g.
+        ``impactlib.project.sources.load(name)``.
+    key : str
+        The sheet's column that identifies a row of ``source``; keys are matched by their
+        text (``1`` and ``"1"`` are the same key).
+    columns : mapping of str to str
+        Each sheet column to check (``key`` included) and its column in ``source``.
+        Numbers must agree to 1e-9; other values as text.
+    source_name : str
+        Name of the source, for the messages.
+
+    Raises
+    ------
+    SheetError
+        Listing every problem: a sheet row whose key is not in the source, a source row
+        missing from the sheet, a cell that differs from the source (its row, study label
+        and column, and the source's value). An :class:`InputError` if a column is missing
+        or the source's key is not unique.
+
+    Examples
+    --------
+    >>> sheet = pd.DataFrame({"study": ["A", "B"], "trial": [1, 2], "ai": [4, 6]})
+    >>> source = pd.DataFrame({"Study": [2, 1], "TB": [6, 4]})
+    >>> verify_against_source(sheet, source, key="trial", columns={"trial": "Study", "ai": "TB"})
+    2
+    """
+    if key not in columns:
+        raise InputError(f"columns must map the key {key!r} to its column in the source")
+    require_columns(sheet, list(columns), role="sheet column")
+    require_columns(source, list(columns.values()), role=f"column of source {source_name!r}")
+    source_key = columns[key]
+    keys = source[source_key].astype(str)
+    if keys.duplicated().any():
+        raise InputError(f"source {source_name!r}: {source_key!r} is not a unique key")
+    position = dict(zip(keys, range(len(keys)), strict=True))
+    labels = sheet["study"].tolist() if "study" in sheet else [None] * len(sheet)
+    sheet_keys = sheet[key].astype(str).tolist()
+    problems = [
+        f"{source_name}.{source_key} = {value}: no row of the sheet"
+        for value in keys
+        if value not in set(sheet_keys)
+    ]
+    checked = 0
+    for i, value in enumerate(sheet_keys):
+        where = row_name(i + 1, labels[i])
+        if value not in position:
+            problems.append(f"{where}, column {key!r}: {value} is not a {source_name}.{source_key}")
+            continue
+        for column, source_column in columns.items():
+            if column == key:
+                continue
+            mine, theirs = sheet[column].iloc[i], source[source_column].iloc[position[value]]
+            if not _same(mine, theirs):
+                problems.append(
+                    f"{where}, column {column!r}: {mine} but {source_name}.{source_column} = "
+                    f"{theirs}"
+                )
+            checked += 1
+    if problems:
+        raise SheetError(f"extraction sheet against source {source_name!r}", problems)
+    return checked
+
+
+def _same(mine: object, theirs: object) -> bool:
+    try:
+        return abs(float(mine) - float(theirs)) <= 1e-9
+    except (TypeError, ValueError):
+        return str(mine).strip() == str(theirs).strip()

@@ -38,12 +38,13 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from impactlib.core.validation import InputError
+from impactlib.core.validation import InputError, require_probability
 
-METHODS = ("FE", "DL", "REML", "PM")
+#: Estimators of the between-study variance tau^2 (``"FE"``: none, tau^2 = 0).
+TAU2_ESTIMATORS = ("FE", "DL", "REML", "PM")
 
 
-METHOD_NAMES = {
+TAU2_ESTIMATOR_NAMES = {
     "FE": "fixed-effect",
     "DL": "random-effects, DerSimonian-Laird",
     "REML": "random-effects, REML",
@@ -73,11 +74,13 @@ def _as_vector(values: object, name: str) -> np.ndarray:
 
 
 def check_inputs(
-    effects: object, variances: object, *, method: str = "FE", min_k: int | None = None
+    effects: object, variances: object, *, tau2_estimator: str = "FE", min_k: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Validate effects and variances; each refusal names the parameter and the study."""
-    if method not in METHODS:
-        raise InputError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    if tau2_estimator not in TAU2_ESTIMATORS:
+        raise InputError(
+            f"tau2_estimator must be one of {', '.join(TAU2_ESTIMATORS)}; got {tau2_estimator!r}"
+        )
     y = _as_vector(effects, "effects")
     v = _as_vector(variances, "variances")
     if len(y) != len(v):
@@ -95,12 +98,32 @@ def check_inputs(
     if bad.size:
         shown = ", ".join(f"position {i}: {v[i]:g}" for i in bad[:5])
         raise InputError(f"variances must be positive; got {shown}")
-    needed = (1 if method == "FE" else 2) if min_k is None else min_k
+    needed = (1 if tau2_estimator == "FE" else 2) if min_k is None else min_k
     if len(y) < needed:
         raise InputError(
-            f"method={method!r} needs at least {needed} studies (k >= {needed}), got k = {len(y)}"
+            f"tau2_estimator={tau2_estimator!r} needs at least {needed} studies "
+            f"(k >= {needed}), got k = {len(y)}"
         )
     return y, v
+
+
+def check_model(
+    effects: object,
+    variances: object,
+    *,
+    tau2_estimator: str,
+    knapp_hartung: bool | str,
+    alpha: float,
+    reml_threshold: float | None = None,
+) -> tuple[np.ndarray, np.ndarray, str | None, float | None]:
+    """Validated ``(effects, variances, knapp_hartung, reml_threshold)`` of a model to fit.
+
+    ``knapp_hartung`` comes back as the engine's code (``None``, ``"knha"``, ``"truncated"``).
+    """
+    y, v = check_inputs(effects, variances, tau2_estimator=tau2_estimator)
+    require_probability(alpha, name="alpha")
+    kh = _check_knapp_hartung(knapp_hartung)
+    return y, v, kh, _threshold(reml_threshold)
 
 
 def _threshold(value: float | None) -> float | None:
@@ -255,32 +278,32 @@ def fit_model(
     y: np.ndarray,
     v: np.ndarray,
     x: np.ndarray,
-    method: str,
+    tau2_estimator: str,
     knapp_hartung: str | None,
     reml_threshold: float | None = None,
 ) -> _Fit:
     """Fit the fixed-, random- or mixed-effects model with design matrix ``x``."""
     k, p = x.shape
     df_resid = k - p
-    if method == "FE" or k == 1:
+    if tau2_estimator == "FE" or k == 1:
         tau2 = 0.0
-    elif method == "DL":
+    elif tau2_estimator == "DL":
         tau2 = _tau2_dl(y, v, x)
-    elif method == "PM":
+    elif tau2_estimator == "PM":
         tau2 = _tau2_pm(y, v, x)
     else:
         tau2, converged = _tau2_reml(y, v, x, reml_threshold)
         if not converged:
             raise InputError(
                 f"REML did not converge (Fisher scoring, reml_threshold={reml_threshold}): "
-                "leave reml_threshold at None or use method='PM'"
+                "leave reml_threshold at None or use tau2_estimator='PM'"
             )
 
     w_fe, inv_fe, _, resid_fe = _wls(y, v, x, 0.0)
     qe = float(np.sum(w_fe * resid_fe**2))
     if df_resid <= 0:
         i2, h2 = math.nan, math.nan
-    elif method == "FE":
+    elif tau2_estimator == "FE":
         i2 = max(0.0, (qe - df_resid) / qe) if qe > 0 else 0.0
         h2 = qe / df_resid
     else:

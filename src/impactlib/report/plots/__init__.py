@@ -42,5 +42,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "rd_plot": ".rd",
         "rd_table": ".rd",
         # meta
+        "bubble_plot": ".meta",
+        "forest_plot": ".meta",
+        "funnel_plot": ".meta",
     },
 )

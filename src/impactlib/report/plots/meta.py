@@ -1,8 +1,9 @@
-"""Forest and contour-enhanced funnel plots in the book's theme (French labels).
+"""Forest, contour-enhanced funnel and bubble plots of meta-analyses in the book's theme.
 
-Both functions return a :class:`matplotlib.figure.Figure` built without pyplot (no global
-figure registry) inside a ``matplotlib.rc_context`` with :func:`impactlib.report.set_theme`,
-so the book's look applies without changing the caller's settings. Save them with
+The functions draw the results of :mod:`impactlib.meta` with French labels. Each returns a
+:class:`matplotlib.figure.Figure` built without pyplot (no global figure registry) inside a
+``matplotlib.rc_context`` with :func:`impactlib.report.set_theme`, so the book's look
+applies without changing the caller's settings. Save them with
 :func:`impactlib.report.save_figure`.
 """
 
@@ -13,17 +14,17 @@ from collections.abc import Sequence
 
 import matplotlib as mpl
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Polygon
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from impactlib.core.inference import critical_value
-from impactlib.core.validation import InputError, require_columns
+from impactlib.core.validation import InputError
 from impactlib.meta.bias import TrimAndFillResult
 from impactlib.meta.effects import RATIO_MEASURES
-from impactlib.meta.pooling import MetaResult, pool
+from impactlib.meta.pooling import MetaResult
+from impactlib.meta.regression import MetaRegressionResult
 from impactlib.report.figures import PALETTE, french_axis, set_theme
 from impactlib.report.formats import fmt_interval, fmt_number, fmt_percent
 
@@ -43,44 +44,15 @@ MODEL_LABELS = {
 _RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 
 
-def _as_result(
-    result_or_data: object,
-    *,
-    effect: str,
-    variance: str,
-    label: str | None,
-    labels: Sequence | None,
-    method: str,
-    knapp_hartung: bool | str,
-    alpha: float,
-    measure: str | None,
-) -> MetaResult:
-    if isinstance(result_or_data, TrimAndFillResult):
-        result_or_data = result_or_data.adjusted
-    if isinstance(result_or_data, MetaResult):
-        if labels is not None:
-            raise InputError("labels are taken from the MetaResult; pass them to pool()")
-        return result_or_data
-    if not isinstance(result_or_data, pd.DataFrame):
+def _as_result(result: object) -> MetaResult:
+    if isinstance(result, TrimAndFillResult):
+        return result.adjusted
+    if not isinstance(result, MetaResult):
         raise InputError(
-            "result_or_data must be a MetaResult, a TrimAndFillResult or a DataFrame with "
-            f"'{effect}' and '{variance}' columns, got {type(result_or_data).__name__}"
+            f"result must be a MetaResult (from pool) or a TrimAndFillResult, got "
+            f"{type(result).__name__}"
         )
-    data = result_or_data
-    require_columns(data, [effect], role="effect")
-    require_columns(data, [variance], role="variance")
-    if labels is None and label is not None:
-        require_columns(data, [label], role="label")
-        labels = data[label].tolist()
-    return pool(
-        data[effect],
-        data[variance],
-        method=method,
-        knapp_hartung=knapp_hartung,
-        alpha=alpha,
-        labels=labels,
-        measure=measure or data.attrs.get("measure"),
-    )
+    return result
 
 
 def _axis_label(measure: str | None, xlabel: str | None) -> str:
@@ -95,29 +67,22 @@ def _fmt_ratio(value: float) -> str:
     return fmt_number(value, decimals)
 
 
-def _ratio_ticks(ax, low: float, high: float, *, log_coordinates: bool = False) -> None:
+def _ratio_ticks(axis, low: float, high: float, *, log_coordinates: bool = False) -> None:
     """Ticks at 1-2-5 ratios; on a log-scaled axis, or on log coordinates (funnel plot)."""
     ticks = [t for t in _RATIO_TICKS if low <= t <= high] or [low, 1.0, high]
     positions = np.log(ticks) if log_coordinates else ticks
-    ax.xaxis.set_major_locator(FixedLocator(positions))
-    ax.xaxis.set_minor_locator(NullLocator())
+    axis.set_major_locator(FixedLocator(positions))
+    axis.set_minor_locator(NullLocator())
     if log_coordinates:
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: _fmt_ratio(math.exp(x))))
+        axis.set_major_formatter(FuncFormatter(lambda x, _pos: _fmt_ratio(math.exp(x))))
     else:
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: _fmt_ratio(x)))
+        axis.set_major_formatter(FuncFormatter(lambda x, _pos: _fmt_ratio(x)))
 
 
 def forest_plot(
-    result_or_data: object,
+    result: MetaResult | TrimAndFillResult,
     *,
-    labels: Sequence | None = None,
-    label: str | None = None,
-    effect: str = "yi",
-    variance: str = "vi",
     measure: str | None = None,
-    method: str = "REML",
-    knapp_hartung: bool | str = False,
-    alpha: float = 0.05,
     xlabel: str | None = None,
     title: str | None = None,
     show_prediction: bool = True,
@@ -126,14 +91,12 @@ def forest_plot(
 
     Parameters
     ----------
-    result_or_data : MetaResult, TrimAndFillResult or DataFrame
-        A pooled result (its studies, labels and model are drawn), or a frame with
-        ``effect`` and ``variance`` columns pooled here with ``method``.
-    labels, label : optional
-        Study labels, or the column of ``result_or_data`` that holds them.
+    result : MetaResult or TrimAndFillResult
+        A pooled result (:func:`impactlib.meta.pool`): its studies, labels and model are
+        drawn (with the imputed studies for trim and fill).
     measure : str, optional
         ``"RR"`` or ``"OR"`` draw ratios on a log axis; the axis title follows the
-        measure (default: the result's or the frame's ``attrs["measure"]``).
+        measure (default: the result's).
     show_prediction : bool
         Draw the prediction interval under the diamond (random-effects models).
 
@@ -141,10 +104,7 @@ def forest_plot(
     -------
     matplotlib.figure.Figure
     """
-    res = _as_result(
-        result_or_data, effect=effect, variance=variance, label=label, labels=labels,
-        method=method, knapp_hartung=knapp_hartung, alpha=alpha, measure=measure,
-    )  # fmt: skip
+    res = _as_result(result)
     measure = measure or res.measure
     ratio = measure in RATIO_MEASURES
     back = np.exp if ratio else (lambda x: x)
@@ -155,7 +115,7 @@ def forest_plot(
     weights = res.weights
     level = fmt_percent(1 - res.alpha)
     rows = np.arange(k, 0, -1, dtype=float)
-    pi_row = -1.0 if show_prediction and res.method != "FE" else None
+    pi_row = -1.0 if show_prediction and res.tau2_estimator != "FE" else None
     with mpl.rc_context():
         set_theme()
         fig = Figure(figsize=(9.0, 0.32 * (k + 4) + 1.2))
@@ -172,7 +132,7 @@ def forest_plot(
         ax.add_patch(Polygon(diamond, closed=True, color=PALETTE[1], zorder=3))
         ax.axvline(back(res.value), color=PALETTE[1], linewidth=0.8, linestyle=":", zorder=1)
         ytick_rows = [*rows, 0.0]
-        ytick_labels = [str(lab) for lab in res.labels] + [MODEL_LABELS[res.method]]
+        ytick_labels = [str(lab) for lab in res.labels] + [MODEL_LABELS[res.tau2_estimator]]
         right = [
             f"{fmt_number(back(e), 2)} {fmt_interval(back(lo), back(hi), 2)}   {fmt_percent(w, 1)}"
             for e, lo, hi, w in zip(res.effects, low, high, weights, strict=True)
@@ -203,14 +163,14 @@ def forest_plot(
         if ratio:
             ax.set_xscale("log")
             ax.set_xlim(x_min / 1.15, x_max * 1.15)
-            _ratio_ticks(ax, x_min / 1.15, x_max * 1.15)
+            _ratio_ticks(ax.xaxis, x_min / 1.15, x_max * 1.15)
         else:
             pad = 0.05 * (x_max - x_min or 1.0)
             ax.set_xlim(x_min - pad, x_max + pad)
             french_axis(ax.xaxis, decimals=2)
         ax.set_ylim((pi_row if pi_row is not None else 0.0) - 0.8, k + 1.6)
         ax.set_xlabel(_axis_label(measure, xlabel))
-        if res.method != "FE":
+        if res.tau2_estimator != "FE":
             ax.set_title(
                 f"τ² = {fmt_number(res.tau2, 3)} ; I² = {fmt_percent(res.i2, 1)} ; "
                 f"Q({res.q_df}) = {fmt_number(res.q, 2)}",
@@ -224,13 +184,9 @@ def forest_plot(
 
 
 def funnel_plot(
-    result_or_data: object,
+    result: MetaResult | TrimAndFillResult,
     *,
-    labels: Sequence | None = None,
-    effect: str = "yi",
-    variance: str = "vi",
     measure: str | None = None,
-    method: str = "REML",
     levels: Sequence[float] = (0.90, 0.95, 0.99),
     xlabel: str | None = None,
     title: str | None = None,
@@ -240,28 +196,24 @@ def funnel_plot(
     Shaded bands mark where a study's own two-sided test of no effect is significant at
     the ``levels`` (10 %, 5 % and 1 % by default): asymmetry that falls in the
     non-significant band points to publication bias rather than other small-study
-    effects. The pooled estimate and its pseudo 95 % limits are drawn; studies imputed by
-    :func:`trim_and_fill` (when a :class:`TrimAndFillResult` is given) are hollow and the
-    line is then the estimate with them, as in metafor's ``funnel(trimfill(...))``.
-    Ratios (``RR``, ``OR``) are drawn on the log scale with ratio tick labels.
+    effects. The pooled estimate of ``result`` (:func:`impactlib.meta.pool`) and its
+    pseudo 95 % limits are drawn; studies imputed by :func:`impactlib.meta.trim_and_fill`
+    (when a :class:`TrimAndFillResult` is given) are hollow and the line is then the
+    estimate with them, as in metafor's ``funnel(trimfill(...))``. Ratios (``RR``,
+    ``OR``) are drawn on the log scale with ratio tick labels.
     """
     levels = sorted(float(level) for level in levels)
     if not levels or any(not 0 < level < 1 for level in levels):
         raise InputError(f"levels must be confidence levels in (0, 1), got {levels}")
     filled_y = filled_v = np.empty(0)
     centre_label = "Estimation combinée"
-    if isinstance(result_or_data, TrimAndFillResult):
-        filled_y, filled_v = result_or_data.filled_effects, result_or_data.filled_variances
-        res = result_or_data.original
-        centre = result_or_data.adjusted.value
-        if result_or_data.k0:
+    res = _as_result(result)
+    centre = res.value
+    if isinstance(result, TrimAndFillResult):
+        filled_y, filled_v = result.filled_effects, result.filled_variances
+        res = result.original
+        if result.k0:
             centre_label = "Estimation combinée (avec études imputées)"
-    else:
-        res = _as_result(
-            result_or_data, effect=effect, variance=variance, label=None, labels=labels,
-            method=method, knapp_hartung=False, alpha=0.05, measure=measure,
-        )  # fmt: skip
-        centre = res.value
     measure = measure or res.measure
     se = np.sqrt(res.variances)
     filled_se = np.sqrt(filled_v)
@@ -309,7 +261,7 @@ def funnel_plot(
         ax.set_ylabel("Erreur type")
         french_axis(ax.yaxis, decimals=2)
         if measure in RATIO_MEASURES:
-            _ratio_ticks(ax, math.exp(-half), math.exp(half), log_coordinates=True)
+            _ratio_ticks(ax.xaxis, math.exp(-half), math.exp(half), log_coordinates=True)
         else:
             french_axis(ax.xaxis, decimals=2)
         ax.set_xlabel(_axis_label(measure, xlabel))
@@ -317,6 +269,68 @@ def funnel_plot(
         fig.subplots_adjust(left=0.1, right=0.72)
         if title:
             ax.set_title(title)
+    return fig
+
+
+def bubble_plot(
+    result: MetaRegressionResult,
+    *,
+    measure: str | None = None,
+    xlabel: str | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Bubble plot of a meta-regression on one moderator (metafor's ``regplot``).
+
+    Each study is a point at its moderator value and effect, sized by its weight in the
+    model (``1 / (v + tau2)``); the line is the predicted mean effect and the band its
+    confidence interval (:meth:`MetaRegressionResult.predict`). Ratios (``measure`` ``RR``
+    or ``OR``) are drawn back-transformed on a log axis. ``xlabel`` names the moderator
+    (default: its column name).
+    """
+    if not isinstance(result, MetaRegressionResult):
+        raise InputError(
+            f"result must be a MetaRegressionResult (from meta_regression), got "
+            f"{type(result).__name__}"
+        )
+    if result.moderators.shape[1] != 1:
+        raise InputError(
+            "bubble_plot draws a meta-regression on one moderator; this one has "
+            f"{list(result.moderators.columns)}"
+        )
+    ratio = measure in RATIO_MEASURES
+    back = np.exp if ratio else (lambda x: x)
+    x = result.moderators.iloc[:, 0].to_numpy()
+    grid = np.linspace(x.min(), x.max(), 200)
+    line = result.predict(grid)
+    weights = 1.0 / (result.variances + result.tau2)
+    with mpl.rc_context():
+        set_theme()
+        fig = Figure(figsize=(7.0, 4.4))
+        ax = fig.add_subplot()
+        ax.fill_between(
+            grid, back(line["ci_low"]), back(line["ci_high"]), color=PALETTE[1], alpha=0.18,
+            linewidth=0,
+        )  # fmt: skip
+        ax.plot(grid, back(line["value"]), color=PALETTE[1], linewidth=1.5)
+        ax.scatter(
+            x, back(result.effects), s=25 + 400 * weights / weights.max(), color=PALETTE[0],
+            alpha=0.7, edgecolor="white", zorder=3,
+        )  # fmt: skip
+        ax.axhline(back(0.0), color="#7f7f7f", linewidth=0.8)
+        if ratio:
+            ax.set_yscale("log")
+            _ratio_ticks(ax.yaxis, *ax.get_ylim())
+        else:
+            french_axis(ax.yaxis, decimals=2)
+        french_axis(ax.xaxis)
+        ax.set_xlabel(xlabel if xlabel is not None else result.headline_term)
+        ax.set_ylabel(_axis_label(measure, None))
+        if title:
+            ax.set_title(title)
+        ax.text(
+            0.0, -0.2, "Taille des points : poids de l'étude ; bande : intervalle de confiance "
+            "de la droite.", transform=ax.transAxes, fontsize=8.5, color="#5c677d",
+        )  # fmt: skip
     return fig
 
 
