@@ -24,11 +24,8 @@ MAX_FUNCTION_LINES = 100  # signature and body, docstring excluded
 MAX_STUDY_CODE_LINES = 250  # non-blank lines of the code cells
 
 DEBTS = {
-    "impactlib/cli/scaffold.py",
-    "impactlib/cli/scaffold_cells.py",
     "impactlib/appraisal/grading.py::grade_evidence",
     "impactlib/appraisal/scale_up.py::scale_up_projection",
-    "impactlib/cli/scaffold.py::_markdown_sections",
     "impactlib/did/dynamic.py::event_study",
     "impactlib/did/staggered.py::callaway_santanna",
     "impactlib/experiment/means.py::difference_in_means",
