@@ -319,7 +319,6 @@ def test_a_template_runs_on_its_reference_data(tree, monkeypatch, design):
     template = tree / "notebooks" / "templates" / f"{design}.md"
     values = yaml.safe_load(template.with_suffix(".yaml").read_text(encoding="utf-8"))
     study_id = scaffold.read_template(design, tree).values["study_id"]
-    (tree / "results" / study_id / "figures").mkdir(parents=True)
     monkeypatch.chdir(tree)  # papermill reads paths from the root, as under DVC
     target = tree / "book" / "templates" / f"{design}.ipynb"
     executed = nbformat.read(runner.execute(template, target, values, tree), as_version=4)
