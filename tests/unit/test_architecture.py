@@ -24,9 +24,6 @@ MAX_FUNCTION_LINES = 100  # signature and body, docstring excluded
 MAX_STUDY_CODE_LINES = 250  # non-blank lines of the code cells
 
 DEBTS = {
-    "impactlib/cli/scaffold.py",
-    "impactlib/cli/scaffold_cells.py",
-    "impactlib/cli/scaffold.py::_markdown_sections",
     "notebooks/studies/autonomie-chutes-essai.md",
 }
 

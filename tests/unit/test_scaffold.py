@@ -1,4 +1,11 @@
-"""`impact new-study`: refusals leave the tree untouched; edits keep comments; pages run."""
+"""`impact new-study` and the report templates it copies.
+
+The command: refusals leave the tree untouched; edits keep comments; a failed write puts
+everything back; a new study runs out of the box. The templates
+(``notebooks/templates/<design>.md`` and ``.yaml``): one per design of TEMPLATE_DESIGNS,
+their parameters cell and params file agree, the common sections are the same text in
+every template, their code passes ruff and they run on their reference data.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +20,20 @@ import papermill
 import pytest
 import yaml
 
+from impactlib.appraisal import THEMES
 from impactlib.cli import commands as cli
 from impactlib.cli import runner, scaffold
-from impactlib.cli.scaffold import DESIGNS, ScaffoldError, add_study_to_params, add_study_to_toc
+from impactlib.cli.scaffold import ScaffoldError
+from impactlib.cli.study_entries import add_study_to_params, add_study_to_toc
 from impactlib.core import InputError
+from impactlib.core.designs import TEMPLATE_DESIGNS
 from impactlib.project import notebooks
 from impactlib.project import sources as data
-from impactlib.project.notebooks import read_notebook
+from impactlib.project.notebooks import read_notebook, write_notebook
 from support.notebook_lint import ruff_notebooks
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "notebooks" / "templates"
 
 HEADINGS = [
     "# ",  # the title: any text
@@ -37,6 +50,28 @@ HEADINGS = [
     "## Limites",
     "## Références",
     "## Comment citer ce rapport",
+]
+#: Sections whose text is the same in every template (a later edit applies to all seven).
+COMMON_SECTIONS = [HEADINGS[i] for i in (1, 2, 3, 8, 9, 10, 13)]
+#: Code cells that are the same in every template, by their first line.
+COMMON_CELLS = [
+    "# Common to every report: level of evidence, costs and scale-up (impactlib.appraisal).",
+    "provenance = pd.DataFrame(",
+    "report.french_table(\n    report.estimates_table({headline_label: headline}",
+    'shown = {"headline": headline, **estimates}',
+    "Markdown(appraisal.reasons_markdown())",
+    "write_estimates(",
+]
+#: Paragraphs of the design's own sections that are the same in every template.
+COMMON_PARAGRAPHS = [
+    "*Rapport d'évaluation d'impact — thème **{glue:text}`theme_label`***",
+    "[À compléter : résumé en un paragraphe",
+    "[À compléter : les données de l'innovation évaluée",
+    "Échantillon analysé : {glue:text}`sample_description`.",
+    "- [À compléter : les autres limites de l'étude.]",
+    "- {cite:t}`guyatt2008`\n- [À compléter : les références propres à l'innovation",
+    "report.set_theme()\nfigure_folder = figures_dir(study_id)  # results/<study_id>/figures\n"
+    "registry = data.read_registry()",
 ]
 
 PARAMS_YAML = """\
@@ -79,6 +114,7 @@ parts:
 
 # Executing every design takes about 90 s on 2 cores (measured): two run by default.
 FAST = ("rct", "cluster_rct")
+BY_SPEED = [d if d in FAST else pytest.param(d, marks=pytest.mark.slow) for d in TEMPLATE_DESIGNS]
 
 
 @pytest.fixture(scope="session")
@@ -95,13 +131,18 @@ def raw_data(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def tree(tmp_path: Path, repo_root: Path, raw_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A small project: registry, raw data (linked), params.yaml and _toc.yml with comments."""
+    """A small project: registry, raw data (linked), the report templates, params.yaml and
+    _toc.yml with comments."""
     root = tmp_path / "repo"
-    for name in ("dvc.yaml", "pyproject.toml", "data/sources.yaml", "book/references.bib"):
+    templates = [
+        f"notebooks/templates/{d}{ext}" for d in TEMPLATE_DESIGNS for ext in (".md", ".yaml")
+    ]
+    for name in ("dvc.yaml", "pyproject.toml", "data/sources.yaml", *templates):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(repo_root / name, root / name)
     (root / "data" / "raw").symlink_to(raw_data, target_is_directory=True)
     (root / "params.yaml").write_text(PARAMS_YAML, encoding="utf-8")
+    (root / "book").mkdir()
     (root / "book" / "_toc.yml").write_text(TOC_YML, encoding="utf-8")
     for name in ("notebooks/studies", "notebooks/notes", "notebooks/guide", "params"):
         (root / name).mkdir(parents=True, exist_ok=True)
@@ -127,7 +168,164 @@ def markdown_headings(notebook) -> list[str]:
     ]
 
 
-# --- refusals --------------------------------------------------------------------------------
+def parameters_cell(notebook):
+    (cell,) = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    return cell
+
+
+def cell_values(notebook) -> dict:
+    """The values of the parameters cell (literals only)."""
+    namespace: dict = {}
+    exec(parameters_cell(notebook).source, namespace)
+    return {k: v for k, v in namespace.items() if k != "__builtins__"}
+
+
+def glued_names(notebook) -> set[str]:
+    return {
+        output.get("metadata", {}).get("scrapbook", {}).get("name")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+    } - {None}
+
+
+def check_executed(executed, results: Path, *, simulated: bool) -> None:
+    """No error, every glue reference glued, estimates.json and a figure written."""
+    errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if "ename" in o]
+    assert errors == []
+    references = {
+        name
+        for cell in executed.cells
+        if cell.cell_type == "markdown"
+        for name in re.findall(r"\{glue:text\}`([^`]+)`", cell.source)
+    }
+    assert references <= glued_names(executed), references - glued_names(executed)
+    payload = json.loads((results / "estimates.json").read_text(encoding="utf-8"))
+    assert "headline" in payload["estimates"]
+    block = payload["comparison"]
+    assert block["cost_source"] == "hypothèse de travail à remplacer"
+    assert block["simulated"] is simulated
+    assert list((results / "figures").glob("*.png"))
+    if simulated:
+        shown = json.dumps(
+            [c.outputs for c in executed.cells if c.cell_type == "code"], ensure_ascii=False
+        )
+        assert "Données simulées" in shown
+
+
+# --- the templates ----------------------------------------------------------------------------
+
+
+def test_every_design_with_a_template_has_its_notebook_and_params():
+    assert TEMPLATE_DESIGNS == (
+        "rct",
+        "cluster_rct",
+        "did",
+        "staggered_did",
+        "synthetic_control",
+        "rd",
+        "weighting",
+    )
+    for design in TEMPLATE_DESIGNS:
+        assert (TEMPLATES / f"{design}.md").is_file(), design
+        assert (TEMPLATES / f"{design}.yaml").is_file(), design
+
+
+@pytest.mark.parametrize("design", TEMPLATE_DESIGNS)
+def test_a_template_declares_exactly_the_parameters_of_its_yaml(design):
+    path = TEMPLATES / f"{design}.md"
+    notebook = read_notebook(path)
+    values = yaml.safe_load((TEMPLATES / f"{design}.yaml").read_text(encoding="utf-8"))
+    declared = papermill.inspect_notebook(notebook)
+    # study_id is the notebook's own: `impact run` injects it, no params file holds it.
+    assert set(declared) == {*values, "study_id"}
+    template = scaffold.read_template(design, ROOT)
+    assert template.values["study_id"] == f"gabarit-{design.replace('_', '-')}"
+    assert {k: template.values[k] for k in values} == values  # the same defaults
+    assert markdown_headings(notebook)[0] == f"# {values['title']}"
+    assert notebook.cells.index(parameters_cell(notebook)) == 1
+    assert notebook.metadata.kernelspec.name == "python3"
+    # The params file comments every key.
+    lines = (TEMPLATES / f"{design}.yaml").read_text(encoding="utf-8").splitlines()
+    for index, line in enumerate(lines):
+        if re.match(r"^[a-z_]+:", line):
+            assert lines[index - 1].startswith("#"), line
+
+
+@pytest.mark.parametrize("design", TEMPLATE_DESIGNS)
+def test_a_template_follows_the_report_outline_and_cites_known_references(design, repo_root):
+    notebook = read_notebook(TEMPLATES / f"{design}.md")
+    headings = markdown_headings(notebook)
+    assert headings[0].startswith("# ") and headings[1:] == HEADINGS[1:]
+    text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    assert "[À compléter" in text and "{bibliography}" not in text
+    study_id = f"gabarit-{design.replace('_', '-')}"
+    assert study_id not in "\n".join(text.splitlines()[1:])  # only the title names the id
+    keys = set(re.findall(r"\{cite:[pt]\}`([^`]+)`", text))
+    bib = (repo_root / "book" / "references.bib").read_text(encoding="utf-8")
+    assert keys and all(f"{{{key}," in bib for key in keys), keys
+
+
+def test_templates_are_kept_as_write_notebook_writes_them(tmp_path):
+    for design in TEMPLATE_DESIGNS:
+        copy = tmp_path / f"{design}.md"
+        write_notebook(read_notebook(TEMPLATES / f"{design}.md"), copy)
+        assert copy.read_text(encoding="utf-8") == (TEMPLATES / f"{design}.md").read_text(
+            encoding="utf-8"
+        ), design
+
+
+def test_the_common_sections_are_the_same_text_in_every_template():
+    def common(design: str) -> tuple[dict[str, str], dict[str, str], str]:
+        cells = read_notebook(TEMPLATES / f"{design}.md").cells
+        sections = {
+            h: c.source for c in cells for h in COMMON_SECTIONS if c.source.startswith(h + "\n")
+        }
+        code = {
+            first: c.source
+            for c in cells
+            if c.cell_type == "code"
+            for first in COMMON_CELLS
+            if c.source.startswith(first)
+        }
+        return sections, code, "\n\n".join(c.source for c in cells)
+
+    reference_sections, reference_code, _ = common("rct")
+    assert set(reference_sections) == set(COMMON_SECTIONS)
+    assert set(reference_code) == set(COMMON_CELLS)
+    for design in TEMPLATE_DESIGNS:
+        sections, code, text = common(design)
+        assert sections == reference_sections, design
+        assert code == reference_code, design
+        for paragraph in COMMON_PARAGRAPHS:
+            assert paragraph in text, (design, paragraph)
+
+
+def test_a_template_leaves_room_under_the_limit_of_study_code_lines():
+    # A new study starts as its template: it must start within ARCHITECTURE.md's 250 lines.
+    for design in TEMPLATE_DESIGNS:
+        cells = read_notebook(TEMPLATES / f"{design}.md").cells
+        code = [line for c in cells if c.cell_type == "code" for line in c.source.splitlines()]
+        assert len([line for line in code if line.strip()]) <= 250, design
+
+
+def test_the_templates_pass_ruff():
+    result = ruff_notebooks([TEMPLATES / f"{design}.md" for design in TEMPLATE_DESIGNS])
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize("design", BY_SPEED)
+def test_a_template_runs_on_its_reference_data(tree, monkeypatch, design):
+    template = tree / "notebooks" / "templates" / f"{design}.md"
+    values = yaml.safe_load(template.with_suffix(".yaml").read_text(encoding="utf-8"))
+    study_id = scaffold.read_template(design, tree).values["study_id"]
+    monkeypatch.chdir(tree)  # papermill reads paths from the root, as under DVC
+    target = tree / "book" / "templates" / f"{design}.ipynb"
+    executed = nbformat.read(runner.execute(template, target, values, tree), as_version=4)
+    check_executed(executed, tree / "results" / study_id, simulated=design == "cluster_rct")
+
+
+# --- refusals ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -167,10 +365,37 @@ def test_an_id_with_existing_files_is_refused(tree, existing):
 
 def test_unknown_design_and_theme_are_refused(tree):
     before = snapshot(tree)
-    with pytest.raises(ScaffoldError, match="unknown design 'iv': choose one of rct, cluster_rct"):
+    with pytest.raises(ScaffoldError, match="unknown design 'xyz': choose one of rct, cluster_rct"):
+        scaffold.new_study("emploi-new", design="xyz", theme="emploi", root=tree)
+    with pytest.raises(
+        ScaffoldError,
+        match=r"design 'iv' \(variables instrumentales\) has no report template: choose one of",
+    ):
         scaffold.new_study("emploi-new", design="iv", theme="emploi", root=tree)
     with pytest.raises(ScaffoldError, match="unknown theme 'sante': choose one of autonomie"):
         scaffold.new_study("emploi-new", design="rct", theme="sante", root=tree)
+    assert snapshot(tree) == before
+
+
+@pytest.mark.parametrize("ext", [".md", ".yaml"])
+def test_a_design_without_its_template_file_is_refused(tree, ext):
+    (tree / "notebooks" / "templates" / f"rd{ext}").unlink()
+    before = snapshot(tree)
+    with pytest.raises(
+        ScaffoldError,
+        match=f"no report template for design 'rd': notebooks/templates/rd{re.escape(ext)} is "
+        "missing",
+    ):
+        scaffold.new_study("emploi-new", design="rd", theme="emploi", root=tree)
+    assert snapshot(tree) == before
+
+
+def test_a_template_whose_notebook_and_params_disagree_is_refused(tree):
+    params = tree / "notebooks" / "templates" / "rct.yaml"
+    params.write_text(params.read_text(encoding="utf-8") + "extra: 1\n", encoding="utf-8")
+    before = snapshot(tree)
+    with pytest.raises(ScaffoldError, match=r"only in the params file \['extra'\]"):
+        scaffold.new_study("emploi-new", design="rct", theme="emploi", root=tree)
     assert snapshot(tree) == before
 
 
@@ -179,7 +404,8 @@ def test_unknown_design_and_theme_are_refused(tree):
     [
         (["Bad_Id", "--design", "rct", "--theme", "emploi"], "is not a valid identifier"),
         (["emploi-nsw", "--design", "rct", "--theme", "emploi"], "already exists"),
-        (["emploi-x", "--design", "iv", "--theme", "emploi"], "unknown design 'iv'"),
+        (["emploi-x", "--design", "xyz", "--theme", "emploi"], "unknown design 'xyz'"),
+        (["emploi-x", "--design", "iv", "--theme", "emploi"], "has no report template"),
         (["emploi-x", "--design", "rct", "--theme", "sante"], "unknown theme 'sante'"),
     ],
 )
@@ -187,6 +413,14 @@ def test_cli_refusals_exit_with_code_2(tree, capsys, argv, message):
     before = snapshot(tree)
     assert cli.main(["new-study", *argv]) == 2
     assert message in capsys.readouterr().err
+    assert snapshot(tree) == before
+
+
+def test_a_bad_title_is_refused(tree):
+    before = snapshot(tree)
+    for title in ("", "  ", "two\nlines"):
+        with pytest.raises(ScaffoldError, match="title must be a non-empty single line"):
+            scaffold.new_study("emploi-new", design="rct", theme="emploi", title=title, root=tree)
     assert snapshot(tree) == before
 
 
@@ -253,15 +487,18 @@ def test_a_new_theme_gets_its_part_before_the_notes(tree):
 
 
 def test_the_live_toc_and_params_can_be_edited(repo_root):
-    # The real files (read only): the edit parses and adds exactly one entry.
+    # The real files (read only): the edit parses and adds exactly one entry, and every
+    # theme's part is the live one (its caption is the theme's label in lower case).
     params_text = (repo_root / "params.yaml").read_text(encoding="utf-8")
     edited = yaml.safe_load(add_study_to_params(params_text, "zz-test"))
     assert edited["studies"][-1] == "zz-test"
     toc_text = (repo_root / "book" / "_toc.yml").read_text(encoding="utf-8")
-    for theme in scaffold.THEMES:
-        parts = yaml.safe_load(add_study_to_toc(toc_text, "zz-test", theme))["parts"]
-        files = [c.get("file") for p in parts for c in p.get("chapters", [])]
+    parts = len(yaml.safe_load(toc_text)["parts"])
+    for theme in THEMES:
+        edited = yaml.safe_load(add_study_to_toc(toc_text, "zz-test", theme))["parts"]
+        files = [c.get("file") for p in edited for c in p.get("chapters", [])]
         assert files.count("reports/zz-test") == 1
+        assert len(edited) == parts, theme
 
 
 @pytest.mark.parametrize(
@@ -285,143 +522,92 @@ def test_flow_style_studies_are_refused():
         add_study_to_params("studies: [a, b]\n", "new-one")
 
 
-# --- the notebooks ----------------------------------------------------------------------------
+# --- the new study ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("design", DESIGNS)
-def test_each_design_follows_the_report_template(tree, repo_root, design):
-    study_id = f"emploi-{design.replace('_', '-')}"
-    created = scaffold.new_study(study_id, design=design, theme="emploi", root=tree)
-    notebook = read_notebook(created.notebook)
-    nbformat.validate(notebook)
-    assert notebook.metadata.kernelspec == scaffold.KERNELSPEC
-    headings = markdown_headings(notebook)
-    assert len(headings) == len(HEADINGS)
-    assert headings[0].startswith("# ") and scaffold.DESIGN_CELLS[design].label in headings[0]
-    assert headings[1:] == HEADINGS[1:]
-    assert all(c.get("outputs", []) == [] for c in notebook.cells if c.cell_type == "code")
-    tagged = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(tagged) == 1 and notebook.cells.index(tagged[0]) == 1
-    # Every parameter of params/<id>.yaml is declared in the notebook, and nothing more.
+@pytest.mark.parametrize("design", TEMPLATE_DESIGNS)
+def test_a_new_study_is_its_template_with_its_own_id_title_theme_and_seed(tree, design):
+    study_id = f"autonomie-{design.replace('_', '-')}"
+    created = scaffold.new_study(study_id, design=design, theme="autonomie", root=tree)
+    template_path = tree / "notebooks" / "templates" / f"{design}.md"
+    template, study = read_notebook(template_path), read_notebook(created.notebook)
+    nbformat.validate(study)
     values = yaml.safe_load(created.params.read_text(encoding="utf-8"))
-    declared = papermill.inspect_notebook(read_notebook(created.notebook))
-    assert set(declared) == set(values) | {"study_id"}
-    assert values["cost_source"] == "hypothèse de travail à remplacer"
-    assert values["theme"] == "emploi"
+    defaults = yaml.safe_load(template_path.with_suffix(".yaml").read_text(encoding="utf-8"))
+    changed = {
+        "title": defaults["title"].replace(f"gabarit-{design.replace('_', '-')}", study_id),
+        "theme": "autonomie",
+        "seed": scaffold._seed(study_id),
+    }
+    assert values == {**defaults, **changed} and changed["seed"] != defaults["seed"]
+    assert created.title == changed["title"] and study_id in created.title
+    assert cell_values(study) == {**values, "study_id": study_id}
     runner.check_parameters(created.notebook, {**values, "study_id": study_id})
-    text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
-    assert "[À compléter" in text and "{bibliography}" not in text
-    keys = set(re.findall(r"\{cite:[pt]\}`([^`]+)`", text))
-    bib = (repo_root / "book" / "references.bib").read_text(encoding="utf-8")
-    assert keys and all(f"{{{key}," in bib for key in keys), keys
-    # The params file comments every key.
-    lines = created.params.read_text(encoding="utf-8").splitlines()
-    for index, line in enumerate(lines):
-        if re.match(r"^[a-z_]+:", line):
-            assert lines[index - 1].startswith("#"), line
+    # Everything else is the template's: cells, tags, prose and code.
+    assert len(study.cells) == len(template.cells)
+    for new, old in zip(study.cells, template.cells, strict=True):
+        assert (new.cell_type, new.metadata) == (old.cell_type, old.metadata)
+        if new is study.cells[0]:
+            assert new.source.splitlines()[0] == f"# {created.title}"
+            assert new.source.splitlines()[1:] == old.source.splitlines()[1:]
+        elif new is not parameters_cell(study):
+            assert new.source == old.source
+    old_lines = parameters_cell(template).source.splitlines()
+    new_lines = parameters_cell(study).source.splitlines()
+    differ = {a.split(" = ")[0] for a, b in zip(old_lines, new_lines, strict=True) if a != b}
+    assert differ == {"study_id", "title", "theme", "seed"}
+    # The params file keeps the template's comments and layout.
+    template_yaml = template_path.with_suffix(".yaml").read_text(encoding="utf-8").splitlines()
+    params_lines = created.params.read_text(encoding="utf-8").splitlines()
+    differ = {a.split(":")[0] for a, b in zip(template_yaml, params_lines, strict=True) if a != b}
+    assert differ == {"title", "theme", "seed"}
 
 
-def test_shared_code_is_declared_once(repo_root):
-    # What the skeleton writes for every design must not be written again by a design: a
-    # parameter declared twice would be silently overridden, an import twice is noise.
-    common = scaffold.merge_imports(scaffold.COMMON_IMPORTS).splitlines()
-    for design in DESIGNS:
-        cells = scaffold.DESIGN_CELLS[design]
-        names = [p.name for p in scaffold.parameters("x", design=design, theme="emploi", title="t")]
-        assert len(names) == len(set(names)), design
-        own = [line for line in cells.imports.splitlines() if line and line in common]
-        assert own == [], (design, own)
-        assert "grade_design" not in cells.compute, design
-        if cells.frame is not None:
-            assert "data.load(source)" not in cells.compute, design
-        # The common first lines of the computation come first, the design's code after.
-        compute = scaffold.compute_cell(cells)
-        assert compute.startswith("# ") and compute.endswith(cells.compute)
-
-
-def test_merge_imports_sorts_and_deduplicates_as_ruff_does():
-    merged = scaffold.merge_imports(
-        "import pandas as pd\nfrom IPython.display import Markdown, display\n\n"
-        "from impactlib import data, report",
-        "import numpy as np\nfrom IPython.display import HTML\nfrom impactlib import simulate",
-        "from impactlib.weighting import (\n    compare_estimators,\n    ipw_weights,\n)",
+def test_a_given_title_goes_everywhere_it_belongs(tree):
+    title = 'Le programme "Tremplin" : une évaluation'
+    created = scaffold.new_study(
+        "emploi-tremplin", design="rct", theme="emploi", title=title, root=tree
     )
-    assert merged == (
-        "import numpy as np\n"
-        "import pandas as pd\n"
-        "from IPython.display import HTML, Markdown, display\n"
-        "\n"
-        "from impactlib import data, report, simulate\n"
-        "from impactlib.weighting import compare_estimators, ipw_weights"
-    )
-    long_names = ", ".join(f"function_number_{i}" for i in range(6))
-    wrapped = scaffold.merge_imports(f"from impactlib.module import {long_names}")
-    assert wrapped.splitlines()[0] == "from impactlib.module import ("
-    assert wrapped.splitlines()[1:] == [f"    function_number_{i}," for i in range(6)] + [")"]
-    with pytest.raises(ScaffoldError, match="not an import statement: 'x = 1'"):
-        scaffold.merge_imports("import os\nx = 1")
+    study = read_notebook(created.notebook)
+    assert markdown_headings(study)[0] == f"# {title}"
+    assert yaml.safe_load(created.params.read_text(encoding="utf-8"))["title"] == title
+    assert cell_values(study)["title"] == title
 
 
-def test_the_same_command_writes_the_same_files(tree, tmp_path):
+def test_the_same_command_writes_the_same_files(tree):
     first = scaffold.new_study("emploi-a", design="synthetic_control", theme="emploi", root=tree)
-    data = first.notebook.read_bytes()
+    written = {path: path.read_bytes() for path in first.written}
     first.notebook.unlink()
     first.params.unlink()
     (tree / "params.yaml").write_text(PARAMS_YAML, encoding="utf-8")
     (tree / "book" / "_toc.yml").write_text(TOC_YML, encoding="utf-8")
     again = scaffold.new_study("emploi-a", design="synthetic_control", theme="emploi", root=tree)
-    assert again.notebook.read_bytes() == data
+    assert {path: path.read_bytes() for path in again.written} == written
 
 
-def test_generated_cells_pass_ruff(tree):
+def test_new_studies_pass_ruff(tree):
     paths = [
         scaffold.new_study(
             f"emploi-{design.replace('_', '-')}", design=design, theme="emploi", root=tree
         ).notebook
-        for design in DESIGNS
+        for design in TEMPLATE_DESIGNS
     ]
     result = ruff_notebooks(paths)
     assert result.returncode == 0, result.stdout
 
 
-def glued_names(notebook) -> set[str]:
-    return {
-        output.get("metadata", {}).get("scrapbook", {}).get("name")
-        for cell in notebook.cells
-        if cell.cell_type == "code"
-        for output in cell.get("outputs", [])
-    } - {None}
-
-
-@pytest.mark.parametrize(
-    "design", [d if d in FAST else pytest.param(d, marks=pytest.mark.slow) for d in DESIGNS]
-)
+@pytest.mark.parametrize("design", BY_SPEED)
 def test_a_new_study_runs_out_of_the_box(tree, monkeypatch, design):
     study_id = f"emploi-{design.replace('_', '-')}"
     scaffold.new_study(study_id, design=design, theme="emploi", root=tree)
     monkeypatch.chdir(tree)  # papermill reads paths from the root, as under DVC
     executed = nbformat.read(runner.run_notebook(study_id, tree), as_version=4)
-    errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if "ename" in o]
-    assert errors == []
-    references = {
-        name
-        for cell in executed.cells
-        if cell.cell_type == "markdown"
-        for name in re.findall(r"\{glue:text\}`([^`]+)`", cell.source)
-    }
-    assert references <= glued_names(executed), references - glued_names(executed)
-    payload = json.loads((tree / "results" / study_id / "estimates.json").read_text())
-    assert "headline" in payload["estimates"]
-    block = payload["comparison"]
-    assert block["theme"] == "emploi" and block["cost_source"] == "hypothèse de travail à remplacer"
-    assert block["simulated"] is (design == "cluster_rct")
-    figures = list((tree / "results" / study_id / "figures").glob("*.png"))
-    assert figures
-    if design == "cluster_rct":
-        shown = json.dumps(
-            [c.outputs for c in executed.cells if c.cell_type == "code"], ensure_ascii=False
-        )
-        assert "Données simulées" in shown
+    results = tree / "results" / study_id
+    check_executed(executed, results, simulated=design == "cluster_rct")
+    block = json.loads((results / "estimates.json").read_text(encoding="utf-8"))["comparison"]
+    assert block["theme"] == "emploi" and block["title"].endswith(
+        f"{study_id} [À compléter : titre]"
+    )
 
 
 def test_the_citation_entry_is_added_when_the_book_has_citation_metadata(tree, repo_root):

@@ -6,7 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from impactlib.appraisal import THEMES
 from impactlib.cli import runner, scaffold
+from impactlib.core.designs import TEMPLATE_DESIGNS
 from impactlib.core.validation import InputError
 from impactlib.project import notebooks
 from impactlib.project import sources as data
@@ -95,13 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser(
         "new-study",
-        help="create a study (notebook, params, params.yaml, book) from the report template",
+        help="create a study (notebook, params, params.yaml, book) from its design's template",
     )
     p.add_argument("id", help="new identifier: lowercase letters, digits, single hyphens")
     # Checked by scaffold.new_study (not `choices`), so that a refusal exits with code 2 and
     # a message naming the problem, like every other error of the command.
-    p.add_argument("--design", required=True, help=f"one of: {', '.join(scaffold.DESIGNS)}")
-    p.add_argument("--theme", required=True, help=f"one of: {', '.join(scaffold.THEMES)}")
+    p.add_argument("--design", required=True, help=f"one of: {', '.join(TEMPLATE_DESIGNS)}")
+    p.add_argument("--theme", required=True, help=f"one of: {', '.join(THEMES)}")
     p.add_argument("--title", help="title of the report (default: a placeholder)")
     p.set_defaults(func=_cmd_new_study)
 

@@ -1,0 +1,192 @@
+"""The entries of a new study in ``params.yaml`` and ``book/_toc.yml``, as text edits.
+
+Both files are edited as text, so that their comments and layout are kept; each result is
+re-parsed and compared with the document expected, and an edit that would change anything
+else is refused with a :class:`ScaffoldError`. Used by :mod:`impactlib.cli.scaffold`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import yaml
+
+from impactlib.appraisal.comparison import THEMES
+from impactlib.core.validation import InputError
+
+#: The part of the book of a theme's reports: "Rapports : <label>", the label in lower case.
+REPORT_CAPTION = "Rapports : {label}"
+NOTES_CAPTION = "Notes d'analyse"
+
+
+class ScaffoldError(InputError):
+    """A new study cannot be created; the message names the problem."""
+
+
+def theme_label(theme: str) -> str:
+    """The label of ``theme`` inside a sentence or a caption: ``"inclusion dans l'emploi"``."""
+    if theme not in THEMES:
+        raise ScaffoldError(f"unknown theme {theme!r}: choose one of {', '.join(THEMES)}")
+    label = THEMES[theme]
+    return label[:1].lower() + label[1:]
+
+
+_TOP_KEY = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:(?P<rest>.*)$")
+_ITEM = re.compile(r"^(?P<indent>\s*)-\s")
+
+
+def _reparse(text: str, name: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:  # pragma: no cover - the inputs were parsed first
+        raise ScaffoldError(f"{name}: the edit does not parse: {exc}") from exc
+
+
+def add_study_to_params(text: str, study_id: str) -> str:
+    """``params.yaml`` with ``study_id`` appended to its ``studies:`` list.
+
+    A text edit (comments and layout are kept): the new item goes after the last item of
+    the list, with its indentation. The result is re-parsed and must equal the old document
+    with the id appended.
+    """
+    document = _reparse(text, "params.yaml") or {}
+    if not isinstance(document, dict):
+        raise ScaffoldError("params.yaml: expected a mapping at the top level")
+    studies = document.get("studies")
+    if studies is not None and not isinstance(studies, list):
+        raise ScaffoldError("params.yaml: 'studies' must be a list of identifiers")
+    lines = text.splitlines(keepends=True)
+    key_line = next(
+        (
+            i
+            for i, line in enumerate(lines)
+            if (m := _TOP_KEY.match(line)) and m["key"] == "studies"
+        ),
+        None,
+    )
+    if key_line is None:
+        new_lines = [*lines]
+        if new_lines and not new_lines[-1].endswith("\n"):
+            new_lines[-1] += "\n"
+        new_lines.append(f"studies:\n  - {study_id}\n")
+    else:
+        rest = _TOP_KEY.match(lines[key_line])["rest"].split("#")[0].strip()
+        if rest in ("[]", ""):
+            last_item, indent = None, "  "
+            for i in range(key_line + 1, len(lines)):
+                line = lines[i]
+                if (m := _ITEM.match(line)) and rest == "":
+                    last_item, indent = i, m["indent"]
+                elif line.strip() == "" or line.lstrip().startswith("#") or line[:1].isspace():
+                    continue
+                else:
+                    break
+            new_lines = [*lines]
+            if rest == "[]":
+                new_lines[key_line] = lines[key_line].replace("[]", "", 1).rstrip() + "\n"
+                new_lines.insert(key_line + 1, f"{indent}- {study_id}\n")
+            else:
+                at = (last_item if last_item is not None else key_line) + 1
+                if not new_lines[at - 1].endswith("\n"):
+                    new_lines[at - 1] += "\n"
+                new_lines.insert(at, f"{indent}- {study_id}\n")
+        else:
+            raise ScaffoldError(
+                "params.yaml: 'studies' is written in flow style on one line; write it as a "
+                "block list (one '- id' per line) so that it can be edited"
+            )
+    new_text = "".join(new_lines)
+    expected = {**document, "studies": [*(studies or []), study_id]}
+    if _reparse(new_text, "params.yaml") != expected:
+        raise ScaffoldError("params.yaml: could not add the study without changing other keys")
+    return new_text
+
+
+def _caption_of(line: str) -> str | None:
+    """The caption of a ``- caption: ...`` line of _toc.yml, as YAML reads it."""
+    stripped = line.strip()
+    if not stripped.startswith("- caption:"):
+        return None
+    value = _reparse(stripped[1:].strip(), "_toc.yml")
+    return str(value["caption"]) if isinstance(value, dict) else None
+
+
+def _expected_toc(document: dict, study_id: str, caption: str) -> dict:
+    parts = [dict(part) for part in document["parts"]]
+    entry = {"file": f"reports/{study_id}"}
+    for part in parts:
+        if part.get("caption") == caption:
+            part["chapters"] = [*part.get("chapters", []), entry]
+            return {**document, "parts": parts}
+    reports = [i for i, p in enumerate(parts) if str(p.get("caption", "")).startswith("Rapports")]
+    notes = [i for i, p in enumerate(parts) if p.get("caption") == NOTES_CAPTION]
+    at = reports[-1] + 1 if reports else (notes[0] if notes else len(parts))
+    parts.insert(at, {"caption": caption, "chapters": [entry]})
+    return {**document, "parts": parts}
+
+
+def add_study_to_toc(text: str, study_id: str, theme: str) -> str:
+    """``book/_toc.yml`` with ``reports/<study_id>`` in the part of ``theme``.
+
+    The part is captioned ``"Rapports : <label>"``; when it does not exist it is created
+    after the last report part (or before "Notes d'analyse", or at the end). A text edit,
+    re-parsed and compared with the expected structure.
+    """
+    caption = REPORT_CAPTION.format(label=theme_label(theme))
+    document = _reparse(text, "book/_toc.yml")
+    if not isinstance(document, dict) or not isinstance(document.get("parts"), list):
+        raise ScaffoldError("book/_toc.yml: expected a 'parts' list (format jb-book)")
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    starts = [(i, _caption_of(line)) for i, line in enumerate(lines)]
+    starts = [(i, c) for i, c in starts if c is not None]
+    if len(starts) != len(document["parts"]):
+        raise ScaffoldError(
+            "book/_toc.yml: every part must start with a '- caption: ...' line to be edited"
+        )
+    part_indent = re.match(r"\s*", lines[starts[0][0]]).group(0)
+
+    def part_end(position: int) -> int:
+        """Index after the last non-blank, non-comment line of the part at ``position``."""
+        stop = starts[position + 1][0] if position + 1 < len(starts) else len(lines)
+        end = starts[position][0] + 1
+        for i in range(starts[position][0] + 1, stop):
+            if lines[i].strip() and not lines[i].lstrip().startswith("#"):
+                end = i + 1
+        return end
+
+    new_lines = [*lines]
+    mine = [k for k, (_, c) in enumerate(starts) if c == caption]
+    if mine:
+        k = mine[0]
+        files = [
+            i
+            for i in range(starts[k][0] + 1, part_end(k))
+            if lines[i].lstrip().startswith("- file:")
+        ]
+        if not files:
+            raise ScaffoldError(f"book/_toc.yml: part {caption!r} has no '- file:' entry")
+        indent = re.match(r"\s*", lines[files[-1]]).group(0)
+        new_lines.insert(part_end(k), f"{indent}- file: reports/{study_id}\n")
+    else:
+        reports = [k for k, (_, c) in enumerate(starts) if c.startswith("Rapports")]
+        notes = [k for k, (_, c) in enumerate(starts) if c == NOTES_CAPTION]
+        if reports:
+            at = part_end(reports[-1])
+        elif notes:
+            at = starts[notes[0]][0]
+        else:
+            at = len(lines)
+        block = [
+            f"{part_indent}- caption: {json.dumps(caption, ensure_ascii=False)}\n",
+            f"{part_indent}  chapters:\n",
+            f"{part_indent}    - file: reports/{study_id}\n",
+        ]
+        new_lines[at:at] = block
+    new_text = "".join(new_lines)
+    if _reparse(new_text, "book/_toc.yml") != _expected_toc(document, study_id, caption):
+        raise ScaffoldError("book/_toc.yml: could not add the page without changing other parts")
+    return new_text
