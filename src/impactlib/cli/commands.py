@@ -1,4 +1,8 @@
-"""The ``impact`` command: what the DVC stages call, and helpers for people."""
+"""The ``impact`` command: what the DVC stages call, and helpers for people.
+
+Each subcommand imports what it uses when it runs: a DVC stage pays for its own command
+only (papermill for ``run``, TeX tools for ``pdf``...), not for all of them.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,27 @@ import sys
 from pathlib import Path
 
 from impactlib.appraisal import THEMES
-from impactlib.cli import runner, scaffold
 from impactlib.core.designs import TEMPLATE_DESIGNS
 from impactlib.core.validation import InputError
 from impactlib.project import notebooks
 from impactlib.project import sources as data
 from impactlib.project.paths import ProjectRootNotFound
-from impactlib.publish import opendata, pdf
+from impactlib.publish.pdf.tools import PdfBuildError
+
+
+def _runner():
+    """The notebook runner, imported without jsonschema's IRI grammar.
+
+    nbformat (through papermill and jupytext) imports jsonschema, whose optional
+    ``rfc3987_syntax`` checker of IRI formats compiles a grammar on import: 0.8 s of every
+    notebook stage, for a format no notebook validation uses. Marking the module absent
+    (``None`` in ``sys.modules``) makes jsonschema skip that checker in this process only;
+    ``impact open-data``, which validates Data Packages, runs in its own process with it.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    from impactlib.cli import runner
+
+    return runner
 
 
 def _cmd_import(args: argparse.Namespace) -> None:
@@ -27,11 +45,11 @@ def _cmd_checksum(args: argparse.Namespace) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> None:
-    print(f"executed {runner.run_notebook(args.id)}")
+    print(f"executed {_runner().run_notebook(args.id)}")
 
 
 def _cmd_synthesis(_args: argparse.Namespace) -> None:
-    print(f"executed {runner.run_synthesis()}")
+    print(f"executed {_runner().run_synthesis()}")
 
 
 def _cmd_list(_args: argparse.Namespace) -> None:
@@ -40,10 +58,12 @@ def _cmd_list(_args: argparse.Namespace) -> None:
 
 
 def _cmd_build_book(_args: argparse.Namespace) -> None:
-    runner.build_book()
+    _runner().build_book()
 
 
 def _cmd_new_study(args: argparse.Namespace) -> None:
+    from impactlib.cli import scaffold
+
     created = scaffold.new_study(args.id, design=args.design, theme=args.theme, title=args.title)
     root = created.params_yaml.parent
     for path in created.written:
@@ -52,16 +72,20 @@ def _cmd_new_study(args: argparse.Namespace) -> None:
 
 
 def _cmd_open_data(_args: argparse.Namespace) -> None:
+    from impactlib.publish import opendata
+
     path = opendata.publish()
     print(f"wrote {path.parent}")
     print(f"wrote {opendata.write_catalogue()}")
 
 
 def _cmd_pdf(args: argparse.Namespace) -> None:
+    from impactlib.publish import pdf
+
     if args.brief:
         missing = pdf.missing_tools()
         if missing:
-            raise pdf.PdfBuildError(pdf.install_instructions(missing))
+            raise PdfBuildError(pdf.install_instructions(missing))
         print(f"wrote {pdf.build_brief(args.brief, output=args.output)}")
         return
     for path in sorted(pdf.publish_pdfs().iterdir()):
@@ -130,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     except (data.SourceError, notebooks.StudyError, InputError, ProjectRootNotFound) as exc:
         print(f"impact {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except pdf.PdfBuildError as exc:
+    except PdfBuildError as exc:
         print(f"impact {args.command}: error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -88,41 +91,67 @@ def run_notebook(notebook_id: str, root: Path | None = None) -> Path:
             f"{kind.name} {notebook_id!r}: notebook {paths['notebook']} does not exist"
         )
     parameters = {**read_parameters(notebook_id, kind, root), "study_id": notebook_id}
-    check_parameters(paths["notebook"], parameters)
-
     figures_dir(notebook_id, root).mkdir(parents=True, exist_ok=True)  # papermill makes none
     return execute(paths["notebook"], paths["report"], parameters, root)
+
+
+@contextmanager
+def _kernel(root: Path) -> Iterator[Any]:
+    """A python3 kernel, started first so that it boots while papermill is imported.
+
+    IPC transport (Unix sockets in a private temporary folder) rather than TCP: nothing
+    listens on the network, and the kernel has no unencrypted-TCP warning to print. The
+    history stays in memory, as nbclient would start it.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.utils import run_sync
+
+    with tempfile.TemporaryDirectory(prefix="impact-kernel-") as folder:
+        manager = AsyncKernelManager(
+            kernel_name="python3", transport="ipc", ip=str(Path(folder) / "kernel")
+        )
+        run_sync(manager.start_kernel)(
+            cwd=str(root), extra_arguments=["--HistoryManager.hist_file=:memory:"]
+        )
+        try:
+            yield manager
+        finally:
+            run_sync(manager.shutdown_kernel)(now=True)
 
 
 def execute(notebook: Path, target: Path, parameters: dict[str, Any], root: Path) -> Path:
     """Run ``notebook`` with papermill into ``target``, atomically, from the root folder.
 
-    The copy is written to a temporary name and moved into place only on success; a
-    failed run is kept as ``<name>.failed.ipynb`` beside it for inspection.
+    The parameters are checked against the notebook's ``parameters`` cell first. The copy
+    is written to a temporary name and moved into place only on success; a failed run is
+    kept as ``<name>.failed.ipynb`` beside it for inspection.
     """
-    import papermill
-
     # The kernel inherits this environment. A fixed hash seed makes set iteration order,
     # and so results of libraries that iterate over sets (pyfixest orders fixed effects
     # that way), identical from one run to the next.
     os.environ["PYTHONHASHSEED"] = "0"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".partial.ipynb")
-    failed = target.with_suffix(".failed.ipynb")
-    failed.unlink(missing_ok=True)
-    try:
-        papermill.execute_notebook(
-            read_notebook(notebook),
-            str(partial.relative_to(root)),
-            parameters=parameters,
-            kernel_name="python3",
-            cwd=str(root),
-            progress_bar=False,
-        )
-    except BaseException:
-        if partial.exists():
-            partial.replace(failed)
-        raise
+    with _kernel(root) as kernel:
+        import papermill
+
+        check_parameters(notebook, parameters)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".partial.ipynb")
+        failed = target.with_suffix(".failed.ipynb")
+        failed.unlink(missing_ok=True)
+        try:
+            papermill.execute_notebook(
+                read_notebook(notebook),
+                str(partial.relative_to(root)),
+                parameters=parameters,
+                kernel_name="python3",
+                cwd=str(root),
+                progress_bar=False,
+                km=kernel,
+            )
+        except BaseException:
+            if partial.exists():
+                partial.replace(failed)
+            raise
     finalise_report(partial)
     partial.replace(target)
     return target
