@@ -36,7 +36,7 @@ test: install browser-tools  ## the test suite (unit and pipeline tests, Monte C
 test-all: install  ## every test, the slow Monte Carlo runs included
 	$(BIN)/pytest -m ""
 
-# TeX for `impact pdf` (DESIGN.md section 6): Debian/Ubuntu packages, about 195 MB.
+# TeX for `impact pdf`: Debian/Ubuntu packages, about 195 MB (measured on the project machine).
 PDF_APT_PACKAGES := latexmk texlive-latex-recommended texlive-latex-extra \
   texlive-fonts-recommended texlive-xetex fonts-freefont-otf texlive-plain-generic
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
