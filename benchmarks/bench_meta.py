@@ -34,7 +34,7 @@ def main() -> None:
     v = 4.0 / rng.integers(20, 500, size=K)
     y = 0.3 + rng.normal(0.0, np.sqrt(0.05), K) + rng.normal(0.0, np.sqrt(v))
 
-    t_reml, reml = best_time(lambda: pool(y, v, method="REML"))
+    t_reml, reml = best_time(lambda: pool(y, v, tau2_estimator="REML"))
     t_pm, pm = best_time(lambda: pool(y, v, method="PM"))
     t_sm, sm_res = best_time(lambda: combine_effects(y, v, method_re="pm"))
 

@@ -42,7 +42,7 @@ def simulate(n: int, seed: int) -> pd.DataFrame:
 
 def with_impactlib(df: pd.DataFrame, draws: int) -> float:
     result = randomization_inference(
-        df, outcome="y", treatment="t", n_permutations=draws, seed=1, max_exact=0
+        df, outcome="y", treatment="t", n_resamples=draws, seed=1, max_exact=0
     )
     return result.p_value
 

@@ -12,9 +12,16 @@ import pandas as pd
 import pytest
 
 from impactlib.appraisal import grade_evidence
-from impactlib.core import DESIGNS, TEMPLATE_DESIGNS, Estimate, InputError, get_design
+from impactlib.core import DESIGNS, TEMPLATE_DESIGNS, Estimate, InputError, Result, get_design
+from impactlib.core.estimate import TIDY_COLUMNS
 from impactlib.did import callaway_santanna, did_2x2, event_study, twfe
-from impactlib.experiment import difference_in_means, rate_difference, rate_ratio
+from impactlib.experiment import (
+    complier_effect,
+    difference_in_means,
+    randomization_inference,
+    rate_difference,
+    rate_ratio,
+)
 from impactlib.meta import meta_regression, pool
 from impactlib.rd import regression_discontinuity
 from impactlib.synth import synthetic_control, synthetic_did
@@ -22,18 +29,16 @@ from impactlib.weighting import aipw, ipw, nearest_neighbor_match
 
 
 def headline(result) -> Estimate:
-    """The headline estimate of an estimator's output."""
-    if isinstance(result, Estimate):
-        return result
-    if hasattr(result, "to_estimate"):
-        return result.to_estimate()
-    if hasattr(result, "to_estimates"):
-        return result.to_estimates()[0]
-    if hasattr(result, "aggregate"):
-        return result.aggregate("simple")
-    if hasattr(result, "estimates"):  # an event study: the first period after treatment
-        return result.estimates[0]
-    return result.estimate
+    """The headline estimate: every estimator returns an Estimate or a Result."""
+    assert isinstance(result, Estimate | Result), type(result).__name__
+    est = result.estimate
+    assert isinstance(est, Estimate)
+    tidy = result.tidy()
+    assert tidy.index.name == "term" and list(tidy.columns[: len(TIDY_COLUMNS)]) == list(
+        TIDY_COLUMNS
+    )
+    assert isinstance(result.summary(), str)
+    return est
 
 
 # --- the registry ---------------------------------------------------------------------------
@@ -115,7 +120,8 @@ def _synth_panel(seed: int = 4, units: int = 12, periods: int = 15) -> pd.DataFr
     y = np.outer(loading, factor) + rng.normal(scale=0.2, size=(units, periods))
     y[0, 10:] -= 2.0
     frame = pd.DataFrame(y, index=pd.Index(range(units), name="unit"))
-    return frame.stack().rename("y").rename_axis(["unit", "time"]).reset_index()
+    long = frame.stack().rename("y").rename_axis(["unit", "time"]).reset_index()
+    return long.assign(d=((long["unit"] == 0) & (long["time"] >= 10)).astype(int))
 
 
 def _rd(seed: int = 5, n: int = 800) -> pd.DataFrame:
@@ -137,6 +143,19 @@ ESTIMATORS = {
     "difference_in_means_clustered": lambda: difference_in_means(
         _trial(), outcome="y", treatment="treat", cluster="cluster"
     ),
+    "randomization_inference": lambda: randomization_inference(
+        _trial(),
+        outcome="y",
+        treatment="treat",
+        n_resamples=200,
+        estimate=difference_in_means(_trial(), outcome="y", treatment="treat"),
+    ),
+    "complier_effect": lambda: complier_effect(
+        _trial().assign(received=lambda d: d["treat"] * (d["x"] > -1)),
+        outcome="y",
+        treatment="treat",
+        received="received",
+    ),
     "rate_ratio": lambda: rate_ratio(
         _trial(), outcome="events", treatment="treat", exposure="exposure", cluster="cluster"
     ),
@@ -149,7 +168,7 @@ ESTIMATORS = {
         _observational(), outcome="y", treatment="treat", covariates=["x"]
     ),
     "did_2x2": lambda: did_2x2(
-        _panel(), outcome="y", unit="unit", time="time", treated="ever", post="post"
+        _panel(), outcome="y", unit="unit", time="time", treatment="ever", post="post"
     ),
     "twfe": lambda: twfe(_panel(), outcome="y", unit="unit", time="time", treatment="d"),
     "event_study": lambda: event_study(
@@ -159,10 +178,10 @@ ESTIMATORS = {
         _panel(), outcome="y", unit="unit", time="time", cohort="cohort"
     ),
     "synthetic_control": lambda: synthetic_control(
-        _synth_panel(), outcome="y", unit="unit", time="time", treated_unit=0, treatment_time=10
+        _synth_panel(), outcome="y", unit="unit", time="time", treatment="d"
     ),
     "synthetic_did": lambda: synthetic_did(
-        _synth_panel(), outcome="y", unit="unit", time="time", treated_unit=0, treatment_time=10
+        _synth_panel(), outcome="y", unit="unit", time="time", treatment="d"
     ),
     "regression_discontinuity": lambda: regression_discontinuity(_rd(), outcome="y", running="x"),
     "pool": lambda: pool(*_studies()[:2]),

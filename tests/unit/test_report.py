@@ -10,6 +10,7 @@ import pytest
 
 from impactlib.core import Estimate, InputError
 from impactlib.report import (
+    admonition,
     estimates_table,
     fmt_interval,
     fmt_number,
@@ -92,3 +93,11 @@ def test_estimates_plot_draws_each_interval_transformed():
     assert ticks == {1: "A", 0: "B"}  # the first label on top
     with pytest.raises(InputError, match=r"colors names labels that are not estimates: \['Z'\]"):
         estimates_plot(estimates, xlabel="x", colors={"Z": "red"})
+
+
+def test_admonition_escapes_its_title_and_refuses_an_unknown_kind():
+    box = admonition("Données <simulées>", "<strong>texte</strong>").data
+    assert box.startswith('<div class="admonition warning">')
+    assert "Données &lt;simulées&gt;" in box and "<strong>texte</strong>" in box
+    with pytest.raises(InputError, match="kind must be note, warning"):
+        admonition("t", "b", kind="danger")

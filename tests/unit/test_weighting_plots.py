@@ -12,7 +12,12 @@ from scipy import special
 
 from impactlib.core import InputError
 from impactlib.core.estimate import Estimate
-from impactlib.report.plots import balance_plot, benchmark_table, overlap_table, propensity_plot
+from impactlib.report.plots import (
+    benchmark_table,
+    overlap_table,
+    propensity_plot,
+    weighted_balance_plot,
+)
 from impactlib.weighting import overlap, propensity_score, weighted_balance
 
 matplotlib.use("Agg")
@@ -71,11 +76,13 @@ def test_propensity_ticks_are_powers_of_ten_far_in_the_tails():
     assert high == ["0,5", "0,9", "0,99", "1 − 10⁻⁴"]
 
 
-def test_balance_plot_draws_before_and_after_with_labels(selection):
+def test_weighted_balance_plot_draws_before_and_after_with_labels(selection):
     ps = propensity_score(selection, treatment="t", covariates=["x1", "x2"])
     weights = np.where(selection["t"] == 1, 1.0, ps.scores / (1 - ps.scores))
     balance = weighted_balance(selection, treatment="t", covariates=["x1", "x2"], weights=weights)
-    fig = balance_plot(balance, threshold=0.25, labels={"x1": "Premier"}, weighted_label="W")
+    fig = weighted_balance_plot(
+        balance, threshold=0.25, labels={"x1": "Premier"}, weighted_label="W"
+    )
     (ax,) = fig.axes
     assert [t.get_text() for t in ax.get_yticklabels()] == ["x2", "Premier"]  # first on top
     # The collections: the segments between the points, then the points before and after.
@@ -87,7 +94,7 @@ def test_balance_plot_draws_before_and_after_with_labels(selection):
     assert fig.get_size_inches()[1] == pytest.approx(1.6 + 0.3 * 2)
     plt.close(fig)
     with pytest.raises(InputError, match=r"balance 'smd_weighted' not found"):
-        balance_plot(balance.drop(columns="smd_weighted"))
+        weighted_balance_plot(balance.drop(columns="smd_weighted"))
 
 
 def test_overlap_table_formats_each_arm():

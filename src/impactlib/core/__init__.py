@@ -19,7 +19,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "two_sided_p_value": ".inference",
         "wald_estimate": ".inference",
         "wald_interval": ".inference",
-        "METHODS": ".multiplicity",
+        "CORRECTIONS": ".multiplicity",
         "adjust_estimates": ".multiplicity",
         "adjust_pvalues": ".multiplicity",
         "InputError": ".validation",

@@ -56,7 +56,7 @@ DESIGNS: dict[str, Design] = {
     for d in (
         _design("rct", "essai randomisé", "randomised", template=True),
         _design("cluster_rct", "essai randomisé par grappes", "randomised", template=True),
-        _design("quasi_rct", "essai quasi randomisé (allocation alternée)", "quasi_experimental"),
+        _design("quasi_rct", "essai quasi randomisé", "quasi_experimental"),
         _design("did", "différence de différences", "quasi_experimental", template=True),
         _design(
             "staggered_did",

@@ -17,10 +17,10 @@ from statsmodels.stats.multitest import multipletests
 from impactlib.core.estimate import Estimate
 from impactlib.core.validation import InputError
 
-__all__ = ["METHODS", "adjust_estimates", "adjust_pvalues"]
+__all__ = ["CORRECTIONS", "adjust_estimates", "adjust_pvalues"]
 
 #: Accepted corrections and the statsmodels method each one maps to.
-METHODS = {"holm": "holm", "bh": "fdr_bh", "bonferroni": "bonferroni"}
+CORRECTIONS = {"holm": "holm", "bh": "fdr_bh", "bonferroni": "bonferroni"}
 
 _DESCRIPTIONS = {
     "holm": "Holm (1979) step-down, family-wise error rate",
@@ -59,8 +59,8 @@ def adjust_pvalues(
     >>> adjust_pvalues([0.01, 0.04, 0.03], correction="bh").round(4).tolist()
     [0.03, 0.04, 0.04]
     """
-    if correction not in METHODS:
-        raise InputError(f"correction must be one of {sorted(METHODS)}, got {correction!r}")
+    if correction not in CORRECTIONS:
+        raise InputError(f"correction must be one of {sorted(CORRECTIONS)}, got {correction!r}")
     values = np.asarray(pvalues, dtype=float)
     if values.ndim != 1 or values.size == 0:
         raise InputError(f"pvalues must be a non-empty one-dimensional sequence, got {pvalues!r}")
@@ -68,7 +68,7 @@ def adjust_pvalues(
     if bad.any():
         shown = ", ".join(repr(v) for v in values[bad][:5].tolist())
         raise InputError(f"pvalues must be in [0, 1] and not missing; got {shown}")
-    adjusted = multipletests(values, method=METHODS[correction])[1]
+    adjusted = multipletests(values, method=CORRECTIONS[correction])[1]
     if isinstance(pvalues, pd.Series):
         return pd.Series(adjusted, index=pvalues.index, name=pvalues.name)
     return adjusted

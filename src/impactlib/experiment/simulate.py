@@ -19,12 +19,7 @@ import pandas as pd
 
 from impactlib.core.validation import InputError, is_real, require_probability
 from impactlib.experiment.checks import finite, integer
-from impactlib.experiment.icc import (
-    implied_icc,
-    # The scaffold's cluster_rct page (cli/scaffold_cells.py) still calls
-    # simulate.intraclass_correlation: remove once it imports it from impactlib.experiment.
-    intraclass_correlation,  # noqa: F401
-)
+from impactlib.experiment.icc import implied_icc
 
 
 def _clusters(n_clusters: object, cluster_size: object, *, smallest: int) -> tuple[int, int, int]:

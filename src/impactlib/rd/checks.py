@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.multiplicity import METHODS, adjust_pvalues
+from impactlib.core.multiplicity import CORRECTIONS, adjust_pvalues
 from impactlib.core.result import Result
 from impactlib.core.validation import InputError, is_real, require_columns, require_dataframe
 from impactlib.rd.inputs import _check_cutoff
@@ -194,8 +194,8 @@ def covariate_balance(
     columns = [covariates] if isinstance(covariates, str) else list(covariates)
     if not columns:
         raise InputError("covariates is empty: no covariate to check")
-    if correction not in METHODS:
-        raise InputError(f"correction must be one of {list(METHODS)}, got {correction!r}")
+    if correction not in CORRECTIONS:
+        raise InputError(f"correction must be one of {list(CORRECTIONS)}, got {correction!r}")
     selector = _selector(result)
     results = {
         column: regression_discontinuity(
@@ -207,6 +207,6 @@ def covariate_balance(
     return CovariateBalance(
         results=results,
         p_values=p_values,
-        p_adjusted=adjust_pvalues(p_values, correction),
+        p_adjusted=adjust_pvalues(p_values, correction=correction),
         correction=correction,
     )

@@ -24,6 +24,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "glue": ".gluing",
         "glue_all": ".gluing",
         "glue_estimate": ".gluing",
+        "admonition": ".tables",
         "estimates_table": ".tables",
         "french_table": ".tables",
     },

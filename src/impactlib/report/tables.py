@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 import numbers
 from collections.abc import Mapping
@@ -64,3 +65,17 @@ def estimates_table(estimates: Mapping[str, Estimate], *, decimals: int = 2) -> 
             }
         )
     return pd.DataFrame(rows).set_index("Estimation")
+
+
+def admonition(title: str, body: str, *, kind: str = "warning") -> HTML:
+    """A boxed note of the book's theme (``warning``, ``note``, ``important``...).
+
+    ``body`` is HTML; the box is shown as the output of a cell, e.g. a page on simulated
+    data saying so above its key figures.
+    """
+    if kind not in {"note", "warning", "important", "tip", "caution"}:
+        raise InputError(f"kind must be note, warning, important, tip or caution, got {kind!r}")
+    return HTML(
+        f'<div class="admonition {kind}"><p class="admonition-title">{html.escape(title)}</p>'
+        f"<p>{body}</p></div>"
+    )

@@ -1,9 +1,10 @@
-"""Figures of estimators' results, drawn the book's way: the only place that knows how a
-plot looks. Estimator modules compute; these functions draw what they return.
+"""Figures (and the French tables and glued numbers that go with them) of estimators'
+results, drawn the book's way: the only place that knows how a result looks on a page.
+Estimator modules compute; these functions show what they return.
 
 Each design family has its module here (``estimates``: any labelled estimates; the family
-modules: event studies, synthetic controls, regression-discontinuity plots, forest and
-funnel plots of meta-analyses).
+modules: balance and randomisation, propensity scores, event studies, synthetic controls,
+regression-discontinuity plots, forest, funnel and bubble plots of meta-analyses).
 """
 
 from impactlib.core.lazy import lazy_exports
@@ -20,7 +21,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "randomization_plot": ".experiment",
         "simulation_plot": ".experiment",
         # weighting
-        "balance_plot": ".weighting",
+        "weighted_balance_plot": ".weighting",
         "benchmark_table": ".weighting",
         "overlap_table": ".weighting",
         "propensity_plot": ".weighting",

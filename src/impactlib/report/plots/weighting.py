@@ -109,7 +109,7 @@ def propensity_plot(
     return fig
 
 
-def balance_plot(
+def weighted_balance_plot(
     balance: pd.DataFrame,
     *,
     threshold: float = 0.1,
