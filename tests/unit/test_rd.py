@@ -324,7 +324,7 @@ def test_covariate_balance_estimates_each_covariate_and_corrects(senate, senate_
         assert result == regression_discontinuity(senate, outcome=column, running="margin")
         assert balance.p_values[column] == result.estimate.p_value
     assert balance.correction == "holm"
-    assert balance.p_adjusted.tolist() == adjust_pvalues(balance.p_values, "holm").tolist()
+    assert balance.p_adjusted.tolist() == adjust_pvalues(balance.p_values, correction="holm").tolist()
     assert balance.least == balance.p_values.idxmin()
     assert balance.estimate == balance.results[balance.least].estimate
     table = balance.tidy()
