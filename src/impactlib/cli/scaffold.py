@@ -36,11 +36,11 @@ from typing import Any
 import jupytext
 import yaml
 
+from impactlib.appraisal.comparison import THEMES
 from impactlib.cli.study_entries import (
     ScaffoldError,
     add_study_to_params,
     add_study_to_toc,
-    theme_label,
 )
 from impactlib.core.designs import DESIGNS, TEMPLATE_DESIGNS
 from impactlib.project.atomic import atomic_path
@@ -323,7 +323,8 @@ def new_study(
     """
     root = Path(root) if root is not None else project_root()
     _check_design(design)
-    theme_label(theme)
+    if theme not in THEMES:
+        raise ScaffoldError(f"unknown theme {theme!r}: choose one of {', '.join(THEMES)}")
     check_study_id(study_id, root)
     template = read_template(design, root)
     title = _title(title, template, study_id)

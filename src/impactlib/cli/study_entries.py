@@ -13,24 +13,14 @@ from typing import Any
 
 import yaml
 
-from impactlib.appraisal.comparison import THEMES
+from impactlib.appraisal.comparison import reports_caption
 from impactlib.core.validation import InputError
 
-#: The part of the book of a theme's reports: "Rapports : <label>", the label in lower case.
-REPORT_CAPTION = "Rapports : {label}"
 NOTES_CAPTION = "Notes d'analyse"
 
 
 class ScaffoldError(InputError):
     """A new study cannot be created; the message names the problem."""
-
-
-def theme_label(theme: str) -> str:
-    """The label of ``theme`` inside a sentence or a caption: ``"inclusion dans l'emploi"``."""
-    if theme not in THEMES:
-        raise ScaffoldError(f"unknown theme {theme!r}: choose one of {', '.join(THEMES)}")
-    label = THEMES[theme]
-    return label[:1].lower() + label[1:]
 
 
 _TOP_KEY = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:(?P<rest>.*)$")
@@ -134,7 +124,7 @@ def add_study_to_toc(text: str, study_id: str, theme: str) -> str:
     after the last report part (or before "Notes d'analyse", or at the end). A text edit,
     re-parsed and compared with the expected structure.
     """
-    caption = REPORT_CAPTION.format(label=theme_label(theme))
+    caption = reports_caption(theme)  # new_study has checked the theme
     document = _reparse(text, "book/_toc.yml")
     if not isinstance(document, dict) or not isinstance(document.get("parts"), list):
         raise ScaffoldError("book/_toc.yml: expected a 'parts' list (format jb-book)")
