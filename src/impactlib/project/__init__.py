@@ -7,6 +7,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "atomic_path": ".atomic",
+        "staged_folder": ".atomic",
         "COMPARISON_FILE": ".comparison",
         "build_comparison": ".comparison",
         "read_comparison": ".comparison",

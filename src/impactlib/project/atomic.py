@@ -1,8 +1,10 @@
-"""Atomic file writes: a failed run never leaves a half-written file where a stage reads."""
+"""Atomic writes of a file or a whole folder: a failed run never leaves a half-written
+output where a stage or the book reads."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,3 +36,36 @@ def atomic_path(path: Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def staged_folder(target: Path) -> Iterator[Path]:
+    """Yield an empty folder beside ``target``; when the block succeeds, it becomes ``target``.
+
+    If the block raises, the folder is removed and ``target`` is left as it was: a reader
+    of ``target`` (the book, DVC) never sees a half-written folder. The swap is two renames
+    on the same file system; between them ``target`` is briefly absent, and if the second
+    fails the previous folder is put back. The folder gets the permissions of an ordinary
+    ``mkdir``.
+    """
+    target = Path(target)
+    building = target.with_name(f".{target.name}.building-{os.getpid()}")
+    shutil.rmtree(building, ignore_errors=True)  # left by a process killed with this pid
+    building.mkdir(parents=True)
+    try:
+        yield building
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    previous = target.with_name(f".{target.name}.previous-{os.getpid()}")
+    if target.exists():
+        shutil.rmtree(previous, ignore_errors=True)
+        os.replace(target, previous)
+    try:
+        os.replace(building, target)
+    except BaseException:
+        if previous.exists():
+            os.replace(previous, target)
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)

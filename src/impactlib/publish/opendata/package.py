@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from impactlib.project.atomic import staged_folder
 from impactlib.project.paths import project_root
 from impactlib.project.sources import read_registry
 from impactlib.publish.disclosure.check import check_table
@@ -18,7 +19,6 @@ from impactlib.publish.opendata.tables import (
     collect_tables,
     render_csv,
 )
-from impactlib.publish.staging import staged_folder
 
 OPEN_DIR = Path("data") / "open"
 
@@ -142,7 +142,7 @@ def publish(root: Path | None = None) -> Path:
     The folder is built beside ``data/open/``, checked
     (:func:`impactlib.publish.disclosure.check_table` on every table, then ``frictionless``
     validation of the package and its files) and only then swapped in
-    (:func:`impactlib.publish.staging.staged_folder`); on any failure ``data/open/`` is left
+    (:func:`impactlib.project.atomic.staged_folder`); on any failure ``data/open/`` is left
     as it was.
 
     Parameters

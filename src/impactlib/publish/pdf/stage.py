@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from impactlib.project.atomic import staged_folder
 from impactlib.project.notebooks import declared_studies
 from impactlib.project.paths import project_root
 from impactlib.publish.pdf.book import build_book_pdf
@@ -17,14 +18,13 @@ from impactlib.publish.pdf.tools import (
     install_instructions,
     missing_tools,
 )
-from impactlib.publish.staging import staged_folder
 
 
 def publish_pdfs(root: Path | None = None) -> Path:
     """Write ``book/pdf/``: the book PDF and one brief per study, or ``LISEZMOI.txt``.
 
     The folder is built beside its final place and swapped in only when complete
-    (:func:`impactlib.publish.staging.staged_folder`), so a failure leaves the previous one
+    (:func:`impactlib.project.atomic.staged_folder`), so a failure leaves the previous one
     untouched. Without the TeX tools, nothing fails: the folder holds only ``LISEZMOI.txt``
     (what is missing, how to install it), and the same text is printed on stderr.
     """
