@@ -141,7 +141,7 @@ def cr1_vcov(x: np.ndarray, resid: np.ndarray, groups: np.ndarray, k: int) -> np
 def test_mpdta_simple_aggregation_reproduces_published_figure(cs_mpdta):
     # Callaway & Sant'Anna (2021), J. Econometrics 225(2); R package `did`, aggte(type =
     # "simple") on mpdta, doubly robust, no covariates, never-treated controls: ATT -0.0400,
-    # SE 0.0119 (the figure quoted in the task statement and DESIGN.md section 8).
+    # SE 0.0119.
     est = cs_mpdta.aggregate("simple")
     assert round(est.value, 4) == -0.0400
     assert est.std_error == pytest.approx(0.0119, rel=0.15)

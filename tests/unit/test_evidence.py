@@ -66,7 +66,7 @@ def test_relative_divides_by_the_baseline():
 def test_ratio_turns_a_log_ratio_into_a_relative_change():
     # Input: the REML pooled log risk ratio of the 13 BCG vaccine trials, -0.7145
     # [-1.0669; -0.3622] (metafor's rma() on dat.bcg, Viechtbauer 2010, J. Stat. Softw.
-    # 36(3); quoted in DESIGN.md section 8). The relative change is exp(x) - 1.
+    # 36(3)). The relative change is exp(x) - 1.
     bcg = estimate(-0.7145, -1.0669, -0.3622, outcome="tb")
     result = standardised_effect(bcg, kind="ratio")
     assert result.value == pytest.approx(math.exp(-0.7145) - 1, rel=1e-12)

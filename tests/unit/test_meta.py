@@ -2,7 +2,7 @@
 
 References, each cited next to its assertions:
 
-- the task's published BCG figures (DESIGN.md section 8: Viechtbauer 2010, J. Stat. Softw.
+- the published BCG figures (Viechtbauer 2010, J. Stat. Softw.
   36(3), and the metafor documentation of ``dat.bcg``);
 - metafor's README (repository wviechtb/metafor, README.md, section "Example"), which prints
   ``dat.bcg``, its ``escalc`` log risk ratios, ``rma(yi, vi, test="knha")``, ``predict``,
@@ -135,7 +135,7 @@ def test_bcg_same_with_tb_negative_counts():
 
 
 def test_bcg_reml_published_figures(bcg):
-    # DESIGN.md section 8 (Viechtbauer 2010; metafor documentation of dat.bcg):
+    # Viechtbauer (2010); metafor documentation of dat.bcg:
     # REML tau^2 0.3132, estimate -0.7145, SE 0.1798, CI (-1.0669, -0.3622), I^2 92.22 %,
     # Q 152.23, prediction interval on the risk-ratio scale (0.1546, 1.5490).
     res = pool(bcg["yi"], bcg["vi"], tau2_estimator="REML")
@@ -153,7 +153,7 @@ def test_bcg_reml_published_figures(bcg):
 
 
 def test_bcg_dersimonian_laird_and_fixed_effect(bcg):
-    # DESIGN.md section 8: DL tau^2 0.3088, estimate -0.7141; FE -0.4303 (-0.5097, -0.3509).
+    # Viechtbauer (2010): DL tau^2 0.3088, estimate -0.7141; FE -0.4303 (-0.5097, -0.3509).
     dl = pool(bcg["yi"], bcg["vi"], tau2_estimator="DL")
     assert round(dl.tau2, 4) == 0.3088
     assert round(dl.value, 4) == -0.7141
@@ -747,7 +747,7 @@ def test_meta_regression_estimate_is_the_first_moderator(bcg):
 def test_predict_intercept_only_reproduces_the_published_prediction_intervals(bcg):
     # A model with a constant moderator and no intercept is the pooled model: its
     # prediction at 1 is the pooled effect with metafor's prediction intervals, on the RR
-    # scale (0.1546, 1.5490) with Wald tests (DESIGN.md section 8) and, with Knapp-Hartung,
+    # scale (0.1546, 1.5490) with Wald tests (Viechtbauer 2010) and, with Knapp-Hartung,
     # predict(res, transf=exp, digits=2): 0.49 [0.33, 0.73], PI [0.14, 1.76] (metafor README).
     ones = pd.DataFrame({"one": np.ones(13)})
     wald = meta_regression(bcg["yi"], bcg["vi"], ones, intercept=False).predict(1.0)

@@ -71,7 +71,7 @@ def direct(senate: pd.DataFrame, **kwargs):
 
 
 def test_senate_default_estimate(senate, senate_rd):
-    # DESIGN.md section 8: the rdrobust illustration on the US Senate data of Cattaneo,
+    # The rdrobust illustration on the US Senate data of Cattaneo,
     # Frandsen & Titiunik (2015) (`rdrobust vote margin`, default options; Calonico,
     # Cattaneo, Farrell & Titiunik 2017, Stata Journal 17(2)): estimate 7.414, s.e. 1.459.
     est = senate_rd.estimate
@@ -324,7 +324,9 @@ def test_covariate_balance_estimates_each_covariate_and_corrects(senate, senate_
         assert result == regression_discontinuity(senate, outcome=column, running="margin")
         assert balance.p_values[column] == result.estimate.p_value
     assert balance.correction == "holm"
-    assert balance.p_adjusted.tolist() == adjust_pvalues(balance.p_values, correction="holm").tolist()
+    assert (
+        balance.p_adjusted.tolist() == adjust_pvalues(balance.p_values, correction="holm").tolist()
+    )
     assert balance.least == balance.p_values.idxmin()
     assert balance.estimate == balance.results[balance.least].estimate
     table = balance.tidy()

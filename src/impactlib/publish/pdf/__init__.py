@@ -11,7 +11,7 @@ r"""Printable PDFs: the whole book through LaTeX, and a two-page brief per evalu
 - or, on a machine without TeX, only ``LISEZMOI.txt``, which names the missing tools and
   the commands that install them (``make pdf-tools``, then ``dvc repro -f pdf``).
 
-TeX comes from Debian packages (DESIGN.md section 6), not from pip: see
+TeX comes from Debian packages (measured on the project machine), not from pip: see
 :data:`APT_PACKAGES` and :func:`missing_tools`.
 
 Reproducibility: TeX is run with ``SOURCE_DATE_EPOCH`` (the time of the git commit unless

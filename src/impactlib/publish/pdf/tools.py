@@ -23,7 +23,7 @@ BOOK_PDF = "impact-tank.pdf"
 README_FILE = "LISEZMOI.txt"
 
 
-# The Debian packages of the PDF toolchain (DESIGN.md section 6), about 195 MB.
+# The Debian packages of the PDF toolchain, about 195 MB (measured on the project machine).
 APT_PACKAGES = (
     "latexmk",
     "texlive-latex-recommended",
