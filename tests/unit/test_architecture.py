@@ -23,9 +23,7 @@ MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 100  # signature and body, docstring excluded
 MAX_STUDY_CODE_LINES = 250  # non-blank lines of the code cells
 
-DEBTS = {
-    "notebooks/studies/autonomie-chutes-essai.md",
-}
+DEBTS: set[str] = set()
 
 
 def _modules() -> list[Path]:

@@ -1,4 +1,5 @@
-"""The source registry: checksums, loading, and refusals that name the source."""
+"""The source registry: checksums, loading, and refusals that name the source; the
+provenance table every page shows."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from impactlib.project import ProjectRootNotFound, project_root
+from impactlib.core.validation import InputError
+from impactlib.project import ProjectRootNotFound, SimulatedTable, project_root, provenance_table
 from impactlib.project import sources as data
 
 
@@ -117,3 +119,75 @@ def test_atomic_writes_get_ordinary_permissions_and_leave_nothing_on_failure(tmp
     finally:
         os.umask(mask)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+# --- the provenance table ------------------------------------------------------------------
+
+
+def test_provenance_of_a_source_comes_from_the_registry(scratch_project):
+    source = data.get_source("nsw_mixtape")
+    table = provenance_table({"nsw_mixtape": pd.DataFrame({"x": range(445)})})
+    assert table.index.name == "Source" and list(table.index) == ["nsw_mixtape"]
+    assert list(table.columns) == [
+        "Contenu",
+        "Paquet",
+        "Licence",
+        "Citation",
+        "Lignes",
+        "Empreinte SHA-256 (début)",
+    ]
+    row = table.loc["nsw_mixtape"]
+    assert row["Contenu"] == source.title and row["Licence"] == source.licence
+    assert row["Paquet"] == f"causaldata {source.package_version()}"
+    assert row["Citation"] == "lalonde1986, dehejia1999, cunningham2021"
+    assert row["Lignes"] == 445 and isinstance(row["Lignes"], int)
+    assert row["Empreinte SHA-256 (début)"] == source.sha256[:16]
+
+
+def test_provenance_of_a_simulated_table_is_its_generator_seed_and_content():
+    frame = pd.DataFrame({"cluster": ["a", "a", "b", "c"], "y": [0.5, 1.5, 2.0, 0.0]})
+    simulated = SimulatedTable(
+        frame, generator="impactlib.experiment.sim", seed=7, cluster="cluster"
+    )
+    table = provenance_table({"essai simulé": simulated})
+    assert table.loc["essai simulé"].to_dict() == {
+        "Générateur": "impactlib.experiment.sim",
+        "Graine": "7",
+        "Lignes": 4,
+        "Grappes": 3,
+        "Licence": "sans objet (données simulées)",
+        "Empreinte SHA-256 (début)": data.content_checksum(frame)[:16],
+    }
+    # Without clusters there is no cluster count; another draw shows another checksum.
+    other = SimulatedTable(frame.assign(y=frame["y"] + 1), generator="g", seed=8)
+    row = provenance_table({"autre": other}).loc["autre"]
+    assert "Grappes" not in row.index
+    assert row["Empreinte SHA-256 (début)"] != data.content_checksum(frame)[:16]
+
+
+def test_a_page_with_sources_and_simulated_tables_leaves_the_other_kind_empty(scratch_project):
+    frame = pd.DataFrame({"x": [1, 2]})
+    table = provenance_table(
+        {"jobs": frame, "simulé": SimulatedTable(frame, generator="g", seed=1)}
+    )
+    assert list(table.index) == ["jobs", "simulé"]
+    assert table.loc["simulé", "Contenu"] == "" and table.loc["jobs", "Graine"] == ""
+    assert table.loc["jobs", "Lignes"] == 2 and table.loc["simulé", "Lignes"] == 2
+
+
+def test_provenance_refuses_an_undeclared_source_and_what_it_cannot_describe(scratch_project):
+    with pytest.raises(
+        data.SourceError, match="source 'partner_file' is not declared.*nsw_mixtape"
+    ):
+        provenance_table({"partner_file": pd.DataFrame({"x": [1]})})
+    with pytest.raises(InputError, match=r"frames\['nsw_mixtape'\] must be a DataFrame"):
+        provenance_table({"nsw_mixtape": "data/raw/nsw_mixtape.parquet"})
+    with pytest.raises(InputError, match="frames must map at least one"):
+        provenance_table({})
+    frame = pd.DataFrame({"x": [1]})
+    with pytest.raises(InputError, match="cluster column 'grappe' not found"):
+        SimulatedTable(frame, generator="g", seed=1, cluster="grappe")
+    with pytest.raises(InputError, match="seed must be an int"):
+        SimulatedTable(frame, generator="g", seed="1")
+    with pytest.raises(InputError, match="generator must name the simulator"):
+        SimulatedTable(frame, generator="", seed=1)

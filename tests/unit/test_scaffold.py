@@ -56,7 +56,7 @@ COMMON_SECTIONS = [HEADINGS[i] for i in (1, 2, 3, 8, 9, 10, 13)]
 #: Code cells that are the same in every template, by their first line.
 COMMON_CELLS = [
     "# Common to every report: level of evidence, costs and scale-up (impactlib.appraisal).",
-    "provenance = pd.DataFrame(",
+    'report.french_table(provenance_table(used_sources), "provenance")',
     "report.french_table(\n    report.estimates_table({headline_label: headline}",
     'shown = {"headline": headline, **estimates}',
     "Markdown(appraisal.reasons_markdown())",
@@ -70,8 +70,7 @@ COMMON_PARAGRAPHS = [
     "Échantillon analysé : {glue:text}`sample_description`.",
     "- [À compléter : les autres limites de l'étude.]",
     "- {cite:t}`guyatt2008`\n- [À compléter : les références propres à l'innovation",
-    "report.set_theme()\nfigure_folder = figures_dir(study_id)  # results/<study_id>/figures\n"
-    "registry = data.read_registry()",
+    "report.set_theme()\nfigure_folder = figures_dir(study_id)  # results/<study_id>/figures\n",
 ]
 
 PARAMS_YAML = """\

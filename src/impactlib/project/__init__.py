@@ -1,5 +1,6 @@
-"""The project on disk: paths, the source registry and raw data, results files, atomic
-writes, the notebook registry of ``params.yaml``."""
+"""The project on disk: paths, the source registry and raw data, the provenance table of
+the data a page used, results files, atomic writes, the notebook registry of
+``params.yaml``."""
 
 from impactlib.core.lazy import lazy_exports
 
@@ -27,6 +28,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "raw_dir": ".paths",
         "results_dir": ".paths",
         "sources_file": ".paths",
+        "SimulatedTable": ".provenance",
+        "provenance_table": ".provenance",
         "SCHEMA_VERSION": ".results",
         "read_estimates": ".results",
         "write_estimates": ".results",

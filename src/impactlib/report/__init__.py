@@ -1,4 +1,5 @@
-"""The look of the book: figure theme, French number formatting, glue helpers.
+"""The look of the book: figure theme, French number formatting, glue helpers, tables
+(of estimates, of a simulation's truth beside its estimates).
 
 The think tank publishes in French: numbers use a comma as decimal mark and a narrow
 no-break space between thousands (``1 794,34``). Every number that reaches the prose goes
@@ -23,9 +24,20 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "fmt_year": ".formats",
         "glue": ".gluing",
         "glue_all": ".gluing",
+        "glue_balance": ".gluing",
         "glue_estimate": ".gluing",
+        "glue_ratio": ".gluing",
+        "coverage_sentence": ".simulated",
+        "coverage_summary": ".simulated",
+        "coverage_table": ".simulated",
+        "covers": ".simulated",
+        "glue_simulation": ".simulated",
+        "simulation_parameters": ".simulated",
+        "simulation_table": ".simulated",
+        "truth_table": ".simulated",
         "admonition": ".tables",
         "estimates_table": ".tables",
+        "french_balance": ".tables",
         "french_table": ".tables",
     },
 )

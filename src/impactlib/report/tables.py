@@ -79,3 +79,38 @@ def admonition(title: str, body: str, *, kind: str = "warning") -> HTML:
         f'<div class="admonition {kind}"><p class="admonition-title">{html.escape(title)}</p>'
         f"<p>{body}</p></div>"
     )
+
+
+def french_balance(
+    balance: pd.DataFrame,
+    *,
+    treated: str,
+    control: str,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """A balance table (:func:`impactlib.experiment.balance_table`) with French headers.
+
+    ``treated`` and ``control`` name the arms as the page does (``"bénéficiaires"``,
+    ``"grappes témoins"``); ``labels`` renames the covariates (rows). Show the result with
+    :func:`french_table`.
+
+    Examples
+    --------
+    >>> balance = pd.DataFrame({"mean_treated": [1.0], "mean_control": [0.5],
+    ...     "difference": [0.5], "smd": [0.2], "p_value": [0.3], "n_missing": [0]},
+    ...     index=["age"])
+    >>> list(french_balance(balance, treated="traités", control="témoins").columns)[:2]
+    ['Moyenne, traités', 'Moyenne, témoins']
+    """
+    headers = {
+        "mean_treated": f"Moyenne, {treated}",
+        "mean_control": f"Moyenne, {control}",
+        "difference": "Différence",
+        "smd": "Différence standardisée",
+        "p_value": "p (Welch)",
+        "n_missing": "Manquants",
+    }
+    missing = [column for column in headers if column not in balance.columns]
+    if missing:
+        raise InputError(f"balance lacks the column(s) {missing} of a balance table")
+    return balance[list(headers)].rename(columns=headers, index=dict(labels or {}))
