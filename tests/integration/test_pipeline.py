@@ -212,7 +212,8 @@ def test_zz_new_study_enters_the_pipeline_the_book_and_the_comparison(project):
     assert f"1{NNBSP}794" in html  # the glued NSW difference in means, 1 794 dollars
     payload = json.loads((root / "comparison" / "comparison.json").read_text())
     row = payload["rows"][NEW_STUDY]
-    assert row["theme"] == "territoires" and row["design"] == "Essai randomisé"
+    assert row["theme"] == "territoires" and row["design"] == "rct"
+    assert row["design_label"] == "Essai randomisé"
     comparer = (root / "book" / "_build" / "html" / "comparer.html").read_text(encoding="utf-8")
     assert "Essai du gabarit de rapport" in comparer
     assert "up to date" in _dvc("status", cwd=root)
