@@ -10,7 +10,7 @@ import pandas as pd
 
 from impactlib.core.validation import InputError, as_list, plain, require_columns
 from impactlib.publish.disclosure.errors import DisclosureError
-from impactlib.publish.disclosure.identifiers import (
+from impactlib.intake.identifiers import (
     Finding,
     find_direct_identifiers,
     scanned_columns,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from impactlib.core.validation import InputError
-from impactlib.publish.disclosure.identifiers import Finding
+from impactlib.intake.identifiers import Finding
 
 
 class DisclosureError(InputError):
