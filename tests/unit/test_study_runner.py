@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
@@ -100,6 +102,23 @@ def test_finalise_report_removes_timestamps_and_hides_injected_parameters(tmp_pa
     assert "execution" not in result.cells[1].metadata
     assert result.cells[1].metadata["papermill"] == {"status": "completed"}
     assert result.cells[0].id == "injected-parameters"
+
+
+def test_finalise_report_prints_project_paths_relative_to_the_project(tmp_path):
+    root = tmp_path / "project"
+    shown = f"PosixPath('{root.resolve()}/results/demo/estimates.json')"
+    cell = new_code_cell("write_estimates(...)")
+    cell.outputs = [
+        nbformat.v4.new_output("execute_result", {"text/plain": shown}, execution_count=1),
+        nbformat.v4.new_output("stream", name="stderr", text=f"{root.resolve()}/src/x.py:3: W"),
+    ]
+    path = tmp_path / "report.ipynb"
+    nbformat.write(new_notebook(cells=[cell]), path)
+    runner.finalise_report(path, root)
+    outputs = nbformat.read(path, as_version=4).cells[0].outputs
+    assert outputs[0]["data"]["text/plain"] == "PosixPath('results/demo/estimates.json')"
+    assert outputs[1]["text"] == "src/x.py:3: W"
+    assert str(tmp_path) not in json.dumps(outputs)
 
 
 def test_notebook_without_kernelspec_is_refused(demo_study):

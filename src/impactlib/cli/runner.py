@@ -53,13 +53,21 @@ def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
         )
 
 
-def finalise_report(path: Path) -> None:
+def finalise_report(path: Path, root: Path | None = None) -> None:
     """Make an executed notebook ready for the book and reproducible.
 
     Removes the execution timestamps that papermill and nbclient write, and hides the
     cell papermill injects with the parameters (the book shows the parameters elsewhere).
+    With ``root``, paths under the project folder printed by a cell (``PosixPath(...)``,
+    a warning's file name) become relative to it: a reader of the book has no use for the
+    folder the report ran in, and the copy is then the same on every machine.
     """
     notebook = nbformat.read(path, as_version=4)
+    if root is not None:
+        prefix = f"{Path(root).resolve()}{os.sep}"
+        for cell in notebook.cells:
+            for index, output in enumerate(cell.get("outputs", [])):
+                cell.outputs[index] = _without_prefix(output, prefix)
     notebook.metadata.pop("jupytext", None)  # the text format's header, not the report's
     for key in _VOLATILE_KEYS:
         notebook.metadata.get("papermill", {}).pop(key, None)
@@ -73,6 +81,17 @@ def finalise_report(path: Path) -> None:
         for key in _VOLATILE_KEYS:
             cell.metadata.get("papermill", {}).pop(key, None)
     nbformat.write(notebook, path)
+
+
+def _without_prefix(node: Any, prefix: str) -> Any:
+    """``node`` (an output's JSON) with ``prefix`` removed from every string it holds."""
+    if isinstance(node, str):
+        return node.replace(prefix, "")
+    if isinstance(node, list):
+        return [_without_prefix(item, prefix) for item in node]
+    if isinstance(node, dict):
+        return type(node)((key, _without_prefix(value, prefix)) for key, value in node.items())
+    return node
 
 
 def run_notebook(notebook_id: str, root: Path | None = None) -> Path:
@@ -155,7 +174,7 @@ def execute(notebook: Path, target: Path, parameters: dict[str, Any], root: Path
             if partial.exists():
                 partial.replace(failed)
             raise
-    finalise_report(partial)
+    finalise_report(partial, root)
     partial.replace(target)
     return target
 
