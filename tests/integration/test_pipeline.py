@@ -31,13 +31,15 @@ def _stages_run(output: str) -> set[str]:
 
 def test_first_repro_runs_every_stage(project):
     ran = _stages_run(project["first_run"])
-    assert {"import", f"study@{STUDY}", "synthesis", "open-data", "book"} <= ran
+    assert {"import@nsw_mixtape", "inputs", f"study@{STUDY}", "synthesis", "book"} <= ran
     declared = yaml.safe_load((project["root"] / "params.yaml").read_text())
     expected = {f"study@{i}" for i in declared["studies"]} | {
         f"note@{i}" for i in declared["notes"]
     }
     expected |= {f"guide@{i}" for i in declared["guide"]}
-    assert ran == {"import", "synthesis", "open-data", "book", "pdf"} | expected
+    sources = yaml.safe_load((project["root"] / "data" / "sources.yaml").read_text())
+    expected |= {f"import@{name}" for name in sources["sources"]}
+    assert ran == {"inputs", "synthesis", "open-data", "book", "pdf"} | expected
 
 
 def test_results_hold_the_experimental_benchmark(project):
@@ -170,6 +172,19 @@ def test_notebook_stages_depend_on_what_notebooks_use(project):
     assert "up to date" in _dvc("status", cwd=root)
 
 
+def test_new_source_is_imported_alone_and_reruns_no_notebook(project):
+    # A source that no notebook declares yet: its own import stage runs, the manifests of
+    # the notebooks' sources are rewritten unchanged, and no notebook is stale.
+    root = project["root"]
+    registry = root / "data" / "sources.yaml"
+    document = yaml.safe_load(registry.read_text())
+    document["sources"]["nsw_second_copy"] = document["sources"]["nsw_mixtape"]
+    registry.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
+    output = _dvc("repro", cwd=root)
+    assert _stages_run(output) == {"import@nsw_second_copy", "inputs", "open-data", "pdf"}
+    assert (root / "data" / "raw" / "nsw_second_copy.parquet").is_file()
+
+
 def test_changed_parameter_reruns_its_study_and_downstream_only(project):
     # Last, because it changes the copy.
     root = project["root"]
@@ -178,7 +193,10 @@ def test_changed_parameter_reruns_its_study_and_downstream_only(project):
     values["alpha"] = 0.1
     params.write_text(yaml.safe_dump(values))
     output = _dvc("repro", cwd=root)
-    assert _stages_run(output) == {f"study@{STUDY}", "synthesis", "open-data", "book", "pdf"}
+    # `inputs` reads every parameter file (the sources each notebook declares); its
+    # manifests are unchanged, so no other notebook reruns.
+    expected = {"inputs", f"study@{STUDY}", "synthesis", "open-data", "book", "pdf"}
+    assert _stages_run(output) == expected
     payload = json.loads((root / "results" / STUDY / "estimates.json").read_text())
     assert payload["estimates"]["experimental"]["alpha"] == 0.1
 
@@ -205,7 +223,8 @@ def test_zz_new_study_enters_the_pipeline_the_book_and_the_comparison(project):
         root,
     )
     output = _dvc("repro", cwd=root)
-    assert _stages_run(output) == {f"study@{NEW_STUDY}", "synthesis", "open-data", "book", "pdf"}
+    expected = {"inputs", f"study@{NEW_STUDY}", "synthesis", "open-data", "book", "pdf"}
+    assert _stages_run(output) == expected
     page = root / "book" / "_build" / "html" / "reports" / f"{NEW_STUDY}.html"
     html = page.read_text(encoding="utf-8")
     assert "Essai du gabarit de rapport" in html and "Chiffres clés" in html

@@ -236,10 +236,12 @@ def test_a_template_declares_exactly_the_parameters_of_its_yaml(design):
     notebook = read_notebook(path)
     values = yaml.safe_load((TEMPLATES / f"{design}.yaml").read_text(encoding="utf-8"))
     declared = papermill.inspect_notebook(notebook)
-    # study_id is the notebook's own: `impact run` injects it, no params file holds it.
-    assert set(declared) == {*values, "study_id"}
+    # study_id is the notebook's own: `impact run` injects it, no params file holds it;
+    # `sources` is the runner's (the sources the notebook may load), not a parameter.
+    assert set(declared) == {*values, "study_id"} - {"sources"}
     template = scaffold.read_template(design, ROOT)
     assert template.values["study_id"] == f"gabarit-{design.replace('_', '-')}"
+    values.pop("sources", None)
     assert {k: template.values[k] for k in values} == values  # the same defaults
     assert markdown_headings(notebook)[0] == f"# {values['title']}"
     assert notebook.cells.index(parameters_cell(notebook)) == 1
@@ -540,6 +542,7 @@ def test_a_new_study_is_its_template_with_its_own_id_title_theme_and_seed(tree, 
     }
     assert values == {**defaults, **changed} and changed["seed"] != defaults["seed"]
     assert created.title == changed["title"] and study_id in created.title
+    assert values.pop("sources") == defaults["sources"]  # the runner's, not the notebook's
     assert cell_values(study) == {**values, "study_id": study_id}
     runner.check_parameters(created.notebook, {**values, "study_id": study_id})
     # Everything else is the template's: cells, tags, prose and code.

@@ -39,6 +39,12 @@ def _cmd_import(args: argparse.Namespace) -> None:
         print(f"imported {path}")
 
 
+def _cmd_inputs(_args: argparse.Namespace) -> None:
+    from impactlib.project.inputs import write_input_manifests
+
+    print(f"wrote {write_input_manifests()}")
+
+
 def _cmd_checksum(args: argparse.Namespace) -> None:
     source = data.get_source(args.source)
     print(data.content_checksum(source.fetch()))
@@ -99,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("import", help="materialise data sources into data/raw/")
     p.add_argument("sources", nargs="*", help="source names (default: all in data/sources.yaml)")
     p.set_defaults(func=_cmd_import)
+
+    p = commands.add_parser(
+        "inputs", help="data/inputs/<id>.json: the fingerprints of each notebook's sources"
+    )
+    p.set_defaults(func=_cmd_inputs)
 
     p = commands.add_parser("checksum", help="print the content checksum of a declared source")
     p.add_argument("source")

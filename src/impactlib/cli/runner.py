@@ -14,6 +14,7 @@ from typing import Any
 
 import nbformat
 
+from impactlib.project.inputs import SOURCES_ENV, split_sources
 from impactlib.project.notebooks import (
     NOTEBOOK_SUFFIX,
     StudyError,
@@ -115,12 +116,13 @@ def run_notebook(notebook_id: str, root: Path | None = None) -> Path:
 
 
 @contextmanager
-def _kernel(root: Path) -> Iterator[Any]:
+def _kernel(root: Path, sources: list[str]) -> Iterator[Any]:
     """A python3 kernel, started first so that it boots while papermill is imported.
 
     IPC transport (Unix sockets in a private temporary folder) rather than TCP: nothing
     listens on the network, and the kernel has no unencrypted-TCP warning to print. The
-    history stays in memory, as nbclient would start it.
+    history stays in memory, as nbclient would start it. ``sources`` are the only sources
+    the notebook may load (:mod:`impactlib.project.inputs`).
     """
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_client.utils import run_sync
@@ -130,7 +132,9 @@ def _kernel(root: Path) -> Iterator[Any]:
             kernel_name="python3", transport="ipc", ip=str(Path(folder) / "kernel")
         )
         run_sync(manager.start_kernel)(
-            cwd=str(root), extra_arguments=["--HistoryManager.hist_file=:memory:"]
+            cwd=str(root),
+            env={**os.environ, SOURCES_ENV: ",".join(sources)},
+            extra_arguments=["--HistoryManager.hist_file=:memory:"],
         )
         try:
             yield manager
@@ -141,7 +145,8 @@ def _kernel(root: Path) -> Iterator[Any]:
 def execute(notebook: Path, target: Path, parameters: dict[str, Any], root: Path) -> Path:
     """Run ``notebook`` with papermill into ``target``, atomically, from the root folder.
 
-    The parameters are checked against the notebook's ``parameters`` cell first. The copy
+    The parameters are checked against the notebook's ``parameters`` cell first, but for
+    ``sources`` (the sources it may load), which the runner keeps. The copy
     is written to a temporary name and moved into place only on success; a failed run is
     kept as ``<name>.failed.ipynb`` beside it for inspection.
     """
@@ -149,7 +154,8 @@ def execute(notebook: Path, target: Path, parameters: dict[str, Any], root: Path
     # and so results of libraries that iterate over sets (pyfixest orders fixed effects
     # that way), identical from one run to the next.
     os.environ["PYTHONHASHSEED"] = "0"
-    with _kernel(root) as kernel:
+    sources, parameters = split_sources(notebook.stem, parameters)
+    with _kernel(root, sources) as kernel:
         import papermill
 
         check_parameters(notebook, parameters)

@@ -44,6 +44,7 @@ from impactlib.cli.study_entries import (
 )
 from impactlib.core.designs import DESIGNS, TEMPLATE_DESIGNS
 from impactlib.project.atomic import atomic_path
+from impactlib.project.inputs import SOURCES_KEY
 from impactlib.project.notebooks import NOTEBOOK_FORMAT, NOTEBOOK_SUFFIX
 from impactlib.project.paths import project_root
 
@@ -139,7 +140,9 @@ def _assignments(source: str, where: str) -> dict[str, tuple[ast.Assign, Any]]:
 def read_template(design: str, root: Path) -> Template:
     """The template of ``design``, refused unless its notebook and params file agree.
 
-    The parameters cell must declare exactly the keys of the params file, and ``study_id``.
+    The parameters cell must declare exactly the keys of the params file, and ``study_id``;
+    the file's ``sources`` (the sources the notebook may load) are the runner's, not the
+    notebook's.
     """
     _check_design(design)
     notebook, params = (root / TEMPLATES_DIR / f"{design}{ext}" for ext in (".md", ".yaml"))
@@ -154,6 +157,8 @@ def read_template(design: str, root: Path) -> Template:
     cell = _parameters_cell(jupytext.reads(notebook_text, fmt=NOTEBOOK_FORMAT), where)
     values = {name: value for name, (_, value) in _assignments(cell.source, where).items()}
     keys = yaml.safe_load(params_text) or {}
+    if isinstance(keys, dict):
+        keys = {key: value for key, value in keys.items() if key != SOURCES_KEY}
     if not isinstance(keys, dict) or set(values) != {*keys, "study_id"}:
         cell_only = sorted(set(values) - {*keys, "study_id"})
         file_only = sorted(set(keys) - set(values)) if isinstance(keys, dict) else []

@@ -20,16 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from impactlib.project.atomic import atomic_path
+from impactlib.project.inputs import SOURCES_ENV, declared_sources
 from impactlib.project.paths import project_root, raw_dir, sources_file
+from impactlib.project.registry import SourceError, registry_entries
 
 REQUIRED_KEYS = ("package", "loader", "title", "citation", "licence", "sha256")
-
-
-class SourceError(ValueError):
-    """A source is unknown, badly declared, missing, or not what its checksum says."""
 
 
 class ChecksumMismatch(SourceError):
@@ -108,12 +105,8 @@ def content_checksum(frame: pd.DataFrame) -> str:
 def read_registry(path: Path | None = None) -> dict[str, Source]:
     """Parse ``data/sources.yaml`` into :class:`Source` records, checking every entry."""
     path = path or sources_file()
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError as exc:
-        raise SourceError(f"source registry {path} does not exist") from exc
-    entries = document.get("sources")
-    if not isinstance(entries, dict) or not entries:
+    entries = registry_entries(path)
+    if not entries:
         raise SourceError(f"{path}: expected a non-empty mapping under 'sources'")
     registry = {}
     for name, entry in entries.items():
@@ -187,6 +180,14 @@ def load(name: str, *, root: Path | None = None) -> pd.DataFrame:
     """
     root = root or project_root()
     source = get_source(name, read_registry(sources_file(root)))
+    allowed = declared_sources()
+    if allowed is not None and name not in allowed:
+        raise SourceError(
+            f"source {name!r} is not declared by this notebook: list it under 'sources' in "
+            f"its params/<id>.yaml (declared: {', '.join(sorted(allowed)) or 'none'}; "
+            f"{SOURCES_ENV} is set by `impact run`), so that DVC reruns the notebook when "
+            "the source changes"
+        )
     path = raw_dir(root) / f"{name}.parquet"
     if not path.is_file():
         raise SourceError(f"source {name!r}: {path} does not exist; run `dvc repro import`")

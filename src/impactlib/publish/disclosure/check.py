@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 
 from impactlib.core.validation import InputError, as_list, plain, require_columns
-from impactlib.publish.disclosure.errors import DisclosureError
 from impactlib.intake.identifiers import (
     Finding,
     find_direct_identifiers,
     scanned_columns,
 )
+from impactlib.publish.disclosure.errors import DisclosureError
 from impactlib.publish.disclosure.suppression import (
     DEFAULT_THRESHOLD,
     SuppressedCell,
