@@ -9,6 +9,7 @@ every template, their code passes ruff and they run on their reference data.
 
 from __future__ import annotations
 
+import ast
 import datetime
 import json
 import re
@@ -16,8 +17,10 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import papermill
 import pytest
+import statsmodels.api as sm
 import yaml
 
 from impactlib.appraisal import THEMES
@@ -324,6 +327,74 @@ def test_a_template_runs_on_its_reference_data(tree, monkeypatch, design):
     target = tree / "book" / "templates" / f"{design}.ipynb"
     executed = nbformat.read(runner.execute(template, target, values, tree), as_version=4)
     check_executed(executed, tree / "results" / study_id, simulated=design == "cluster_rct")
+    if design == "rct":  # NSW: the difference in means of 1 794 dollars, errors not clustered
+        payload = json.loads((tree / "results" / study_id / "estimates.json").read_text())
+        headline = payload["comparison"]["headline"]
+        assert round(headline["value"], 2) == 1794.34 and headline["n_clusters"] is None
+        assert "ne sont pas groupées" in glued_texts(executed)["errors"]
+
+
+def glued_texts(executed) -> dict[str, str]:
+    """The text glued by an executed notebook, by name."""
+    texts = {}
+    for cell in executed.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            record = output.get("data", {}).get("application/papermill.record/text/plain")
+            if name and record is not None:
+                texts[name] = ast.literal_eval(record)
+    return texts
+
+
+def test_the_rct_template_recodes_a_text_treatment_and_clusters_its_errors(tree, monkeypatch):
+    # JOBS II (a registered source): job seekers randomised one by one; `control` codes the
+    # arm as text ("treat"/"control"); the errors are clustered by occupational group
+    # (`occp`, 7 groups with both arms in each), standing for a partner's sites or agencies.
+    template = tree / "notebooks" / "templates" / "rct.md"
+    values = yaml.safe_load(template.with_suffix(".yaml").read_text(encoding="utf-8"))
+    values |= {
+        "source": "jobs",
+        "outcome": "depress2",
+        "treatment": "control",
+        "treated_value": "treat",
+        "cluster": "occp",
+        "covariates": ["depress1", "econ_hard", "sex", "age"],
+        "outcome_label": "Score de dépression au suivi (1 à 5)",
+        "effect_unit": "point(s) de score",
+        "decimals": 2,
+        "higher_is_better": False,
+    }
+    monkeypatch.chdir(tree)
+    target = tree / "book" / "templates" / "rct-clustered.ipynb"
+    executed = nbformat.read(runner.execute(template, target, values, tree), as_version=4)
+    results = tree / "results" / "gabarit-rct"
+    check_executed(executed, results, simulated=False)
+    payload = json.loads((results / "estimates.json").read_text(encoding="utf-8"))
+    jobs = data.load("jobs", root=tree)
+    treated = (jobs["control"] == "treat").astype(float)
+    # Independently: OLS of the outcome on the arm with statsmodels' CR1 errors by group.
+    fit = sm.OLS(jobs["depress2"], sm.add_constant(treated)).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(jobs["occp"])[0]}
+    )
+    headline = payload["comparison"]["headline"]
+    assert headline["value"] == pytest.approx(fit.params["control"], rel=1e-10)
+    assert headline["std_error"] == pytest.approx(fit.bse["control"], rel=1e-10)
+    assert (headline["n_treated"], headline["n_control"]) == (600, 299)
+    assert (headline["n_clusters"], headline["extra"]["df"]) == (7, 6.0)
+    assert headline["design"] == "rct"  # randomised one by one, not by group
+    for key in ("headline", "adjusted", "trimmed"):  # every estimate of the page clusters
+        estimate = payload["estimates"][key]
+        assert estimate["extra"]["cluster"] == "occp" and estimate["n_clusters"] == 7, key
+        assert estimate["method"].endswith("CR1 cluster-robust standard errors"), key
+    texts = glued_texts(executed)
+    assert texts["errors"].startswith("Les erreurs types sont groupées par « occp » (7 groupes)")
+    assert "Student à 6 degrés de liberté" in texts["errors"]
+    assert texts["balance_p"] == "Les p-valeurs tiennent compte du regroupement par « occp »."
+    assert texts["robustness_errors"].endswith("groupées par « occp » (7 groupes).")
+    shown = json.dumps(
+        [c.outputs for c in executed.cells if c.cell_type == "code"], ensure_ascii=False
+    )
+    assert "p (erreurs groupées par occp)" in shown and "p (Welch)" not in shown
 
 
 # --- refusals ---------------------------------------------------------------------------------
@@ -563,6 +634,19 @@ def test_a_new_study_is_its_template_with_its_own_id_title_theme_and_seed(tree, 
     params_lines = created.params.read_text(encoding="utf-8").splitlines()
     differ = {a.split(":")[0] for a, b in zip(template_yaml, params_lines, strict=True) if a != b}
     assert differ == {"title", "theme", "seed"}
+
+
+def test_a_new_rct_study_carries_the_treated_value_and_the_cluster_with_comments(tree):
+    created = scaffold.new_study("emploi-agences", design="rct", theme="emploi", root=tree)
+    lines = created.params.read_text(encoding="utf-8").splitlines()
+    values = yaml.safe_load("\n".join(lines))
+    assert (values["treatment"], values["treated_value"], values["cluster"]) == ("treat", 1, None)
+    for key, words in (("treated_value", "assigned to the innovation"), ("cluster", "null")):
+        (index,) = [i for i, line in enumerate(lines) if line.startswith(f"{key}:")]
+        comment = " ".join(line for line in lines[index - 3 : index] if line.startswith("#"))
+        assert words in comment, key
+    cell = cell_values(read_notebook(created.notebook))
+    assert (cell["treated_value"], cell["cluster"]) == (1, None)
 
 
 def test_a_given_title_goes_everywhere_it_belongs(tree):

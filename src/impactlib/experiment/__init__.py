@@ -1,7 +1,7 @@
-"""Randomised designs: difference in means, covariate and block adjustment, clustering,
-randomisation inference, balance, attrition, non-compliance, event rates, power and
-minimum detectable effects, intraclass correlation, simulated trials and Monte Carlo
-studies of estimators.
+"""Randomised designs: the 0/1 assignment indicator of a treatment column, difference in
+means, covariate and block adjustment, clustering, randomisation inference, balance,
+attrition, non-compliance, event rates, power and minimum detectable effects, intraclass
+correlation, simulated trials and Monte Carlo studies of estimators.
 
 Numerics are delegated to statsmodels (OLS and GLMs with robust covariance estimators, Wald
 tests) and scipy (normal quantiles); this module adds the checks, the Lin (2013) design
@@ -20,6 +20,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "joint_balance_test": ".balance",
         "complier_effect": ".compliance",
         "attrition": ".follow_up",
+        "assignment_indicator": ".samples",
         "implied_icc": ".icc",
         "intraclass_correlation": ".icc",
         "difference_in_means": ".means",

@@ -1,5 +1,6 @@
-"""The analysis sample of a trial as arrays: covariates, strata and clusters, with the
-checks every estimator of the family shares (each failure names the column)."""
+"""The analysis sample of a trial as arrays: the assignment indicator, covariates, strata and
+clusters, with the checks every estimator of the family shares (each failure names the
+column)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,48 @@ def complete_rows(
     if kept.empty:
         raise InputError(f"no row left after removing missing values in {used}")
     return kept, n_dropped
+
+
+def assignment_indicator(
+    data: pd.DataFrame, *, treatment: str, treated_value: Any = 1
+) -> pd.Series:
+    """The arm of each row as 0/1 integers: 1 where ``treatment`` equals ``treated_value``.
+
+    A partner's file often codes the arm as text (``"intervention"``/``"contrôle"``,
+    ``"oui"``/``"non"``); the estimators take a 0/1 column. The column must hold exactly two
+    distinct values, one of them ``treated_value``, and no missing value: an arm cannot be
+    guessed, so a row without one is refused (with the number of such rows) rather than
+    dropped. A 0/1 column with ``treated_value=1`` comes back unchanged. The result keeps
+    ``data``'s index and the column's name.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"arm": ["intervention", "contrôle", "intervention"]})
+    >>> assignment_indicator(df, treatment="arm", treated_value="intervention").tolist()
+    [1, 0, 1]
+    """
+    data = require_dataframe(data)
+    require_columns(data, [treatment], role="treatment")
+    values = data[treatment]
+    n_missing = int(values.isna().sum())
+    if n_missing:
+        raise InputError(
+            f"treatment column {treatment!r} has {n_missing} row(s) with a missing value: "
+            "the arm of every row must be known (remove or complete those rows)"
+        )
+    distinct = sorted(pd.unique(values).tolist(), key=str)  # Python scalars, for messages
+    if len(distinct) != 2:
+        shown = ", ".join(repr(v) for v in distinct[:10]) + (" ..." if len(distinct) > 10 else "")
+        raise InputError(
+            f"treatment column {treatment!r} must hold exactly two distinct values (the two "
+            f"arms), found {len(distinct)}: {shown}"
+        )
+    if treated_value not in distinct:
+        raise InputError(
+            f"treated_value {treated_value!r} is not a value of treatment column "
+            f"{treatment!r} (its values: {distinct[0]!r}, {distinct[1]!r})"
+        )
+    return (values == treated_value).astype("int64").rename(treatment)
 
 
 def numeric_outcome(kept: pd.DataFrame, outcome: str) -> np.ndarray:
