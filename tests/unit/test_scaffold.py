@@ -354,6 +354,7 @@ def test_the_rct_template_recodes_a_text_treatment_and_clusters_its_errors(tree,
     values = yaml.safe_load(template.with_suffix(".yaml").read_text(encoding="utf-8"))
     values |= {
         "source": "jobs",
+        "sources": ["jobs"],
         "outcome": "depress2",
         "treatment": "control",
         "treated_value": "treat",
