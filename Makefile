@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 export PATH := $(BIN):$(PATH)
 export VIRTUAL_ENV := $(abspath $(VENV))
 
-.PHONY: all install repro test test-all lint format lab kernel serve status clean lock pdf-tools pdf browser-tools
+.PHONY: all install repro test test-all lint format lab kernel serve status clean lock pdf-tools pdf browser-tools ssh-tools
 
 all: repro  ## install, then run every stage (studies and book)
 
@@ -30,10 +30,10 @@ repro: install  ## dvc repro: regenerate data, studies and the book
 status: install  ## what dvc repro would rerun
 	$(BIN)/dvc status
 
-test: install browser-tools  ## the test suite (unit and pipeline tests, Monte Carlo marked slow excluded)
+test: install browser-tools ssh-tools  ## the test suite (unit and pipeline tests, Monte Carlo marked slow excluded)
 	$(BIN)/pytest
 
-test-all: install  ## every test, the slow Monte Carlo runs included
+test-all: install ssh-tools  ## every test, the slow Monte Carlo runs included
 	$(BIN)/pytest -m ""
 
 # TeX for `impact pdf`: Debian/Ubuntu packages, about 195 MB (measured on the project machine).
@@ -60,6 +60,13 @@ browser-tools:  ## headless Chromium for the browser check of the book (apt; sud
 	    echo "make browser-tools: install Chromium (Debian package chromium) or set IMPACT_BROWSER" >&2; \
 	    exit 1; }; \
 	  $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+ssh-tools:  ## OpenSSH's server for the test of the private DVC remote over SSH (apt; sudo unless root)
+	@test -x /usr/sbin/sshd || { \
+	  command -v apt-get >/dev/null 2>&1 || { \
+	    echo "make ssh-tools: install OpenSSH's server (Debian package openssh-server, /usr/sbin/sshd)" >&2; \
+	    exit 1; }; \
+	  $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y openssh-server; }
 
 pdf: install  ## book/pdf/: the book as one PDF and a two-page brief per study
 	$(BIN)/dvc repro pdf
