@@ -26,5 +26,12 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "find_identifier": ".identifiers",
         "identifier_kind_of_name": ".identifiers",
         "nir_key_is_valid": ".identifiers",
+        "IntakeError": ".errors",
+        "PseudonymKeyError": ".errors",
+        "ReadError": ".errors",
+        "SchemaError": ".errors",
+        "KEY_ENV": ".pseudonyms",
+        "load_key": ".pseudonyms",
+        "pseudonymise": ".pseudonyms",
     },
 )
