@@ -55,7 +55,7 @@ def test_tampered_raw_file_is_refused_on_load(scratch_project):
 def test_unknown_and_unimported_sources_are_named(scratch_project):
     with pytest.raises(data.SourceError, match="unknown source 'nope'.*nsw_mixtape"):
         data.load("nope")
-    with pytest.raises(data.SourceError, match="cps_mixtape.*does not exist.*dvc repro import"):
+    with pytest.raises(data.SourceError, match="cps_mixtape.*does not exist.*dvc repro"):
         data.load("cps_mixtape")
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from impactlib.appraisal import THEMES
 from impactlib.core.designs import TEMPLATE_DESIGNS
 from impactlib.core.validation import InputError
+from impactlib.intake.errors import IntakeError
 from impactlib.project import notebooks
 from impactlib.project import sources as data
 from impactlib.project.paths import ProjectRootNotFound
@@ -37,6 +38,36 @@ def _runner():
 def _cmd_import(args: argparse.Namespace) -> None:
     for path in data.import_sources(names=args.sources or None):
         print(f"imported {path}")
+
+
+def _cmd_add_source(args: argparse.Namespace) -> None:
+    from impactlib.cli.add_source import add_source
+
+    new = add_source(
+        args.name,
+        args.file,
+        provider=args.provider,
+        agreement=args.agreement,
+        title=args.title,
+        received=args.received,
+        confidential=args.confidential,
+        file_format={
+            "encoding": args.encoding,
+            "separator": args.separator,
+            "decimal": args.decimal,
+            "sheet": args.sheet,
+        },
+    )
+    root = new.schema.parents[2]
+    for path in (new.file, new.pointer, new.schema, root / "data" / "sources.yaml"):
+        print(f"wrote {path.relative_to(root)}")
+    if new.identifiers:
+        print(f"direct identifiers found (dropped at import): {', '.join(new.identifiers)}")
+    print(
+        f"next: check {new.schema.relative_to(root)} line by line (types, allowed values, "
+        f"key, identifiers: drop or pseudonymise), list {new.name!r} under `sources` in "
+        "the study's params file, then `dvc repro`"
+    )
 
 
 def _cmd_inputs(_args: argparse.Namespace) -> None:
@@ -107,6 +138,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_import)
 
     p = commands.add_parser(
+        "add-source",
+        help="declare a partner's file: registry entry, draft schema, checksum, under DVC",
+    )
+    p.add_argument("name", help="source name: lowercase letters, digits, underscores")
+    p.add_argument("file", type=Path, help="the file as received (CSV, TSV, Excel, Stata...)")
+    p.add_argument("--provider", required=True, help="the organisation that handed it over")
+    p.add_argument(
+        "--agreement", required=True, help="its licence or data-sharing agreement (reference)"
+    )
+    p.add_argument("--title", help="what the data are, in French (default: the name)")
+    p.add_argument("--received", help="date of receipt, YYYY-MM-DD (default: today)")
+    p.add_argument(
+        "--confidential",
+        action="store_true",
+        help="personal or restricted data: the file goes to the private DVC remote only",
+    )
+    p.add_argument("--encoding", help="text files: e.g. cp1252 (default: detected)")
+    p.add_argument("--separator", help="text files: e.g. ';' (default: detected)")
+    p.add_argument("--decimal", help="text files: ',' or '.' (default: detected)")
+    p.add_argument("--sheet", help="Excel: the sheet to read")
+    p.set_defaults(func=_cmd_add_source)
+
+    p = commands.add_parser(
         "inputs", help="data/inputs/<id>.json: the fingerprints of each notebook's sources"
     )
     p.set_defaults(func=_cmd_inputs)
@@ -162,7 +216,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (data.SourceError, notebooks.StudyError, InputError, ProjectRootNotFound) as exc:
+    except (
+        data.SourceError,
+        notebooks.StudyError,
+        InputError,
+        IntakeError,
+        ProjectRootNotFound,
+    ) as exc:
         print(f"impact {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except PdfBuildError as exc:

@@ -86,8 +86,6 @@ def write_input_manifests(root: Path | None = None) -> Path:
     with staged_folder(target) as folder:
         for notebook_id, kind in declared(root).items():
             names, _ = split_sources(notebook_id, read_parameters(notebook_id, kind, root))
-            text = json.dumps(
-                {"sources": manifest(notebook_id, names, entries, root)}, indent=2
-            )
+            text = json.dumps({"sources": manifest(notebook_id, names, entries, root)}, indent=2)
             (folder / f"{notebook_id}.json").write_text(text + "\n", encoding="utf-8")
     return target

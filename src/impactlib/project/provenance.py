@@ -3,10 +3,11 @@
 One function, :func:`provenance_table`, builds the table of every page (studies, report
 templates) from the tables the page used, by name: a source of ``data/sources.yaml`` is
 described by the registry (its title, package and version, licence, citation keys and
-recorded checksum); a table drawn by a simulator is described by a :class:`SimulatedTable`
-(generator, seed, size and the checksum of its content). A new kind of source (a partner's
-file, say) gets its own description here, so that the table stays the one place that knows
-how provenance is shown.
+recorded checksum); a partner's file by its file name, provider, date of receipt, licence
+or data-sharing agreement, confidentiality and the checksum of the file as received; a
+table drawn by a simulator is described by a :class:`SimulatedTable` (generator, seed,
+size and the checksum of its content). A new kind of source gets its own description here,
+so that the table stays the one place that knows how provenance is shown.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from impactlib.core.validation import InputError
+from impactlib.project.file_sources import FileSource
 from impactlib.project.paths import sources_file
 from impactlib.project.sources import Source, SourceError, content_checksum, read_registry
 
@@ -91,6 +93,22 @@ def _source_row(source: Source, frame: pd.DataFrame) -> dict[str, object]:
     }
 
 
+def _file_row(source: FileSource, frame: pd.DataFrame) -> dict[str, object]:
+    # The checksum of the partner's file as received: `load` refused a table imported from
+    # any other file or schema.
+    return {
+        "Contenu": source.title,
+        "Fichier": Path(source.path).name,
+        "Fournisseur": source.provider,
+        "Reçu le": source.received,
+        "Licence": source.agreement,
+        "Citation": ", ".join(source.citation),
+        "Lignes": len(frame),
+        "Données": "confidentielles (dépôt privé)" if source.confidential else "publiables",
+        CHECKSUM_COLUMN: source.sha256[:CHECKSUM_CHARS],
+    }
+
+
 def _simulated_row(table: SimulatedTable) -> dict[str, object]:
     # The checksum of the content: a rerun that draws other data shows another one.
     row: dict[str, object] = {"Générateur": table.generator, "Graine": str(table.seed)}
@@ -121,7 +139,10 @@ def provenance_table(
     DataFrame
         Indexed by ``Source``. A registered source shows ``Contenu`` (title), ``Paquet``
         (package and installed version), ``Licence``, ``Citation`` (keys of the
-        bibliography), ``Lignes`` and the start of its recorded SHA-256; a simulated table
+        bibliography), ``Lignes`` and the start of its recorded SHA-256; a partner's file
+        shows ``Fichier``, ``Fournisseur``, ``Reçu le``, ``Licence`` (its licence or
+        data-sharing agreement), ``Données`` (publishable or confidential) instead of the
+        package; a simulated table
         shows ``Générateur``, ``Graine``, ``Lignes``, ``Grappes`` (with a cluster column),
         ``Licence`` and the start of its content's SHA-256. A column that one kind lacks
         is empty on its rows. Show it with :func:`impactlib.report.french_table`.
@@ -154,7 +175,9 @@ def provenance_table(
                     f"(declared: {', '.join(sorted(registry))}); describe a simulated table "
                     "with SimulatedTable"
                 )
-            rows[name] = _source_row(registry[name], frame)
+            source = registry[name]
+            is_file = isinstance(source, FileSource)
+            rows[name] = _file_row(source, frame) if is_file else _source_row(source, frame)
         else:
             raise InputError(
                 f"frames[{name!r}] must be a DataFrame or a SimulatedTable, "

@@ -1,8 +1,10 @@
 """The file ``data/sources.yaml`` as written: its sections and their entries, unparsed.
 
-``sources`` holds the sources loaded from a pinned package. The sections of partners'
-files join it here when they exist. :mod:`impactlib.project.sources` turns entries into
-checked records; :mod:`impactlib.project.inputs` fingerprints them.
+Three sections, one registry (a name is unique across them): ``sources``, the sources
+loaded from a pinned package; ``files``, partners' files that may be published;
+``confidential``, partners' files with personal or restricted data, kept on the private
+DVC remote. :mod:`impactlib.project.sources` turns entries into checked records;
+:mod:`impactlib.project.inputs` fingerprints them.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from typing import Any
 
 import yaml
 
-REGISTRY_SECTIONS = ("sources",)
+PACKAGES, FILES, CONFIDENTIAL = "sources", "files", "confidential"
+REGISTRY_SECTIONS = (PACKAGES, FILES, CONFIDENTIAL)
 
 
 class SourceError(ValueError):
@@ -32,13 +35,26 @@ def registry_document(path: Path) -> dict[str, Any]:
     return document
 
 
-def registry_entries(path: Path) -> dict[str, dict[str, Any]]:
-    """Every entry, whatever its section, by source name; a name used twice is refused."""
+def registry_sections(path: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    """Each section's entries by source name; a name used twice, or not a mapping, is refused."""
     document = registry_document(path)
-    entries: dict[str, dict[str, Any]] = {}
+    seen: set[str] = set()
+    sections: dict[str, dict[str, dict[str, Any]]] = {}
     for section in REGISTRY_SECTIONS:
-        for name, entry in (document.get(section) or {}).items():
-            if name in entries:
+        sections[section] = dict(document.get(section) or {})
+        for name, entry in sections[section].items():
+            if name in seen:
                 raise SourceError(f"{path}: source {name!r} is declared twice")
-            entries[name] = entry
-    return entries
+            if not isinstance(entry, dict):
+                raise SourceError(f"{path}: source {name!r} must be a mapping")
+            seen.add(name)
+    return sections
+
+
+def registry_entries(path: Path) -> dict[str, dict[str, Any]]:
+    """Every entry, whatever its section, by source name."""
+    return {
+        name: entry
+        for entries in registry_sections(path).values()
+        for name, entry in entries.items()
+    }

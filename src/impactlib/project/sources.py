@@ -1,13 +1,14 @@
-"""The source registry: real data loaded from pinned packages, checksummed, stored as parquet.
+"""The source registry: the data every page reads, checked, stored as parquet in ``data/raw``.
 
-``data/sources.yaml`` declares each source: the package and loader that ship it, its
-citation and licence, and the SHA-256 of its canonical content. ``impact import`` (the DVC
-``import`` stage) materialises every source into ``data/raw/<name>.parquet`` and refuses a
-source whose content differs from the recorded checksum. Notebooks read sources with
-:func:`load`, never by a hard-coded path.
-
-The checksum covers the content, not the file bytes: column names, dtypes and values
-serialised as CSV. Parquet bytes change with the pyarrow version; the data must not.
+``data/sources.yaml`` declares two kinds of source. A *package source* (section
+``sources``) is loaded from a pinned package, and its SHA-256 covers its canonical content
+(column names, dtypes and values serialised as CSV: parquet bytes change with the pyarrow
+version, the data must not). A *partner's file* (sections ``files`` and ``confidential``,
+:mod:`impactlib.project.file_sources`) is read from ``data/files/``, and its SHA-256
+covers its bytes; its imported table carries a stamp of the file and schema it was made
+from. ``impact import <name>`` (one DVC stage per source) materialises a source into
+``data/raw/<name>.parquet`` and refuses one that is not what the registry records.
+Notebooks read sources with :func:`load`, never by a hard-coded path.
 """
 
 from __future__ import annotations
@@ -22,9 +23,16 @@ from typing import Any
 import pandas as pd
 
 from impactlib.project.atomic import atomic_path
+from impactlib.project.file_sources import FileSource
 from impactlib.project.inputs import SOURCES_ENV, declared_sources
 from impactlib.project.paths import project_root, raw_dir, sources_file
-from impactlib.project.registry import SourceError, registry_entries
+from impactlib.project.registry import (
+    CONFIDENTIAL,
+    FILES,
+    PACKAGES,
+    SourceError,
+    registry_sections,
+)
 
 REQUIRED_KEYS = ("package", "loader", "title", "citation", "licence", "sha256")
 
@@ -102,31 +110,40 @@ def content_checksum(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def read_registry(path: Path | None = None) -> dict[str, Source]:
-    """Parse ``data/sources.yaml`` into :class:`Source` records, checking every entry."""
+def read_registry(path: Path | None = None) -> dict[str, Source | FileSource]:
+    """Parse ``data/sources.yaml`` into source records, checking every entry."""
     path = path or sources_file()
-    entries = registry_entries(path)
-    if not entries:
+    sections = registry_sections(path)
+    if not any(sections.values()):
         raise SourceError(f"{path}: expected a non-empty mapping under 'sources'")
-    registry = {}
-    for name, entry in entries.items():
-        if not isinstance(entry, dict):
-            raise SourceError(f"{path}: source {name!r} must be a mapping")
-        missing = [k for k in REQUIRED_KEYS if not entry.get(k)]
-        if missing:
-            raise SourceError(f"{path}: source {name!r} lacks {', '.join(missing)}")
-        if not isinstance(entry["sha256"], str):
-            raise SourceError(f"{path}: source {name!r}: sha256 must be a quoted string")
-        citation = entry["citation"]
-        entry = {**entry, "citation": tuple([citation] if isinstance(citation, str) else citation)}
-        try:
-            registry[name] = Source(name=name, **entry)
-        except TypeError as exc:
-            raise SourceError(f"{path}: source {name!r}: {exc}") from exc
+    registry: dict[str, Source | FileSource] = {}
+    for name, entry in sections[PACKAGES].items():
+        registry[name] = _package_source(name, entry, path)
+    for section in (FILES, CONFIDENTIAL):
+        for name, entry in sections[section].items():
+            registry[name] = FileSource.from_entry(
+                name, entry, confidential=section == CONFIDENTIAL, origin=path
+            )
     return registry
 
 
-def get_source(name: str, registry: dict[str, Source] | None = None) -> Source:
+def _package_source(name: str, entry: dict[str, Any], path: Path) -> Source:
+    missing = [k for k in REQUIRED_KEYS if not entry.get(k)]
+    if missing:
+        raise SourceError(f"{path}: source {name!r} lacks {', '.join(missing)}")
+    if not isinstance(entry["sha256"], str):
+        raise SourceError(f"{path}: source {name!r}: sha256 must be a quoted string")
+    citation = entry["citation"]
+    entry = {**entry, "citation": tuple([citation] if isinstance(citation, str) else citation)}
+    try:
+        return Source(name=name, **entry)
+    except TypeError as exc:
+        raise SourceError(f"{path}: source {name!r}: {exc}") from exc
+
+
+def get_source(
+    name: str, registry: dict[str, Source | FileSource] | None = None
+) -> Source | FileSource:
     registry = registry if registry is not None else read_registry()
     if name not in registry:
         raise SourceError(
@@ -157,16 +174,48 @@ def import_sources(root: Path | None = None, names: list[str] | None = None) -> 
     selected = [get_source(n, registry) for n in names] if names else list(registry.values())
     frames = []
     for source in selected:
-        frame = source.fetch()
-        verify(source, frame)
-        frames.append((source, frame))
+        if isinstance(source, FileSource):
+            frame = source.fetch(root)
+            stamp = {STAMP_KEY: source.stamp(root)}
+        else:
+            frame = source.fetch()
+            verify(source, frame)
+            stamp = {}
+        frames.append((source, frame, stamp))
     written = []
-    for source, frame in frames:
+    for source, frame, stamp in frames:
         path = raw_dir(root) / f"{source.name}.parquet"
         with atomic_path(path) as tmp:
-            frame.to_parquet(tmp, index=False)
+            _write_parquet(frame, tmp, stamp)
         written.append(path)
     return written
+
+
+# The metadata key of an imported partner's file: what it was made from (file and schema).
+STAMP_KEY = b"impactlib.source_stamp"
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path, stamp: dict[bytes, str]) -> None:
+    if not stamp:
+        frame.to_parquet(path, index=False)
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    metadata = {**(table.schema.metadata or {}), **{k: v.encode() for k, v in stamp.items()}}
+    pq.write_table(table.replace_schema_metadata(metadata), path)
+
+
+def _verify_stamp(source: FileSource, path: Path, root: Path) -> None:
+    import pyarrow.parquet as pq
+
+    recorded = (pq.read_schema(path).metadata or {}).get(STAMP_KEY, b"").decode()
+    if recorded != source.stamp(root):
+        raise ChecksumMismatch(
+            f"source {source.name!r}: {path} was not imported from the file and schema that "
+            "data/sources.yaml declares now; run `dvc repro` to import it again"
+        )
 
 
 def load(name: str, *, root: Path | None = None) -> pd.DataFrame:
@@ -190,7 +239,10 @@ def load(name: str, *, root: Path | None = None) -> pd.DataFrame:
         )
     path = raw_dir(root) / f"{name}.parquet"
     if not path.is_file():
-        raise SourceError(f"source {name!r}: {path} does not exist; run `dvc repro import`")
+        raise SourceError(f"source {name!r}: {path} does not exist; run `dvc repro`")
+    if isinstance(source, FileSource):
+        _verify_stamp(source, path, root)
+        return pd.read_parquet(path)
     frame = pd.read_parquet(path)
     verify(source, frame)
     return frame

@@ -1,0 +1,140 @@
+"""Partners' files as sources: where they live, their checksum, and their import.
+
+A partner's file is declared in ``data/sources.yaml`` under ``files`` (public data) or
+``confidential`` (personal or restricted data), with its path under ``data/files/<name>/``,
+its format, its Table Schema (``data/schemas/<name>.yaml``), its provider, the date it was
+received, its licence or data-sharing agreement and the SHA-256 of its bytes. The file is
+tracked by DVC, never by git (``.gitignore`` refuses everything under ``data/files/`` but
+DVC's pointers); a confidential one, and the table imported from it, only ever go to the
+private DVC remote.
+
+Import reads the file (:mod:`impactlib.intake.readers`), validates it against its schema
+(:mod:`impactlib.intake.schema`), then removes the direct identifiers the schema declares:
+dropped, or replaced by keyed pseudonyms when records must be linked
+(:mod:`impactlib.intake.pseudonyms`; the key comes from ``IMPACT_PSEUDONYM_KEY`` or the
+git-ignored ``.secrets/pseudonym.key``). Nothing personal reaches ``data/raw``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from impactlib.project.registry import SourceError
+
+FILE_KEYS = ("title", "path", "schema", "provider", "received", "agreement", "sha256")
+FORMAT_KEYS = ("kind", "encoding", "separator", "decimal", "sheet")
+KEY_FILE = Path(".secrets") / "pseudonym.key"
+FILES_DIR = Path("data") / "files"
+SCHEMAS_DIR = Path("data") / "schemas"
+
+
+class FileChecksumMismatch(SourceError):
+    """The bytes of a partner's file differ from the checksum recorded in the registry."""
+
+
+def file_checksum(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks of 1 MiB."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """One partner's file of ``data/sources.yaml`` (section ``files`` or ``confidential``)."""
+
+    name: str
+    title: str
+    path: str
+    schema: str
+    provider: str
+    received: str
+    agreement: str
+    sha256: str
+    confidential: bool = False
+    format: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+    citation: tuple[str, ...] = ()
+    url: str = ""
+
+    kind = "file"
+
+    @classmethod
+    def from_entry(cls, name: str, entry: dict[str, Any], *, confidential: bool, origin: Path):
+        missing = [key for key in FILE_KEYS if not entry.get(key)]
+        if missing:
+            raise SourceError(f"{origin}: source {name!r} lacks {', '.join(missing)}")
+        unknown = sorted(set(entry.get("format") or {}) - set(FORMAT_KEYS))
+        if unknown:
+            raise SourceError(
+                f"{origin}: source {name!r}: unknown format key(s) {', '.join(unknown)} "
+                f"(known: {', '.join(FORMAT_KEYS)})"
+            )
+        citation = entry.get("citation") or ()
+        values = {
+            **entry,
+            "received": str(entry["received"]),  # YAML reads an unquoted date as a date
+            "citation": tuple([citation] if isinstance(citation, str) else citation),
+            "format": dict(entry.get("format") or {}),
+        }
+        try:
+            return cls(name=name, confidential=confidential, **values)
+        except TypeError as exc:
+            raise SourceError(f"{origin}: source {name!r}: {exc}") from exc
+
+    def file(self, root: Path) -> Path:
+        return root / self.path
+
+    def stamp(self, root: Path) -> str:
+        """What the imported table was made from: the file's checksum and its schema."""
+        schema = root / self.schema
+        if not schema.is_file():
+            raise SourceError(f"source {self.name!r}: its schema {self.schema} does not exist")
+        return hashlib.sha256(self.sha256.encode() + schema.read_bytes()).hexdigest()
+
+    def fetch(self, root: Path) -> pd.DataFrame:
+        """Read, check and de-identify the file: the table studies may read."""
+        from impactlib.intake.readers import read_file
+        from impactlib.intake.schema import read_schema, validate
+
+        path = self.file(root)
+        if not path.is_file():
+            hint = (
+                "it lives on the private DVC remote: `dvc pull` with access to it"
+                if self.confidential
+                else "`dvc pull` it, or put the partner's file there"
+            )
+            raise SourceError(f"source {self.name!r}: {self.path} does not exist; {hint}")
+        actual = file_checksum(path)
+        if actual != self.sha256:
+            raise FileChecksumMismatch(
+                f"source {self.name!r}: {self.path} has SHA-256 {actual}, the registry "
+                f"records {self.sha256}. The file changed: check it, then record the new "
+                "checksum in data/sources.yaml deliberately."
+            )
+        schema = read_schema(root / self.schema)
+        table = read_file(path, **self.format)
+        decimal = table.dialect.decimal if table.dialect is not None else "."
+        frame = validate(table.frame, schema, source=self.name, decimal=decimal)
+        return deidentify(frame, schema, key_file=root / KEY_FILE)
+
+
+def deidentify(frame: pd.DataFrame, schema, *, key_file: Path) -> pd.DataFrame:
+    """The table without its direct identifiers: dropped, or replaced by keyed pseudonyms."""
+    from impactlib.intake.pseudonyms import load_key, pseudonymise
+
+    declared = {f.name: f.identifier for f in schema.fields if f.identifier}
+    dropped = [name for name, action in declared.items() if action == "drop"]
+    linked = [name for name, action in declared.items() if action == "pseudonymise"]
+    frame = frame.drop(columns=dropped)
+    if linked:
+        key = load_key(key_file)
+        frame = frame.assign(**{name: pseudonymise(frame[name], key) for name in linked})
+    return frame
