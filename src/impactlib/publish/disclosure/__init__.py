@@ -1,6 +1,6 @@
 """Statistical disclosure control: what every table passes before it reaches ``data/open/``.
 
-Three rules, each refusing with a :class:`DisclosureError` that names the table and the
+Four rules, each refusing with a :class:`DisclosureError` that names the table and the
 column or cell found (never the sensitive value itself):
 
 1. **Direct identifiers.** A column whose *name* denotes a person's name, e-mail, phone,
@@ -20,11 +20,19 @@ column or cell found (never the sensitive value itself):
    default.
 3. **k-anonymity.** On microdata, every combination of the declared quasi-identifiers
    (age band, sex, commune...) must be shared by at least ``k`` rows (5 by default).
+4. **Outputs of confidential studies.** What a study run on a partner's confidential data
+   lets out (its executed notebook, whose cells also stand for its figures, and its
+   ``estimates.json``) is refused by :func:`check_study_outputs` when an output shows rows
+   of a confidential table or its pseudonyms, a raw value of a direct identifier, or a
+   count of people below the threshold; the error names the study, the cell (index and
+   id) and the reason (``outputs``; tables are read back from pandas' HTML and text reprs
+   by ``rendered``).
 
 No well-kept Python library does all three for a pandas table: the reference tools for
 cell suppression are tau-Argus and the R package sdcTable; ACRO (Python) checks research
 outputs inside its own session workflow. k-anonymity is a ``groupby``; the rest is written
-here and tested in ``tests/unit/test_disclosure.py``.
+here and tested in ``tests/unit/test_disclosure.py``, rule 4 in
+``tests/unit/test_output_checking.py``.
 """
 
 from impactlib.core.lazy import lazy_exports
@@ -37,6 +45,9 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "check_table": ".check",
         "smallest_class": ".check",
         "DisclosureError": ".errors",
+        "OutputFinding": ".outputs",
+        "check_study_outputs": ".outputs",
+        "find_output_findings": ".outputs",
         "Finding": "impactlib.intake.identifiers",
         "IDENTIFIER_NAMES": "impactlib.intake.identifiers",
         "PATTERN_KINDS": "impactlib.intake.identifiers",
