@@ -19,12 +19,17 @@ from impactlib.core.lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
+        "FileTable": ".readers",
         "Finding": ".identifiers",
         "IDENTIFIER_NAMES": ".identifiers",
+        "KINDS": ".readers",
         "PATTERN_KINDS": ".identifiers",
+        "TextDialect": ".text_files",
+        "detect_dialect": ".readers",
         "find_direct_identifiers": ".identifiers",
         "find_identifier": ".identifiers",
         "identifier_kind_of_name": ".identifiers",
+        "kind_of": ".readers",
         "nir_key_is_valid": ".identifiers",
         "IntakeError": ".errors",
         "PseudonymKeyError": ".errors",
@@ -33,5 +38,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "KEY_ENV": ".pseudonyms",
         "load_key": ".pseudonyms",
         "pseudonymise": ".pseudonyms",
+        "read_file": ".readers",
     },
 )

@@ -1,0 +1,483 @@
+"""CSV and TSV files: encoding, separator and decimal mark declared or detected, every column
+read as text, mojibake and ragged or truncated files refused.
+
+Every column is text (pandas ``str``): the schema casts the types and names the row of a
+value that does not cast. An empty field (``;;`` or ``;"";``) is missing; every other field
+is kept as written, ``NA``, ``N/A``, ``NULL``, ``.`` or ``-99`` included, where pandas would
+silently turn the first ones into missing: which strings mean missing is the schema's
+``missingValues``, not a guess of the reader. Values are not stripped.
+
+What is not declared is detected:
+
+- encoding: UTF-8 when the whole file decodes as UTF-8 (``utf-8-sig`` when it starts with a
+  UTF-8 byte order mark, ``utf-16`` with a UTF-16 one), otherwise cp1252, the encoding of a
+  French Windows or Excel export (Latin-1 plus the Windows quotes, dashes and euro sign);
+- separator: among ``;`` ``,`` tab ``|``, the one that splits the header into more than one
+  field and the first 50 lines into as many fields as the header, the most fields winning
+  (a tie goes to the first of that list); if none is consistent, the one that splits the
+  header most (the parse then names the ragged lines); a one-column file gets ``,``;
+- decimal mark: ``,`` when the separator is not ``,``, some field is a decimal-comma number
+  (``12,3``, ``-0,5``, ``1234,5``, ``1 234,5`` with a space, no-break space or narrow
+  no-break space between thousands) and no field is a decimal-point number (``12.3``);
+  ``.`` otherwise. The fields examined are those of the first MiB of the file, or of the
+  whole file when the first MiB holds neither kind of number. The reader reports the mark in
+  :class:`TextDialect` and does not apply it: the schema's caster takes ``decimal=``.
+
+Refused with :class:`ReadError` naming the file: bytes that the encoding cannot decode (with
+their line); mojibake after decoding, with its column and row (UTF-8 read as cp1252 or
+Latin-1: ``Ã©``, ``Ã‰``, ``â€™``, ``Ã`` and a space before a small letter; cp1252 read as
+Latin-1: C1 control characters; letters already lost: U+FFFD); rows with more or fewer fields
+than the header (their line numbers, the header being line 1); a last line cut short, or a
+quoted field never closed; an empty or header-only file; duplicate or missing column names
+(a nameless column that is empty throughout, what a trailing separator makes, is dropped).
+
+The file is read into memory once and parsed by pyarrow's multithreaded CSV reader as UTF-8
+(a file in another encoding is transcoded first). Python's csv module reads it only to name the
+lines of an error, and to tell a quote left open from a quote inside a field when the file
+holds an odd number of quotes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from impactlib.core.validation import InputError
+from impactlib.intake.errors import ReadError
+
+SEPARATORS = (";", ",", "\t", "|")
+DECIMALS = (".", ",")
+_SAMPLE_BYTES = 1 << 20  # the separator, header and decimal mark are read from the first MiB
+_SNIFF_LINES = 50
+_BLOCK_BYTES = 1 << 24  # pyarrow parses blocks of 16 MiB in parallel
+_CHUNK_BYTES = 1 << 23  # transcoding goes by pieces of 8 MiB, cut after a line end
+_FIRST_LINES = 5  # lines named in a ragged-file message
+
+# UTF-8 decoded one byte per character: "é" (C3 A9) reads "Ã©", "É" "Ã‰", "à" "Ã" and a
+# no-break space, "œ" "Å“", "°" "Â°", "’" "â€™", "€" "â‚¬". A lead letter then one of the
+# characters that cp1252 or Latin-1 give to a continuation byte (0x80-0xBF); or "Ã", a space
+# and a small letter ("Ã domicile": "à" whose no-break space an editor made a space).
+_CONTINUATION = "".join(
+    sorted(
+        {
+            bytes([byte]).decode(codec, errors="ignore")
+            for byte in range(0x80, 0xC0)
+            for codec in ("cp1252", "latin-1")
+        }
+        - {""}
+    )
+)
+_MOJIBAKE = f"[ÂÃÄÅ][{_CONTINUATION}]|Ã [a-z]|â€|â‚¬|â„¢"  # "Ã " + letter: "à" lost its NBSP
+_C1_CONTROLS = "[\u0080-\u009f]"  # cp1252's quotes and dashes decoded as Latin-1
+_LOST = "\ufffd"  # the replacement character: a decoder already gave up on these bytes
+_SUSPECT = f"{_MOJIBAKE}|{_C1_CONTROLS}|{_LOST}"  # RE2 (pyarrow) and Python re alike
+
+_SPACES = " \u00a0\u202f"  # thousands separators of French exports
+_COMMA_NUMBER = rf"[-+]?(?:\d{{1,3}}(?:[{_SPACES}]?\d{{3}})+|\d+),\d+"
+_POINT_NUMBER = r"[-+]?\d+\.\d+"
+
+
+@dataclass(frozen=True)
+class TextDialect:
+    """How a text file is written, as declared or detected.
+
+    ``encoding`` is a Python codec name (``utf-8``, ``utf-8-sig``, ``cp1252``...),
+    ``separator`` the field separator, ``decimal`` the decimal mark of its numbers.
+    """
+
+    encoding: str
+    separator: str
+    decimal: str
+
+
+@dataclass(frozen=True)
+class _Text:
+    """A text file ready to parse: its bytes in UTF-8, its dialect and its header."""
+
+    path: Path
+    data: bytes | bytearray
+    dialect: TextDialect
+    names: list[str]
+
+
+def dialect_of(
+    path: Path, *, encoding: str | None, separator: str | None, decimal: str | None
+) -> TextDialect:
+    """The dialect of an existing text file, declared or detected (the whole file is read)."""
+    return _prepare(path, path.read_bytes(), encoding, separator, decimal).dialect
+
+
+def read_text_table(
+    path: Path,
+    *,
+    tab: bool,
+    encoding: str | None,
+    separator: str | None,
+    decimal: str | None,
+) -> tuple[pd.DataFrame, TextDialect]:
+    """The table of a CSV (``tab=False``) or TSV file, every column as text, and its dialect."""
+    if tab and separator is None:
+        separator = "\t"
+    text = _prepare(path, path.read_bytes(), encoding, separator, decimal)
+    table = _parse(text)
+    table = _named_columns(text, table)
+    _refuse_mojibake(text, table)
+    return table.to_pandas(), text.dialect  # large_string columns become str without a copy
+
+
+def _prepare(
+    path: Path,
+    raw: bytes,
+    encoding: str | None,
+    separator: str | None,
+    decimal: str | None,
+) -> _Text:
+    """Decode (to UTF-8), check the header and settle the dialect."""
+    if separator is not None and (len(separator) != 1 or separator in '"\r\n'):
+        raise InputError(f"separator must be one character (not a quote), got {separator!r}")
+    if decimal is not None and decimal not in DECIMALS:
+        raise InputError(f"decimal must be one of {DECIMALS}, got {decimal!r}")
+    data, encoding = _to_utf8(path, raw, encoding)
+    cut = len(data) if len(data) <= _SAMPLE_BYTES else data.rfind(b"\n", 0, _SAMPLE_BYTES) + 1
+    sample = bytes(data[: cut or _SAMPLE_BYTES]).decode("utf-8-sig", errors="replace")
+    if not sample.strip():
+        raise ReadError(f"{path} is empty")
+    separator = separator or _sniff_separator(sample)
+    names = _header(path, sample, separator)
+    if decimal is None:
+        decimal = "." if separator == "," else _detect_decimal(data, cut, separator)
+    return _Text(path, data, TextDialect(encoding, separator, decimal), names)
+
+
+def _to_utf8(path: Path, raw: bytes, declared: str | None) -> tuple[bytes | bytearray, str]:
+    """The file's bytes in UTF-8 and the encoding they were decoded with."""
+    if declared is not None:
+        try:
+            codecs.lookup(declared)
+        except LookupError:
+            raise InputError(f"encoding {declared!r} is not a known encoding") from None
+        utf8 = _is_utf8_name(declared)
+        if raw.startswith(codecs.BOM_UTF8) and not utf8:
+            raise ReadError(
+                f"{path} starts with a UTF-8 byte order mark but is declared {declared}: "
+                "it is UTF-8 (declare encoding: utf-8)"
+            )
+        return (raw if utf8 and _valid_utf8(raw) else _transcode(path, raw, declared)), declared
+    if raw.startswith(codecs.BOM_UTF8):
+        return (raw if _valid_utf8(raw) else _transcode(path, raw, "utf-8-sig")), "utf-8-sig"
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _transcode(path, raw, "utf-16"), "utf-16"
+    if _valid_utf8(raw):
+        return raw, "utf-8"
+    return _transcode(path, raw, "cp1252", guessed=True), "cp1252"
+
+
+def _is_utf8_name(encoding: str) -> bool:
+    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+
+
+def _valid_utf8(data: bytes | bytearray) -> bool:
+    """Whether ``data`` is UTF-8, checked by Arrow (fast, no decoded copy)."""
+    if data.isascii():
+        return True
+    try:
+        _as_arrow_text(data, len(data)).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _as_arrow_text(data: bytes | bytearray, end: int) -> pa.Array:
+    """``data[:end]`` as one Arrow string, without copying it."""
+    offsets = pa.py_buffer(np.array([0, end], dtype=np.int64))
+    return pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(data))
+
+
+def _matches(data: bytes | bytearray, pattern: str, end: int) -> bool:
+    """Whether the RE2 ``pattern`` matches in the UTF-8 text ``data[:end]``: one pass in C++,
+    no copy, no decoding."""
+    return bool(pc.match_substring_regex(_as_arrow_text(data, end), pattern)[0].as_py())
+
+
+def _transcode(path: Path, raw: bytes, encoding: str, *, guessed: bool = False) -> bytearray:
+    """Decode ``raw`` piece by piece and re-encode it in UTF-8; a byte that does not decode
+    is a :class:`ReadError` naming its line."""
+    out = bytearray()
+    view = memoryview(raw)
+    codec = "utf-8" if _is_utf8_name(encoding) else encoding  # error offsets count the BOM
+    ascii_based = "\n".encode(encoding, errors="replace") == b"\n"  # not UTF-16 or UTF-32
+    start = 0
+    while start < len(raw):
+        end = raw.find(b"\n", start + _CHUNK_BYTES) if ascii_based else -1
+        end = len(raw) if end < 0 else end + 1
+        try:
+            out += str(view[start:end], codec).encode("utf-8")
+        except UnicodeDecodeError as error:
+            raise _decode_error(path, raw, encoding, start + error.start, guessed) from error
+        start = end
+    return out
+
+
+def _decode_error(path: Path, raw: bytes, encoding: str, offset: int, guessed: bool) -> ReadError:
+    line = raw[:offset].decode(encoding, errors="replace").count("\n") + 1
+    byte = f"byte 0x{raw[offset]:02X} at line {line}"
+    if guessed:
+        return ReadError(
+            f"{path} is neither UTF-8 nor cp1252 ({byte} decodes in neither): declare its "
+            "encoding (encoding: latin-1, iso-8859-15, mac-roman...)"
+        )
+    suggestion = (
+        "encoding: cp1252 (a Windows or Excel export) or encoding: latin-1"
+        if _is_utf8_name(encoding)
+        else "the file's encoding"
+    )
+    return ReadError(
+        f"{path} is not {encoding}: the {byte} cannot be decoded; declare {suggestion}"
+    )
+
+
+def _sniff_separator(sample: str) -> str:
+    """The separator that splits the header and first lines alike (see the module docstring).
+
+    The last record looked at may be cut short (the end of the sample, a truncated file): it
+    does not count. With no consistent candidate, the widest header wins and the parse names
+    the ragged lines.
+    """
+    scores = []
+    for order, candidate in enumerate(SEPARATORS):
+        try:
+            records = islice(_records(sample, candidate), _SNIFF_LINES)
+            widths = [len(fields) for _, fields in records]
+        except csv.Error:
+            continue
+        if widths and widths[0] > 1:
+            body = widths[1:-1] if len(widths) > 2 else widths[1:]
+            consistent = all(width == widths[0] for width in body)
+            scores.append((consistent, widths[0], -order, candidate))
+    return max(scores)[3] if scores else ","
+
+
+def _header(path: Path, sample: str, separator: str) -> list[str]:
+    """The column names of line 1, stripped of spaces and BOM; duplicates refused."""
+    try:
+        first = next(_records(sample, separator), (1, []))
+    except csv.Error as error:
+        raise ReadError(f"{path}: the header (line 1) cannot be parsed: {error.args[0]}") from None
+    if first[0] != 1:
+        raise ReadError(f"{path}: line 1 is blank; the header must be the first line")
+    names = [name.strip().lstrip("\ufeff").strip() for name in first[1]]
+    seen: dict[str, int] = {}
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+    duplicates = [name for name, count in seen.items() if count > 1 and name]
+    if duplicates:
+        listed = ", ".join(repr(name) for name in duplicates)
+        raise ReadError(f"{path}: duplicate column names in the header (line 1): {listed}")
+    return names
+
+
+def _detect_decimal(data: bytes | bytearray, sample_end: int, separator: str) -> str:
+    """``,`` or ``.`` by the rule of the module docstring."""
+    sep = f"\\x{{{ord(separator):x}}}"  # RE2's escape of any character
+
+    def found(number: str, end: int) -> bool:
+        return _matches(data, rf'(?m)(?:^|{sep})"?{number}"?(?:{sep}|\r?$)', end)
+
+    for end in dict.fromkeys((sample_end or len(data), len(data))):
+        comma, point = found(_COMMA_NUMBER, end), found(_POINT_NUMBER, end)
+        if comma or point:
+            return "," if comma and not point else "."
+    return "."
+
+
+def _records(text: str, separator: str, *, strict: bool = False) -> Iterator[tuple[int, list[str]]]:
+    """The non-blank records of ``text`` with the file line each starts on (header = 1).
+
+    Fields may be of any length (the csv module stops at 128 KiB unless told otherwise); a
+    :class:`csv.Error` carries the line of the record at fault as its last argument.
+    """
+    limit = csv.field_size_limit(2**31 - 1)
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=strict)
+        line = 1
+        try:
+            for fields in reader:
+                if fields:
+                    yield line, fields
+                line = reader.line_num + 1
+        except csv.Error as error:
+            raise csv.Error(str(error), line) from None
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _parse(text: _Text) -> pa.Table:
+    """Every field as text (empty = missing); an open quote and rows of the wrong width refused.
+
+    Blocks of 16 MiB are parsed in parallel; a record longer than a block (a huge quoted
+    text) makes pyarrow give up, and the file is parsed again as one block.
+    """
+    bad_rows: list[pa_csv.InvalidRow] = []
+
+    def skip(row: pa_csv.InvalidRow) -> str:
+        bad_rows.append(row)
+        return "skip"
+
+    quoted = b'"' in text.data
+    names = [f"f{i}" for i in range(len(text.names))]
+    for block_size in (_BLOCK_BYTES, len(text.data) + 1):
+        bad_rows.clear()
+        try:
+            table = pa_csv.read_csv(
+                pa.py_buffer(text.data),
+                read_options=pa_csv.ReadOptions(
+                    column_names=names, skip_rows=1, block_size=block_size
+                ),
+                parse_options=pa_csv.ParseOptions(
+                    delimiter=text.dialect.separator,
+                    newlines_in_values=quoted,  # slower, needed only with quotes
+                    invalid_row_handler=skip,
+                ),
+                convert_options=pa_csv.ConvertOptions(
+                    check_utf8=False,  # checked or transcoded before
+                    default_column_type=pa.large_string(),
+                    strings_can_be_null=True,
+                    null_values=[""],
+                ),
+            )
+            break
+        except pa.ArrowInvalid as error:
+            if "straddl" not in str(error) or block_size > len(text.data):
+                reason = str(error).splitlines()[0]
+                raise ReadError(f"{text.path} cannot be parsed as CSV: {reason}") from error
+    if quoted and text.data.count(b'"') % 2:
+        _refuse_open_quote(text)
+    if bad_rows:
+        _refuse_ragged(text, len(bad_rows))
+    if table.num_rows == 0:
+        raise ReadError(f"{text.path} has a header (line 1) but no rows")
+    return table
+
+
+def _refuse_open_quote(text: _Text) -> None:
+    """Refuse a quoted field still open at the end of the file (cut short, or a stray quote).
+
+    Called when the file holds an odd number of quotes, which a quote inside an unquoted
+    field (``12" screen``) also gives: the csv module in strict mode tells them apart.
+    """
+    try:
+        for _ in _records(_decoded(text), text.dialect.separator, strict=True):
+            pass
+    except csv.Error as error:
+        if "unexpected end of data" in str(error.args[0]):
+            raise ReadError(
+                f"{text.path} is truncated or holds a stray quote: the quoted field of the "
+                f"record that starts on line {error.args[-1]} is never closed"
+            ) from None
+
+
+def _refuse_ragged(text: _Text, count: int) -> None:
+    """Name the lines whose number of fields is not the header's."""
+    width, path = len(text.names), text.path
+    wrong: list[tuple[int, int]] = []
+    last: tuple[int, list[str]] = (1, [])
+    try:
+        for last in _records(_decoded(text), text.dialect.separator):
+            if len(last[1]) != width and last[0] > 1:
+                wrong.append((last[0], len(last[1])))
+    except csv.Error:  # a field beyond the csv module's limit: no line numbers then
+        wrong.clear()
+    if not wrong:
+        raise ReadError(f"{path}: {count} row(s) do not have the header's {width} fields")
+    if wrong[-1][0] == last[0] and len(last[1]) < width and not text.data.endswith((b"\n", b"\r")):
+        others = f"; lines {', '.join(str(n) for n, _ in wrong[:-1])} too" if wrong[1:] else ""
+        raise ReadError(
+            f"{path} is truncated: its last line ({last[0]}) has {len(last[1])} of the header's "
+            f"{width} fields and no line end{others}"
+        )
+    first = ", ".join(f"line {n} has {k}" for n, k in wrong[:_FIRST_LINES])
+    more = f" ({len(wrong)} lines in all)" if len(wrong) > _FIRST_LINES else ""
+    raise ReadError(f"{path}: the header (line 1) has {width} fields but {first}{more}")
+
+
+def _decoded(text: _Text) -> str:
+    return str(text.data, "utf-8-sig")
+
+
+def _named_columns(text: _Text, table: pa.Table) -> pa.Table:
+    """Give the columns their names; drop a nameless one that is empty, refuse one with data."""
+    keep = []
+    for position, name in enumerate(text.names):
+        column = table.column(position)
+        if name:
+            keep.append(position)
+        elif column.null_count < len(column):
+            row = pc.index(pc.is_valid(column), True).as_py() + 1
+            raise ReadError(
+                f"{text.path}: column {position + 1} has no name in the header (line 1) but "
+                f"holds data at {_row_and_line(text, row)}"
+            )
+    return table.select(keep).rename_columns([text.names[i] for i in keep])
+
+
+def _row_and_line(text: _Text, row: int) -> str:
+    """``row N (line L)``: data row ``row`` (1 = the first after the header) and the file
+    line where it starts (blank lines and line breaks inside quotes make them differ)."""
+    try:
+        for number, (line, _) in enumerate(_records(_decoded(text), text.dialect.separator)):
+            if number == row:
+                return f"row {row} (line {line})"
+    except csv.Error:
+        pass
+    return f"row {row}"
+
+
+def _refuse_mojibake(text: _Text, table: pa.Table) -> None:
+    """Refuse text that was decoded with the wrong encoding, naming its column and row."""
+    if text.data.isascii() or not _matches(text.data, _SUSPECT, len(text.data)):
+        return
+    value = next((n for n in table.column_names if re.search(_SUSPECT, n)), None)
+    where = "the header (line 1)"
+    if value is None:
+        found = []
+        for name, column in zip(table.column_names, table.columns, strict=True):
+            row = pc.index(pc.match_substring_regex(column, _SUSPECT), True).as_py()
+            if row >= 0:
+                found.append((row, name, column[row].as_py()))
+        if not found:
+            return  # only in what is not a value (a dropped empty column cannot hold any)
+        row, name, value = min(found, key=lambda hit: hit[0])
+        where = f"column {name!r}, {_row_and_line(text, row + 1)}"
+    raise ReadError(f"{text.path}: {where}: {value!r} {_diagnosis(value, text.dialect.encoding)}")
+
+
+def _diagnosis(value: str, encoding: str) -> str:
+    """What went wrong with a suspect value, and what to do."""
+    if _LOST in value:
+        return (
+            "holds U+FFFD replacement characters: letters were lost by an earlier decoding, "
+            "before the file reached us; ask the partner for a new export in UTF-8"
+        )
+    utf8 = _is_utf8_name(encoding)
+    if re.search(_MOJIBAKE, value):
+        if utf8:
+            return (
+                f"is mojibake though the file was read as {encoding}: UTF-8 text that an "
+                "earlier tool decoded as cp1252 and saved again; ask the partner for a new export"
+            )
+        return f"is mojibake: UTF-8 text read as {encoding}; the right encoding is likely utf-8"
+    if utf8:
+        return "holds control characters (cp1252 text once decoded as Latin-1 and saved again)"
+    return f"holds control characters: cp1252 text read as {encoding}; declare encoding: cp1252"
