@@ -4,10 +4,11 @@ build."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import nbformat
 
 from impactlib.project.inputs import SOURCES_ENV, split_sources
 from impactlib.project.notebooks import (
+    KINDS,
     NOTEBOOK_SUFFIX,
     StudyError,
     declared,
@@ -23,7 +25,7 @@ from impactlib.project.notebooks import (
     read_notebook,
     read_parameters,
 )
-from impactlib.project.paths import figures_dir, project_root
+from impactlib.project.paths import figures_dir, project_root, results_dir, sources_file
 
 # Papermill and nbclient stamp wall-clock times into the executed notebook; removing them
 # makes the executed report depend only on its inputs.
@@ -111,8 +113,54 @@ def run_notebook(notebook_id: str, root: Path | None = None) -> Path:
             f"{kind.name} {notebook_id!r}: notebook {paths['notebook']} does not exist"
         )
     parameters = {**read_parameters(notebook_id, kind, root), "study_id": notebook_id}
+    names, _ = split_sources(notebook_id, parameters)
+    check = _confidential_check(notebook_id, kind.name, names, root)
     figures_dir(notebook_id, root).mkdir(parents=True, exist_ok=True)  # papermill makes none
-    return execute(paths["notebook"], paths["report"], parameters, root)
+    return execute(paths["notebook"], paths["report"], parameters, root, check=check)
+
+
+def _confidential_check(
+    notebook_id: str, kind: str, names: list[str], root: Path
+) -> Callable[[Path], None] | None:
+    """The output check of a study of confidential data, or None for any other notebook.
+
+    A notebook reading a confidential source must be declared a confidential study (its
+    outputs are checked and kept in git), and a confidential study must read one.
+    """
+    from impactlib.project.sources import read_registry
+
+    registry = read_registry(sources_file(root))
+    secret = [n for n in names if getattr(registry.get(n), "confidential", False)]
+    if secret and kind != "confidential":
+        raise StudyError(
+            f"{kind} {notebook_id!r} reads the confidential source(s) {', '.join(secret)}: "
+            "list it under confidential_studies in params.yaml (not under "
+            f"{KINDS[kind].params_key}), so that its outputs are checked before they leave"
+        )
+    if kind == "confidential" and not secret:
+        raise StudyError(
+            f"confidential study {notebook_id!r} declares no confidential source under "
+            f"'sources' in params/{notebook_id}.yaml; list it under studies instead"
+        )
+    if not secret:
+        return None
+
+    def check(executed: Path) -> None:
+        from impactlib.project.sources import load
+        from impactlib.publish.disclosure import check_study_outputs
+
+        identifiers: dict[str, list[str]] = {}
+        for name in secret:
+            identifiers.update(registry[name].identifier_values(root))
+        check_study_outputs(
+            notebook_id,
+            notebook=executed,
+            estimates=results_dir(notebook_id, root) / "estimates.json",
+            tables={name: load(name, root=root) for name in secret},
+            identifier_values=identifiers,
+        )
+
+    return check
 
 
 @contextmanager
@@ -142,13 +190,23 @@ def _kernel(root: Path, sources: list[str]) -> Iterator[Any]:
             run_sync(manager.shutdown_kernel)(now=True)
 
 
-def execute(notebook: Path, target: Path, parameters: dict[str, Any], root: Path) -> Path:
+def execute(
+    notebook: Path,
+    target: Path,
+    parameters: dict[str, Any],
+    root: Path,
+    *,
+    check: Callable[[Path], None] | None = None,
+) -> Path:
     """Run ``notebook`` with papermill into ``target``, atomically, from the root folder.
 
     The parameters are checked against the notebook's ``parameters`` cell first, but for
     ``sources`` (the sources it may load), which the runner keeps. The copy
     is written to a temporary name and moved into place only on success; a failed run is
-    kept as ``<name>.failed.ipynb`` beside it for inspection.
+    kept as ``<name>.failed.ipynb`` beside it for inspection. ``check`` (the output check of
+    a confidential study) reads the finished copy before it is moved: when it refuses, the
+    copy is deleted, not kept, and so are the results the notebook wrote, since they may
+    hold what the check found.
     """
     # The kernel inherits this environment. A fixed hash seed makes set iteration order,
     # and so results of libraries that iterate over sets (pyfixest orders fixed effects
@@ -181,6 +239,15 @@ def execute(notebook: Path, target: Path, parameters: dict[str, Any], root: Path
                 partial.replace(failed)
             raise
     finalise_report(partial, root)
+    if check is not None:
+        try:
+            check(partial)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            results = results_dir(target.stem, root)
+            (results / "estimates.json").unlink(missing_ok=True)
+            shutil.rmtree(results / "figures", ignore_errors=True)
+            raise
     partial.replace(target)
     return target
 

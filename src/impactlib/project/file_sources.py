@@ -99,11 +99,26 @@ class FileSource:
             raise SourceError(f"source {self.name!r}: its schema {self.schema} does not exist")
         return hashlib.sha256(self.sha256.encode() + schema.read_bytes()).hexdigest()
 
-    def fetch(self, root: Path) -> pd.DataFrame:
-        """Read, check and de-identify the file: the table studies may read."""
-        from impactlib.intake.readers import read_file
-        from impactlib.intake.schema import read_schema, validate
+    def identifier_values(self, root: Path) -> dict[str, list[str]]:
+        """The raw values of the direct identifiers the schema declares, by column.
 
+        For the output check of a study of this source only: it looks for them in what the
+        study prints. Never written anywhere.
+        """
+        from impactlib.intake.readers import read_file
+        from impactlib.intake.schema import read_schema
+
+        fields = [f.name for f in read_schema(root / self.schema).fields if f.identifier]
+        if not fields:
+            return {}
+        frame = read_file(self._present_file(root), **self.format).frame
+        return {
+            name: frame[name].dropna().astype(str).unique().tolist()
+            for name in fields
+            if name in frame.columns
+        }
+
+    def _present_file(self, root: Path) -> Path:
         path = self.file(root)
         if not path.is_file():
             hint = (
@@ -112,6 +127,14 @@ class FileSource:
                 else "`dvc pull` it, or put the partner's file there"
             )
             raise SourceError(f"source {self.name!r}: {self.path} does not exist; {hint}")
+        return path
+
+    def fetch(self, root: Path) -> pd.DataFrame:
+        """Read, check and de-identify the file: the table studies may read."""
+        from impactlib.intake.readers import read_file
+        from impactlib.intake.schema import read_schema, validate
+
+        path = self._present_file(root)
         actual = file_checksum(path)
         if actual != self.sha256:
             raise FileChecksumMismatch(

@@ -1,14 +1,19 @@
 """The notebook registry: the studies, notes and guide pages that ``params.yaml`` declares.
 
-The pipeline runs three kinds of notebook, each listed under its key in ``params.yaml``:
+The pipeline runs four kinds of notebook, each listed under its key in ``params.yaml``:
 
-========  ==============  ======================  ===============
-kind      params.yaml     notebook                executed copy
-========  ==============  ======================  ===============
-study     ``studies``     notebooks/studies/<id>  book/reports/<id>
-note      ``notes``       notebooks/notes/<id>    book/notes/<id>
-guide     ``guide``       notebooks/guide/<id>    book/guide/<id>
-========  ==============  ======================  ===============
+============  ========================  ======================  =================
+kind          params.yaml               notebook                executed copy
+============  ========================  ======================  =================
+study         ``studies``               notebooks/studies/<id>  book/reports/<id>
+confidential  ``confidential_studies``  notebooks/studies/<id>  book/reports/<id>
+note          ``notes``                 notebooks/notes/<id>    book/notes/<id>
+guide         ``guide``                 notebooks/guide/<id>    book/guide/<id>
+============  ========================  ======================  =================
+
+A *confidential* study reads a confidential source (a partner's personal data): its
+outputs pass the output check before they are kept, and they are kept in git, so that a
+clone without access to the data still builds the book from them.
 
 Each ``<id>`` (unique across kinds) has its parameters in ``params/<id>.yaml``; the
 notebook itself writes ``results/<id>/estimates.json`` and its figures.
@@ -49,6 +54,7 @@ KINDS = {
     kind.name: kind
     for kind in (
         Kind("study", "studies", "notebooks/studies", "book/reports"),
+        Kind("confidential", "confidential_studies", "notebooks/studies", "book/reports"),
         Kind("note", "notes", "notebooks/notes", "book/notes"),
         Kind("guide", "guide", "notebooks/guide", "book/guide"),
     )
@@ -79,9 +85,12 @@ def declared(root: Path | None = None) -> dict[str, Kind]:
     return registry
 
 
+STUDY_KINDS = ("study", "confidential")  # the evaluation reports
+
+
 def declared_studies(root: Path | None = None) -> list[str]:
-    """Study identifiers listed under ``studies`` in ``params.yaml``."""
-    return [i for i, kind in declared(root).items() if kind.name == "study"]
+    """Study identifiers listed under ``studies`` or ``confidential_studies``."""
+    return [i for i, kind in declared(root).items() if kind.name in STUDY_KINDS]
 
 
 def notebook_paths(notebook_id: str, kind: Kind, root: Path | None = None) -> dict[str, Path]:

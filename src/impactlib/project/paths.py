@@ -43,6 +43,11 @@ def raw_dir(root: Path | None = None) -> Path:
     return (root or project_root()) / "data" / "raw"
 
 
+def confidential_dir(root: Path | None = None) -> Path:
+    """Tables imported from confidential sources: private DVC remote only, never git."""
+    return (root or project_root()) / "data" / "confidential"
+
+
 def results_dir(study: str, root: Path | None = None) -> Path:
     return (root or project_root()) / "results" / study
 

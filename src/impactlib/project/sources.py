@@ -25,7 +25,7 @@ import pandas as pd
 from impactlib.project.atomic import atomic_path
 from impactlib.project.file_sources import FileSource
 from impactlib.project.inputs import SOURCES_ENV, declared_sources
-from impactlib.project.paths import project_root, raw_dir, sources_file
+from impactlib.project.paths import confidential_dir, project_root, raw_dir, sources_file
 from impactlib.project.registry import (
     CONFIDENTIAL,
     FILES,
@@ -184,11 +184,21 @@ def import_sources(root: Path | None = None, names: list[str] | None = None) -> 
         frames.append((source, frame, stamp))
     written = []
     for source, frame, stamp in frames:
-        path = raw_dir(root) / f"{source.name}.parquet"
+        path = table_path(source, root)
         with atomic_path(path) as tmp:
             _write_parquet(frame, tmp, stamp)
         written.append(path)
     return written
+
+
+def table_path(source: Source | FileSource, root: Path) -> Path:
+    """Where the imported table of ``source`` lives: ``data/raw``, or ``data/confidential``.
+
+    Confidential tables live apart, so that the public pipeline (``inputs`` depends on
+    ``data/raw``) never waits for data a clone may not have.
+    """
+    folder = confidential_dir(root) if getattr(source, "confidential", False) else raw_dir(root)
+    return folder / f"{source.name}.parquet"
 
 
 # The metadata key of an imported partner's file: what it was made from (file and schema).
@@ -237,7 +247,7 @@ def load(name: str, *, root: Path | None = None) -> pd.DataFrame:
             f"{SOURCES_ENV} is set by `impact run`), so that DVC reruns the notebook when "
             "the source changes"
         )
-    path = raw_dir(root) / f"{name}.parquet"
+    path = table_path(source, root)
     if not path.is_file():
         raise SourceError(f"source {name!r}: {path} does not exist; run `dvc repro`")
     if isinstance(source, FileSource):

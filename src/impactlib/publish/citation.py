@@ -40,7 +40,11 @@ from impactlib.project.paths import project_root
 
 CITATION_FILE = Path("book") / "citation.yaml"
 # Kinds of params.yaml entry that are published as citable documents (the guide is not).
-CITED_KINDS = {"study": "Rapport d'évaluation d'impact", "note": "Note d'analyse"}
+CITED_KINDS = {
+    "study": "Rapport d'évaluation d'impact",
+    "confidential": "Rapport d'évaluation d'impact",
+    "note": "Note d'analyse",
+}
 ORCID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _AUTHOR_KEYS = {"name", "family", "given", "orcid"}
