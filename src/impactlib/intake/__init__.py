@@ -19,12 +19,20 @@ from impactlib.core.lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
+        "Field": ".schema",
         "Finding": ".identifiers",
         "IDENTIFIER_NAMES": ".identifiers",
         "PATTERN_KINDS": ".identifiers",
+        "TableSchema": ".schema",
+        "data_dictionary": ".dictionary",
         "find_direct_identifiers": ".identifiers",
         "find_identifier": ".identifiers",
         "identifier_kind_of_name": ".identifiers",
+        "infer_schema": ".inference",
         "nir_key_is_valid": ".identifiers",
+        "read_schema": ".schema",
+        "schema_from_descriptor": ".schema",
+        "validate": ".validation",
+        "write_schema": ".inference",
     },
 )
