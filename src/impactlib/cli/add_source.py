@@ -14,6 +14,7 @@ import datetime
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def add_source(
 ) -> NewSource:
     """Declare ``file`` as source ``name``; see the module's docstring."""
     from impactlib.intake.readers import read_file
-    from impactlib.intake.schema import infer_schema, write_schema
+    from impactlib.intake.inference import infer_schema, write_schema
 
     root = root or project_root()
     registry = sources_file(root)
@@ -94,6 +95,7 @@ def add_source(
         if file.resolve() != target.resolve():
             shutil.copyfile(file, target)
             written.append(target)
+        schema.parent.mkdir(parents=True, exist_ok=True)
         write_schema(descriptor, schema)
         written.append(schema)
         _write_entry(registry, CONFIDENTIAL if confidential else FILES, name, entry)
@@ -122,7 +124,10 @@ def _check_name(name: str, registry: Path) -> None:
 
 
 def _dvc(args: list[str], root: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(["dvc", *args], cwd=root, capture_output=True, text=True)
+    # The environment's own dvc, beside this Python, whatever PATH says.
+    beside = Path(sys.executable).parent / "dvc"
+    command = str(beside) if beside.is_file() else "dvc"
+    return subprocess.run([command, *args], cwd=root, capture_output=True, text=True)
 
 
 def _require_private_remote(root: Path) -> None:

@@ -132,7 +132,8 @@ class FileSource:
     def fetch(self, root: Path) -> pd.DataFrame:
         """Read, check and de-identify the file: the table studies may read."""
         from impactlib.intake.readers import read_file
-        from impactlib.intake.schema import read_schema, validate
+        from impactlib.intake.schema import read_schema
+        from impactlib.intake.validation import validate
 
         path = self._present_file(root)
         actual = file_checksum(path)
