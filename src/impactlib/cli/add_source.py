@@ -51,8 +51,8 @@ def add_source(
     root: Path | None = None,
 ) -> NewSource:
     """Declare ``file`` as source ``name``; see the module's docstring."""
-    from impactlib.intake.readers import read_file
     from impactlib.intake.inference import infer_schema, write_schema
+    from impactlib.intake.readers import read_file
 
     root = root or project_root()
     registry = sources_file(root)
