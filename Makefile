@@ -24,8 +24,8 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)  ## create .venv and install the pinned environment
 
-repro: install  ## dvc repro: regenerate data, studies and the book
-	$(BIN)/dvc repro
+repro: install  ## dvc repro (impact repro: also on a clone without the confidential data)
+	$(BIN)/impact repro
 
 status: install  ## what dvc repro would rerun
 	$(BIN)/dvc status

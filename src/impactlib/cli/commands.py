@@ -70,6 +70,12 @@ def _cmd_add_source(args: argparse.Namespace) -> None:
     )
 
 
+def _cmd_repro(args: argparse.Namespace) -> int:
+    from impactlib.cli.repro import repro
+
+    return repro(force=args.force)
+
+
 def _cmd_inputs(_args: argparse.Namespace) -> None:
     from impactlib.project.inputs import write_input_manifests
 
@@ -136,6 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("import", help="materialise data sources into data/raw/")
     p.add_argument("sources", nargs="*", help="source names (default: all in data/sources.yaml)")
     p.set_defaults(func=_cmd_import)
+
+    p = commands.add_parser(
+        "repro",
+        help="dvc repro, also on a clone without the confidential data (which it names)",
+    )
+    p.add_argument("--force", action="store_true", help="rerun every stage that can run")
+    p.set_defaults(func=_cmd_repro)
 
     p = commands.add_parser(
         "add-source",
@@ -215,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        args.func(args)
+        code = args.func(args)
     except (
         data.SourceError,
         notebooks.StudyError,
@@ -228,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     except PdfBuildError as exc:
         print(f"impact {args.command}: error: {exc}", file=sys.stderr)
         return 1
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":
