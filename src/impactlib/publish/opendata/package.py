@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from impactlib.project.atomic import staged_folder
+from impactlib.project.file_sources import FileSource
 from impactlib.project.paths import project_root
 from impactlib.project.sources import read_registry
 from impactlib.publish.disclosure.check import check_table
@@ -37,21 +38,30 @@ LICENCE = {
 
 
 def external_sources(root: Path) -> list[dict[str, Any]]:
-    """The third-party sources of ``data/sources.yaml``, cited and not republished."""
+    """The third-party sources of ``data/sources.yaml``, cited and not republished.
+
+    A package source names its package and licence; a partner's file its provider and
+    data-sharing agreement (its data are never republished here, confidential or not).
+    """
     sources = []
     for name, source in sorted(read_registry(root / "data" / "sources.yaml").items()):
-        sources.append(
-            {
-                "name": name,
-                "title": source.title,
-                "path": source.url,
-                "description": source.description.strip(),
-                "licence": " ".join(source.licence.split()),
-                "citation": list(source.citation),
-                "package": source.package,
-                "republished": False,
+        entry = {
+            "name": name,
+            "title": source.title,
+            "path": source.url,
+            "description": source.description.strip(),
+            "citation": list(source.citation),
+            "republished": False,
+        }
+        if isinstance(source, FileSource):
+            entry |= {
+                "licence": " ".join(source.agreement.split()),
+                "provider": source.provider,
+                "confidential": source.confidential,
             }
-        )
+        else:
+            entry |= {"licence": " ".join(source.licence.split()), "package": source.package}
+        sources.append(entry)
     return sources
 
 
