@@ -17,7 +17,7 @@ import yaml
 
 # The session fixture `project` and its helpers are in conftest.py (shared with
 # test_browser.py).
-from conftest import BIN, _dvc, _run
+from conftest import BIN, _blocked, _dvc, _repro, _run, _stale, _stale_stages
 
 pytestmark = pytest.mark.pipeline
 
@@ -42,6 +42,22 @@ def test_first_repro_runs_every_stage(project):
     assert ran == {"inputs", "synthesis", "open-data", "book", "pdf"} | expected
 
 
+def test_a_clone_without_the_confidential_data_builds_the_whole_book(project):
+    # git holds no partner's file: the confidential stages are named, not run, and the book
+    # shows the confidential study from its checked outputs, kept in git.
+    root = project["root"]
+    blocked = _blocked(root)
+    confidential = yaml.safe_load((root / "params.yaml").read_text())["confidential_studies"]
+    assert confidential and {f"confidential-study@{i}" for i in confidential} <= blocked
+    for stage in blocked:
+        assert f"impact repro: not rerun: {stage}: " in project["first_run"]
+    assert not blocked & _stages_run(project["first_run"])
+    for study in confidential:
+        page = root / "book" / "_build" / "html" / "reports" / f"{study}.html"
+        assert "Chiffres clés" in page.read_text(encoding="utf-8")
+    assert not (root / "data" / "confidential").exists()
+
+
 def test_results_hold_the_experimental_benchmark(project):
     payload = json.loads((project["root"] / "results" / STUDY / "estimates.json").read_text())
     experimental = payload["estimates"]["experimental"]
@@ -61,14 +77,14 @@ def test_nothing_to_do_is_fast_and_status_is_clean(project):
     timings = []
     for _ in range(3):
         start = time.perf_counter()
-        output = _dvc("repro", cwd=project["root"])
+        output = _repro(project["root"])
         timings.append(time.perf_counter() - start)
         assert _stages_run(output) == set()
     # Measured on 2 cores with 21 stages: 1.6 to 2.0 s when idle (dvc's own start-up about
     # 0.2 s; collecting and checking the stages the rest), more under the load of the test
     # suite. The bound catches a regression such as re-hashing the data or the book.
     assert min(timings) < 3.0, f"a no-op dvc repro took {min(timings):.2f} s at best"
-    assert "up to date" in _dvc("status", cwd=project["root"])
+    assert _stale_stages(project["root"]) == set()
 
 
 def test_rerunning_a_study_gives_byte_identical_outputs(project):
@@ -82,7 +98,7 @@ def test_rerunning_a_study_gives_byte_identical_outputs(project):
     _dvc("repro", "--force", "--single-item", f"study@{STUDY}", cwd=root)
     assert {p: p.read_bytes() for p in outputs} == before
     # Identical outputs leave the downstream book up to date.
-    assert "up to date" in _dvc("status", cwd=root)
+    assert _stale_stages(root) == set()
 
 
 def test_book_holds_the_glued_estimate_and_citations(project):
@@ -136,11 +152,6 @@ def test_comparison_holds_the_study(project):
     assert row["title"].split("'")[0] in html  # apostrophes are typeset by the book
 
 
-def _stale(status: str) -> set[str]:
-    """Stage names that `dvc status` reports as changed."""
-    return set(re.findall(r"^(\S+):\s*$", status, re.M))
-
-
 def _edited(path, check):
     """Run ``check()`` while ``path`` carries one more comment line, then restore it."""
     original = path.read_bytes()
@@ -161,7 +172,7 @@ def test_notebook_stages_depend_on_what_notebooks_use(project):
     notebooks |= {f"guide@{i}" for i in declared["guide"]}
 
     def status() -> set[str]:
-        return _stale(_dvc("status", cwd=root))
+        return _stale_stages(root)
 
     for edited in ("publish/pdf/brief.py", "cli/commands.py", "cli/scaffold.py"):
         stale = _edited(root / "src" / "impactlib" / edited, status)
@@ -169,7 +180,7 @@ def test_notebook_stages_depend_on_what_notebooks_use(project):
     assert "pdf" in _edited(root / "src" / "impactlib" / "publish/pdf/brief.py", status)
     stale = _edited(root / "src" / "impactlib" / "did" / "twoway.py", status)
     assert notebooks <= stale, sorted(notebooks - stale)
-    assert "up to date" in _dvc("status", cwd=root)
+    assert _stale_stages(root) == set()
 
 
 def test_new_source_is_imported_alone_and_reruns_no_notebook(project):
@@ -180,7 +191,7 @@ def test_new_source_is_imported_alone_and_reruns_no_notebook(project):
     document = yaml.safe_load(registry.read_text())
     document["sources"]["nsw_second_copy"] = document["sources"]["nsw_mixtape"]
     registry.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
-    output = _dvc("repro", cwd=root)
+    output = _repro(root)
     assert _stages_run(output) == {"import@nsw_second_copy", "inputs", "open-data", "pdf"}
     assert (root / "data" / "raw" / "nsw_second_copy.parquet").is_file()
 
@@ -192,7 +203,7 @@ def test_changed_parameter_reruns_its_study_and_downstream_only(project):
     values = yaml.safe_load(params.read_text())
     values["alpha"] = 0.1
     params.write_text(yaml.safe_dump(values))
-    output = _dvc("repro", cwd=root)
+    output = _repro(root)
     # `inputs` reads every parameter file (the sources each notebook declares); its
     # manifests are unchanged, so no other notebook reruns.
     expected = {"inputs", f"study@{STUDY}", "synthesis", "open-data", "book", "pdf"}
@@ -222,7 +233,7 @@ def test_zz_new_study_enters_the_pipeline_the_book_and_the_comparison(project):
         ],
         root,
     )
-    output = _dvc("repro", cwd=root)
+    output = _repro(root)
     expected = {"inputs", f"study@{NEW_STUDY}", "synthesis", "open-data", "book", "pdf"}
     assert _stages_run(output) == expected
     page = root / "book" / "_build" / "html" / "reports" / f"{NEW_STUDY}.html"
@@ -235,4 +246,4 @@ def test_zz_new_study_enters_the_pipeline_the_book_and_the_comparison(project):
     assert row["design_label"] == "Essai randomisé"
     comparer = (root / "book" / "_build" / "html" / "comparer.html").read_text(encoding="utf-8")
     assert "Essai du gabarit de rapport" in comparer
-    assert "up to date" in _dvc("status", cwd=root)
+    assert _stale_stages(root) == set()
