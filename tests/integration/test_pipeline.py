@@ -17,7 +17,7 @@ import yaml
 
 # The session fixture `project` and its helpers are in conftest.py (shared with
 # test_browser.py).
-from conftest import BIN, _blocked, _dvc, _repro, _run, _stale, _stale_stages
+from conftest import BIN, _blocked, _dvc, _repro, _run, _stale_stages
 
 pytestmark = pytest.mark.pipeline
 
