@@ -142,9 +142,8 @@ def main() -> None:
             )
         ratio = results["impact"][0] / results["pandas"][0]
         print(f"impact / pandas time: {ratio:.2f} (goal <= 2)")
-        print(
-            f"impact peak / its table: {results['impact'][1] / results['impact'][2]:.2f} (goal <= 3)"
-        )
+        memory = results["impact"][1] / results["impact"][2]
+        print(f"impact peak / its table: {memory:.2f} (goal <= 3)")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 BIN = Path(sys.executable).parent
 
@@ -71,9 +72,13 @@ def project(repo_root, tmp_path_factory):
         if source.is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
-    # Outputs of an earlier run must not be in the copy: the pipeline regenerates them.
-    for generated in ("results",):
-        shutil.rmtree(target / generated, ignore_errors=True)
+    # Outputs of an earlier run must not be in the copy: the pipeline regenerates them. The
+    # confidential studies' outputs stay: git keeps them, and a copy without the data uses
+    # them (a fresh clone has them too).
+    kept = yaml.safe_load((target / "params.yaml").read_text())["confidential_studies"] or []
+    for folder in (target / "results").iterdir():
+        if folder.is_dir() and folder.name not in kept:
+            shutil.rmtree(folder)
     for command in (
         ["git", "init", "-q"],
         ["git", "add", "-A"],
