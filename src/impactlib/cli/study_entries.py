@@ -103,17 +103,24 @@ def _caption_of(line: str) -> str | None:
     return str(value["caption"]) if isinstance(value, dict) else None
 
 
-def _expected_toc(document: dict, study_id: str, caption: str) -> dict:
+def _new_part_index(captions: list[str], after: str, before: str) -> int | None:
+    """Where a new part goes: after the last part captioned ``after...``, else before the
+    part ``before``; None at the end."""
+    following = [k for k, c in enumerate(captions) if c.startswith(after)]
+    if following:
+        return following[-1] + 1
+    return captions.index(before) if before in captions else None
+
+
+def _expected_toc(document: dict, file: str, caption: str, after: str, before: str) -> dict:
     parts = [dict(part) for part in document["parts"]]
-    entry = {"file": f"reports/{study_id}"}
+    entry = {"file": file}
     for part in parts:
         if part.get("caption") == caption:
             part["chapters"] = [*part.get("chapters", []), entry]
             return {**document, "parts": parts}
-    reports = [i for i, p in enumerate(parts) if str(p.get("caption", "")).startswith("Rapports")]
-    notes = [i for i, p in enumerate(parts) if p.get("caption") == NOTES_CAPTION]
-    at = reports[-1] + 1 if reports else (notes[0] if notes else len(parts))
-    parts.insert(at, {"caption": caption, "chapters": [entry]})
+    at = _new_part_index([str(p.get("caption", "")) for p in parts], after, before)
+    parts.insert(len(parts) if at is None else at, {"caption": caption, "chapters": [entry]})
     return {**document, "parts": parts}
 
 
@@ -121,10 +128,21 @@ def add_study_to_toc(text: str, study_id: str, theme: str) -> str:
     """``book/_toc.yml`` with ``reports/<study_id>`` in the part of ``theme``.
 
     The part is captioned ``"Rapports : <label>"``; when it does not exist it is created
-    after the last report part (or before "Notes d'analyse", or at the end). A text edit,
-    re-parsed and compared with the expected structure.
+    after the last report part (or before "Notes d'analyse", or at the end).
     """
     caption = reports_caption(theme)  # new_study has checked the theme
+    return add_page_to_toc(
+        text, f"reports/{study_id}", caption, after="Rapports", before=NOTES_CAPTION
+    )
+
+
+def add_page_to_toc(text: str, file: str, caption: str, *, after: str, before: str) -> str:
+    """``book/_toc.yml`` with the page ``file`` last in the part ``caption``.
+
+    A missing part is created after the last part whose caption starts with ``after``,
+    else before the part ``before``, else at the end. A text edit (comments stay),
+    re-parsed and compared with the expected structure.
+    """
     document = _reparse(text, "book/_toc.yml")
     if not isinstance(document, dict) or not isinstance(document.get("parts"), list):
         raise ScaffoldError("book/_toc.yml: expected a 'parts' list (format jb-book)")
@@ -160,23 +178,23 @@ def add_study_to_toc(text: str, study_id: str, theme: str) -> str:
         if not files:
             raise ScaffoldError(f"book/_toc.yml: part {caption!r} has no '- file:' entry")
         indent = re.match(r"\s*", lines[files[-1]]).group(0)
-        new_lines.insert(part_end(k), f"{indent}- file: reports/{study_id}\n")
+        new_lines.insert(part_end(k), f"{indent}- file: {file}\n")
     else:
-        reports = [k for k, (_, c) in enumerate(starts) if c.startswith("Rapports")]
-        notes = [k for k, (_, c) in enumerate(starts) if c == NOTES_CAPTION]
-        if reports:
-            at = part_end(reports[-1])
-        elif notes:
-            at = starts[notes[0]][0]
-        else:
+        k = _new_part_index([c for _, c in starts], after, before)
+        if k is None:
             at = len(lines)
+        elif k > 0 and starts[k - 1][1].startswith(after):
+            at = part_end(k - 1)
+        else:
+            at = starts[k][0]
         block = [
             f"{part_indent}- caption: {json.dumps(caption, ensure_ascii=False)}\n",
             f"{part_indent}  chapters:\n",
-            f"{part_indent}    - file: reports/{study_id}\n",
+            f"{part_indent}    - file: {file}\n",
         ]
         new_lines[at:at] = block
     new_text = "".join(new_lines)
-    if _reparse(new_text, "book/_toc.yml") != _expected_toc(document, study_id, caption):
+    expected = _expected_toc(document, file, caption, after, before)
+    if _reparse(new_text, "book/_toc.yml") != expected:
         raise ScaffoldError("book/_toc.yml: could not add the page without changing other parts")
     return new_text
