@@ -88,7 +88,18 @@ def _add(root: Path, export: Path, name: str = "partenaire", **options):
 
 
 def test_a_received_csv_is_declared_tracked_by_dvc_and_never_by_git(project, export):
+    toc = project / "book" / "_toc.yml"
+    toc.parent.mkdir()
+    toc.write_text(
+        "format: jb-book\nroot: intro\nparts:\n  - caption: Références\n"
+        "    chapters:\n      - file: pages/citer\n"
+    )
     new = _add(project, export)
+    parts = yaml.safe_load(toc.read_text())["parts"]
+    assert parts[0] == {
+        "caption": "Dictionnaires des données",
+        "chapters": [{"file": "sources/partenaire"}],
+    }
     entry = yaml.safe_load((project / "data" / "sources.yaml").read_text())["files"]["partenaire"]
     assert entry["format"] == {
         "kind": "csv",
@@ -123,6 +134,9 @@ def test_import_validates_and_drops_the_identifiers(project, export):
     row = provenance_table({"partenaire": loaded}, root=project).loc["partenaire"]
     assert row["Fichier"] == "export_partenaire.csv" and row["Reçu le"] == "2026-11-30"
     assert row["Fournisseur"] == "Association partenaire" and row["Données"] == "publiables"
+    page = (project / "book" / "sources" / "partenaire.md").read_text(encoding="utf-8")
+    assert page.startswith("# Dictionnaire des données") and "| revenu | nombre |" in page
+    assert EMAIL not in page and "Nom1" not in page and "1001,5" not in page
 
 
 def _edit_schema(root: Path, edit) -> None:

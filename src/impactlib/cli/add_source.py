@@ -2,8 +2,9 @@
 
 The command reads the file (so an unreadable one is refused before anything is written),
 infers a draft Table Schema for the partner to check, copies the file under
-``data/files/<name>/``, writes the schema and the registry entry, then ``dvc add``s the
-file. A confidential source needs the private DVC remote (``dvc remote add --local
+``data/files/<name>/``, writes the schema, the registry entry and the book's entry of its
+data dictionary page (``book/sources/<name>.md``, written by the import), then
+``dvc add``s the file. A confidential source needs the private DVC remote (``dvc remote add --local
 private ...``); its pointer sends the file there and nowhere else. Any failure removes what
 the command wrote and puts ``data/sources.yaml`` back as it was.
 """
@@ -20,11 +21,14 @@ from pathlib import Path
 
 import yaml
 
+from impactlib.cli.study_entries import add_page_to_toc
 from impactlib.project.atomic import atomic_path
 from impactlib.project.file_sources import FILES_DIR, SCHEMAS_DIR, file_checksum
 from impactlib.project.paths import project_root, sources_file
 from impactlib.project.registry import CONFIDENTIAL, FILES, SourceError, registry_entries
 
+DICTIONARIES = "Dictionnaires des données"  # the part of book/_toc.yml of their pages
+REFS = "Références"
 SOURCE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 PRIVATE_REMOTE = "private"
 
@@ -88,6 +92,8 @@ def add_source(
         "sha256": file_checksum(file),
     }
     previous = registry.read_text(encoding="utf-8")
+    toc = root / "book" / "_toc.yml"
+    previous_toc = toc.read_text(encoding="utf-8") if toc.is_file() else None
     ignore = target.parent / ".gitignore"  # `dvc add` writes it
     written: list[Path] = [] if ignore.exists() else [ignore]
     try:
@@ -99,6 +105,12 @@ def add_source(
         write_schema(descriptor, schema)
         written.append(schema)
         _write_entry(registry, CONFIDENTIAL if confidential else FILES, name, entry)
+        if previous_toc is not None:  # the data dictionary page, written by the import
+            page = add_page_to_toc(
+                previous_toc, f"sources/{name}", DICTIONARIES, after=DICTIONARIES, before=REFS
+            )
+            with atomic_path(toc) as tmp:
+                tmp.write_text(page, encoding="utf-8")
         pointer = _dvc_add(target, root, confidential)
         written.append(pointer)
     except BaseException:
@@ -108,6 +120,8 @@ def add_source(
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
         registry.write_text(previous, encoding="utf-8")
+        if previous_toc is not None:
+            toc.write_text(previous_toc, encoding="utf-8")
         raise
     identifiers = tuple(f["name"] for f in descriptor["fields"] if f.get("identifier"))
     return NewSource(name, target, schema, pointer, identifiers)

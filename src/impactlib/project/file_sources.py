@@ -31,6 +31,7 @@ FORMAT_KEYS = ("kind", "encoding", "separator", "decimal", "sheet")
 KEY_FILE = Path(".secrets") / "pseudonym.key"
 FILES_DIR = Path("data") / "files"
 SCHEMAS_DIR = Path("data") / "schemas"
+DICTIONARIES_DIR = Path("book") / "sources"  # one data dictionary page per partner's file
 
 
 class FileChecksumMismatch(SourceError):
@@ -131,6 +132,11 @@ class FileSource:
 
     def fetch(self, root: Path) -> pd.DataFrame:
         """Read, check and de-identify the file: the table studies may read."""
+        return self.fetch_with_dictionary(root)[0]
+
+    def fetch_with_dictionary(self, root: Path) -> tuple[pd.DataFrame, str]:
+        """The table studies may read, and the data dictionary page of the book."""
+        from impactlib.intake.dictionary import data_dictionary
         from impactlib.intake.readers import read_file
         from impactlib.intake.schema import read_schema
         from impactlib.intake.validation import validate
@@ -147,7 +153,49 @@ class FileSource:
         table = read_file(path, **self.format)
         decimal = table.dialect.decimal if table.dialect is not None else "."
         frame = validate(table.frame, schema, source=self.name, decimal=decimal)
-        return deidentify(frame, schema, key_file=root / KEY_FILE)
+        dictionary = data_dictionary(frame, schema, labels=table.labels)
+        page = dictionary_page(self, dictionary, unit=schema.unit, rows=len(frame))
+        return deidentify(frame, schema, key_file=root / KEY_FILE), page
+
+
+def _cell(value: object) -> str:
+    text = "" if pd.api.types.is_scalar(value) and pd.isna(value) else str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def dictionary_page(source: FileSource, dictionary: pd.DataFrame, *, unit: str, rows: int) -> str:
+    """The book's page of a partner's source: who, when, on what terms, and its variables.
+
+    No individual value: the variables, their types, labels, allowed values (from the
+    schema) and counts of missing and distinct values.
+    """
+    access = "confidentielles (dépôt privé)" if source.confidential else "publiables"
+    header = ["Variable", "Type", "Libellé", "Valeurs permises", "Manquantes", "Distinctes"]
+    table = [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(_cell(v) for v in row) + " |" for row in dictionary.itertuples(False)),
+    ]
+    lines = [
+        f"# Dictionnaire des données : {source.title}",
+        "",
+        f"- **Source** : `{source.name}` (fichier `{Path(source.path).name}`)",
+        f"- **Fournisseur** : {source.provider}",
+        f"- **Reçu le** : {source.received}",
+        f"- **Licence ou convention** : {source.agreement}",
+        f"- **Données** : {access}",
+        f"- **Unité d'observation** : {unit}",
+        f"- **Lignes** : {rows:,}".replace(",", "\u202f"),
+        f"- **Empreinte SHA-256 du fichier reçu** : `{source.sha256[:16]}`",
+        "",
+        "Ce dictionnaire décrit les variables du fichier sans en montrer aucune valeur "
+        "individuelle. Les identifiants directs sont supprimés ou remplacés par un "
+        "pseudonyme à clé à l'import : aucune étude ne les lit.",
+        "",
+        *table,
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def deidentify(frame: pd.DataFrame, schema, *, key_file: Path) -> pd.DataFrame:

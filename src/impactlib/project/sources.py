@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from impactlib.project.atomic import atomic_path
-from impactlib.project.file_sources import FileSource
+from impactlib.project.file_sources import DICTIONARIES_DIR, FileSource
 from impactlib.project.inputs import SOURCES_ENV, declared_sources
 from impactlib.project.paths import confidential_dir, project_root, raw_dir, sources_file
 from impactlib.project.registry import (
@@ -172,11 +172,12 @@ def import_sources(root: Path | None = None, names: list[str] | None = None) -> 
     root = root or project_root()
     registry = read_registry(sources_file(root))
     selected = [get_source(n, registry) for n in names] if names else list(registry.values())
-    frames = []
+    frames, pages = [], {}
     for source in selected:
         if isinstance(source, FileSource):
-            frame = source.fetch(root)
+            frame, page = source.fetch_with_dictionary(root)
             stamp = {STAMP_KEY: source.stamp(root)}
+            pages[source.name] = page
         else:
             frame = source.fetch()
             verify(source, frame)
@@ -188,6 +189,9 @@ def import_sources(root: Path | None = None, names: list[str] | None = None) -> 
         with atomic_path(path) as tmp:
             _write_parquet(frame, tmp, stamp)
         written.append(path)
+    for name, page in pages.items():  # the book's data dictionary of each partner's file
+        with atomic_path(root / DICTIONARIES_DIR / f"{name}.md") as tmp:
+            tmp.write_text(page, encoding="utf-8")
     return written
 
 
