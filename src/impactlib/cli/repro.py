@@ -4,12 +4,20 @@ With every confidential file present (or none declared) it is exactly ``dvc repr
 clone without access to the private remote, the confidential files are missing: their
 import stages and the studies that read them cannot run. Every other stage runs, in the
 pipeline's order, and the book is built from the confidential studies' last outputs, which
-passed the output check and are kept in git. The command says which studies were not rerun
+passed the output check and are kept in git. The command says which stages it did not run
 and why; with access (``dvc pull`` from the private remote), ``impact repro`` reruns them.
+
+Without access, DVC's own planner runs on the pipeline's graph with those stages removed
+(``dvc.repo.reproduce``: ``get_active_graph``, ``plan_repro``, ``_reproduce``, in one
+process, as ``dvc repro`` does). Naming every other stage to ``dvc repro --single-item``
+instead took 6 s when nothing had changed, against 1.4 s so; DVC's ``frozen`` stages
+would not do, since a frozen stage with missing outputs still runs. These are DVC's
+internals of the pinned version (``dvc==3.67``): the pipeline tests run this path.
 """
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -50,26 +58,37 @@ def blocked_stages(root: Path, missing: list[str]) -> dict[str, str]:
     return blocked
 
 
-def pipeline_order(root: Path) -> list[str]:
-    """The stages of ``dvc.yaml`` in an order where each comes after what it depends on."""
-    import networkx as nx
-    from dvc.repo import Repo
-
-    with Repo(str(root)) as repo:
-        graph = repo.index.graph  # an edge goes from a stage to a stage it depends on
-        stages = reversed(list(nx.topological_sort(graph)))
-        return [stage.addressing for stage in stages if stage.cmd]
-
-
 def repro(root: Path | None = None, *, force: bool = False) -> int:
-    """Run the pipeline (see the module's docstring); return ``dvc``'s exit code."""
+    """Run the pipeline (see the module's docstring); return the exit code."""
     root = root or project_root()
-    extra = ["--force"] if force else []
     missing = missing_confidential_sources(root)
     if not missing:
-        return subprocess.call([_dvc(), "repro", *extra], cwd=root)
+        return subprocess.call([_dvc(), "repro", *(["--force"] if force else [])], cwd=root)
     blocked = blocked_stages(root, missing)
     for stage, reason in blocked.items():
         print(f"impact repro: not rerun: {stage}: {reason}", flush=True)
-    targets = [stage for stage in pipeline_order(root) if stage not in blocked]
-    return subprocess.call([_dvc(), "repro", "--single-item", *extra, *targets], cwd=root)
+    return _repro_without(root, set(blocked), force=force)
+
+
+def _repro_without(root: Path, blocked: set[str], *, force: bool) -> int:
+    """``dvc repro`` of every pipeline stage but ``blocked``, in one DVC process."""
+    from dvc.exceptions import DvcException
+    from dvc.logger import setup as setup_logging
+    from dvc.repo import Repo
+    from dvc.repo.reproduce import _reproduce, get_active_graph, plan_repro
+
+    if not logging.getLogger("dvc").handlers:  # importing DVC may have set them up
+        setup_logging()  # DVC's messages ("Running stage ..."), as its command prints them
+    try:
+        with Repo(str(root)) as repo, repo.lock:
+            graph = get_active_graph(repo.index.graph)
+            # A .dvc pointer's file is data, not a computation: `dvc repro` of the project
+            # file only checks it, and a missing confidential file would fail that check.
+            graph.remove_nodes_from(
+                [s for s in list(graph) if s.addressing in blocked or s.is_data_source]
+            )
+            _reproduce(plan_repro(graph), graph=graph, on_error="fail", force=force)
+    except DvcException as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    return 0
