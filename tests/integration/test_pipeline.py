@@ -192,7 +192,9 @@ def test_new_source_is_imported_alone_and_reruns_no_notebook(project):
     document["sources"]["nsw_second_copy"] = document["sources"]["nsw_mixtape"]
     registry.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
     output = _repro(root)
-    assert _stages_run(output) == {"import@nsw_second_copy", "inputs", "open-data", "pdf"}
+    # The open data list every source (data/open/datapackage.json), hence the book.
+    expected = {"import@nsw_second_copy", "inputs", "open-data", "book", "pdf"}
+    assert _stages_run(output) == expected
     assert (root / "data" / "raw" / "nsw_second_copy.parquet").is_file()
 
 

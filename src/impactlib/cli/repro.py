@@ -44,9 +44,11 @@ def missing_confidential_sources(root: Path) -> list[str]:
 
 def blocked_stages(root: Path, missing: list[str]) -> dict[str, str]:
     """The stages that cannot run without the ``missing`` sources, each with the reason."""
-    blocked = {
-        f"confidential@{name}": f"the file of source {name!r} is not here" for name in missing
-    }
+    registry = read_registry(sources_file(root))
+    blocked = {}
+    for name in missing:
+        blocked[f"confidential@{name}"] = f"the file of source {name!r} is not here"
+        blocked[f"{registry[name].path}.dvc"] = "a confidential file, on the private remote"
     for notebook_id, kind in declared(root).items():
         names, _ = split_sources(notebook_id, read_parameters(notebook_id, kind, root))
         lacking = sorted(set(names) & set(missing))
