@@ -12,6 +12,7 @@ import re
 import subprocess
 import time
 
+import numpy as np
 import pytest
 import yaml
 
@@ -249,3 +250,74 @@ def test_zz_new_study_enters_the_pipeline_the_book_and_the_comparison(project):
     comparer = (root / "book" / "_build" / "html" / "comparer.html").read_text(encoding="utf-8")
     assert "Essai du gabarit de rapport" in comparer
     assert _stale_stages(root) == set()
+
+
+PARTNER_STUDY = "emploi-terrain-partenaire"
+
+
+def test_zzz_a_partners_csv_becomes_a_report_with_clustered_errors(project, tmp_path):
+    # The README's path for a new partner: a French CSV export (Latin-1, semicolons, decimal
+    # commas, a text arm, personal columns), `impact add-source`, `impact new-study`, the
+    # params file, `make all`. The report's errors are clustered by agency.
+    root = project["root"]
+    rng = np.random.default_rng(7)
+    n, agencies = 600, 12
+    agency = rng.integers(0, agencies, n)
+    treated = rng.random(n) < 0.5
+    score = 50 + rng.normal(0, 3, agencies)[agency] + 4 * treated + rng.normal(0, 10, n)
+    rows = ["nom;courriel;agence;groupe;age;score"] + [
+        f"Nom{i};p{i}@exemple.fr;Agence n°{agency[i]};"
+        f"{'accompagné' if treated[i] else 'témoin'};{20 + i % 40};"
+        f"{score[i]:.1f}".replace(".", ",")
+        for i in range(n)
+    ]
+    received = tmp_path / "export_partenaire.csv"
+    received.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
+    impact = str(BIN / "impact")
+    _run(
+        [
+            impact,
+            "add-source",
+            "terrain",
+            str(received),
+            "--provider",
+            "Association test",
+            "--agreement",
+            "Convention test",
+            "--title",
+            "Export du partenaire",
+        ],
+        root,
+    )
+    _run([impact, "new-study", PARTNER_STUDY, "--design", "rct", "--theme", "emploi"], root)
+    params = root / "params" / f"{PARTNER_STUDY}.yaml"
+    values = yaml.safe_load(params.read_text(encoding="utf-8"))
+    values |= {
+        "source": "terrain",
+        "sources": ["terrain"],
+        "outcome": "score",
+        "treatment": "groupe",
+        "treated_value": "accompagné",
+        "cluster": "agence",
+        "covariates": ["age"],
+        "outcome_label": "Score d'insertion",
+        "effect_unit": "points",
+        "decimals": 1,
+    }
+    params.write_text(yaml.safe_dump(values, allow_unicode=True), encoding="utf-8")
+    output = _repro(root)
+    assert {"file@terrain", "inputs", f"study@{PARTNER_STUDY}", "book"} <= _stages_run(output)
+    html = (root / "book" / "_build" / "html" / "reports" / f"{PARTNER_STUDY}.html").read_text(
+        encoding="utf-8"
+    )
+    assert "groupées par « agence » (12" in html
+    payload = json.loads((root / "results" / PARTNER_STUDY / "estimates.json").read_text())
+    headline = payload["estimates"]["headline"]
+    assert headline["n_clusters"] == agencies and headline["extra"]["cluster"] == "agence"
+    assert headline["ci_low"] < 4 < headline["ci_high"]  # the simulated effect, 4 points
+    dictionary = root / "book" / "_build" / "html" / "sources" / "terrain.html"
+    assert "Dictionnaire des données" in dictionary.read_text(encoding="utf-8")
+    built = "".join(
+        p.read_text(errors="ignore") for p in (root / "book" / "_build").rglob("*.html")
+    )
+    assert "p1@exemple.fr" not in built and "Nom1;" not in built and "Nom12<" not in built
