@@ -320,4 +320,4 @@ def test_zzz_a_partners_csv_becomes_a_report_with_clustered_errors(project, tmp_
     built = "".join(
         p.read_text(errors="ignore") for p in (root / "book" / "_build").rglob("*.html")
     )
-    assert "p1@exemple.fr" not in built and "Nom1;" not in built and "Nom12<" not in built
+    assert "@exemple.fr" not in built  # the e-mails, dropped at import
