@@ -15,15 +15,20 @@ from pathlib import Path
 
 import pytest
 import yaml
+from nbformat.v4 import new_code_cell, new_notebook
 
+from impactlib.cli import runner
 from impactlib.cli.add_source import add_source
 from impactlib.cli.repro import blocked_stages, missing_confidential_sources
 from impactlib.project import sources
+from impactlib.project.notebooks import StudyError, write_notebook
+from impactlib.publish.disclosure import DisclosureError
 
 DVC = str(Path(sys.executable).parent / "dvc")
 EMAIL = "camille.durand@exemple.fr"
-ROWS = ["id;courriel;agence;groupe;emploi"] + [
-    f"P{i:03d};{EMAIL if i == 0 else f'p{i}@exemple.fr'};A{i % 3};{'oui' if i % 2 else 'non'};1"
+ROWS = ["id;courriel;agence;groupe;age;revenu;emploi"] + [
+    f"P{i:03d};{EMAIL if i == 0 else f'p{i}@exemple.fr'};A{i % 3};{'oui' if i % 2 else 'non'};"
+    f"{18 + i};{1000 + 37 * i};1"
     for i in range(40)
 ]
 
@@ -106,3 +111,52 @@ def test_a_clone_without_the_file_names_what_it_cannot_run(project, received):
     assert "confidential@inscrits" in blocked and "is not here" in blocked["confidential@inscrits"]
     with pytest.raises(sources.SourceError, match="private DVC remote: `dvc pull`"):
         sources.import_sources(project, ["inscrits"])
+
+
+def _confidential_study(project: Path, received: Path, body: str) -> None:
+    """A study `demo` of the confidential source `inscrits`, printing what ``body`` shows."""
+    add_source("inscrits", received, provider="A", agreement="B", confidential=True, root=project)
+    sources.import_sources(project, ["inscrits"])
+    (project / "params.yaml").write_text("studies: []\nconfidential_studies:\n  - demo\n")
+    (project / "params" / "demo.yaml").write_text("sources: [inscrits]\n")
+    cells = [
+        new_code_cell("study_id = 'demo'"),
+        new_code_cell(
+            "from impactlib.project import sources, write_estimates\n"
+            "table = sources.load('inscrits')\n" + body
+        ),
+    ]
+    cells[0].metadata["tags"] = ["parameters"]
+    notebook = new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "P"}
+    (project / "notebooks" / "studies").mkdir(parents=True)
+    write_notebook(notebook, project / "notebooks" / "studies" / "demo.md")
+
+
+def test_the_output_check_stops_a_planted_extract_and_keeps_nothing(project, received):
+    _confidential_study(project, received, "table.head()")
+    with pytest.raises(
+        DisclosureError, match=r"(?s)study 'demo'.*cell 2 \(id cell-1\): row-level extract"
+    ):
+        runner.run_notebook("demo", project)
+    assert not list((project / "book" / "reports").glob("demo*"))
+
+
+def test_the_output_check_stops_a_small_count(project, received):
+    body = "table['agence'].value_counts().head(2) * 0 + 3"
+    _confidential_study(project, received, body)
+    with pytest.raises(DisclosureError, match=r"count\(s\) below the threshold 11"):
+        runner.run_notebook("demo", project)
+
+
+def test_clean_outputs_of_a_confidential_study_pass(project, received):
+    _confidential_study(project, received, "print(round(table['emploi'].mean(), 2))")
+    target = runner.run_notebook("demo", project)
+    assert target.is_file()
+
+
+def test_a_confidential_source_needs_a_confidential_study(project, received):
+    _confidential_study(project, received, "1")
+    (project / "params.yaml").write_text("studies:\n  - demo\n")
+    with pytest.raises(StudyError, match="list it under confidential_studies"):
+        runner.run_notebook("demo", project)

@@ -68,6 +68,10 @@ def finalise_report(path: Path, root: Path | None = None) -> None:
     notebook = nbformat.read(path, as_version=4)
     if root is not None:
         prefix = f"{Path(root).resolve()}{os.sep}"
+        recorded = notebook.metadata.get("papermill", {})
+        for key in ("input_path", "output_path"):  # where papermill read and wrote
+            if isinstance(recorded.get(key), str):
+                recorded[key] = recorded[key].replace(prefix, "")
         for cell in notebook.cells:
             for index, output in enumerate(cell.get("outputs", [])):
                 cell.outputs[index] = _without_prefix(output, prefix)
@@ -149,13 +153,14 @@ def _confidential_check(
         from impactlib.project.sources import load
         from impactlib.publish.disclosure import check_study_outputs
 
+        estimates = results_dir(notebook_id, root) / "estimates.json"
         identifiers: dict[str, list[str]] = {}
         for name in secret:
             identifiers.update(registry[name].identifier_values(root))
         check_study_outputs(
             notebook_id,
             notebook=executed,
-            estimates=results_dir(notebook_id, root) / "estimates.json",
+            estimates=estimates if estimates.is_file() else None,
             tables={name: load(name, root=root) for name in secret},
             identifier_values=identifiers,
         )
@@ -224,7 +229,7 @@ def execute(
         try:
             papermill.execute_notebook(
                 read_notebook(notebook),
-                str(partial.relative_to(root)),
+                str(partial),  # absolute: the process may run from a subfolder
                 parameters=parameters,
                 kernel_name="python3",
                 cwd=str(root),
