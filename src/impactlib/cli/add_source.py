@@ -15,12 +15,12 @@ import datetime
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from impactlib.cli.repro import dvc_executable
 from impactlib.cli.study_entries import add_page_to_toc
 from impactlib.project.atomic import atomic_path
 from impactlib.project.file_sources import FILES_DIR, SCHEMAS_DIR, file_checksum
@@ -138,10 +138,7 @@ def _check_name(name: str, registry: Path) -> None:
 
 
 def _dvc(args: list[str], root: Path) -> subprocess.CompletedProcess:
-    # The environment's own dvc, beside this Python, whatever PATH says.
-    beside = Path(sys.executable).parent / "dvc"
-    command = str(beside) if beside.is_file() else "dvc"
-    return subprocess.run([command, *args], cwd=root, capture_output=True, text=True)
+    return subprocess.run([dvc_executable(), *args], cwd=root, capture_output=True, text=True)
 
 
 def _require_private_remote(root: Path) -> None:

@@ -28,7 +28,8 @@ from impactlib.project.paths import project_root, sources_file
 from impactlib.project.sources import read_registry
 
 
-def _dvc() -> str:
+def dvc_executable() -> str:
+    """The environment's own ``dvc``, beside this Python, whatever ``PATH`` says."""
     beside = Path(sys.executable).parent / "dvc"
     return str(beside) if beside.is_file() else "dvc"
 
@@ -65,7 +66,7 @@ def repro(root: Path | None = None, *, force: bool = False) -> int:
     root = root or project_root()
     missing = missing_confidential_sources(root)
     if not missing:
-        return subprocess.call([_dvc(), "repro", *(["--force"] if force else [])], cwd=root)
+        return subprocess.call([dvc_executable(), "repro", *(["--force"] if force else [])], cwd=root)
     blocked = blocked_stages(root, missing)
     for stage, reason in blocked.items():
         print(f"impact repro: not rerun: {stage}: {reason}", flush=True)
