@@ -66,7 +66,9 @@ def repro(root: Path | None = None, *, force: bool = False) -> int:
     root = root or project_root()
     missing = missing_confidential_sources(root)
     if not missing:
-        return subprocess.call([dvc_executable(), "repro", *(["--force"] if force else [])], cwd=root)
+        return subprocess.call(
+            [dvc_executable(), "repro", *(["--force"] if force else [])], cwd=root
+        )
     blocked = blocked_stages(root, missing)
     for stage, reason in blocked.items():
         print(f"impact repro: not rerun: {stage}: {reason}", flush=True)
