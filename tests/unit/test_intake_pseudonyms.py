@@ -46,3 +46,43 @@ def test_the_key_comes_from_the_environment_or_a_file(tmp_path, monkeypatch):
     assert pseudonyms.load_key(key_file) == b"a" * 64
     monkeypatch.setenv(pseudonyms.KEY_ENV, "b" * 40)
     assert pseudonyms.load_key(key_file) == b"b" * 40  # the environment wins
+
+
+VARIED = [
+    "06 12 34 56 78",
+    "+33 6 12 34 56 78",
+    "0033 (0)6.12.34.56.78",
+    "+33(0)612345678",
+    "Marie.Dupont@Exemple.FR",
+    " marie_dupont ",
+    "Élodie LEFÈVRE",
+    "ÉLODIE  lefèvre",
+    "Straße",  # case folding: "strasse", where lower case keeps "ß"
+    "STRASSE",
+    "ﬁlou",  # NFKC: "filou"
+    "Σίσυφος",
+    "İstanbul",
+    "a\tb\nc\x1fd",
+    "x\u00a0y\u202fz",
+    "",
+    "-._",
+    "AR-0000001",
+    "ar0000001",
+]
+
+
+@pytest.mark.parametrize("key", [KEY, b"z" * 100, "une clé de plus de 32 caractères !".encode()])
+def test_a_column_and_its_values_one_by_one_get_the_same_pseudonyms(key, monkeypatch):
+    """``pseudonymise`` (normalised in bulk, HMAC from its definition) gives what
+    ``pseudonym`` (``normalise`` and ``hmac.new``) gives each value, for keys shorter and
+    longer than a SHA-256 block, over several blocks of values."""
+    monkeypatch.setattr(pseudonyms, "_BLOCK", 4)
+    expected = [pseudonyms.pseudonym(value, key) for value in VARIED]
+    assert expected[0] == expected[1] == expected[2] == expected[3]
+    assert expected[8] == expected[9] and expected[-1] == expected[-2]
+    for values in (pd.Series([*VARIED, None], dtype=object), pd.Series(VARIED, dtype="string")):
+        for distinct in (False, True):
+            result = pseudonyms.pseudonymise(values, key, distinct=distinct)
+            assert result.dtype == "string" and result.index.equals(values.index)
+            assert result.iloc[: len(VARIED)].tolist() == expected
+            assert result.iloc[len(VARIED) :].isna().all()

@@ -15,7 +15,15 @@ import pyreadstat
 import pytest
 
 from impactlib.core.validation import InputError
-from impactlib.intake import KINDS, FileTable, TextDialect, detect_dialect, kind_of, read_file
+from impactlib.intake import (
+    KINDS,
+    FileTable,
+    TextDialect,
+    detect_dialect,
+    kind_of,
+    read_file,
+    text_files,
+)
 from impactlib.intake.errors import IntakeError, ReadError
 
 FRENCH = (
@@ -241,10 +249,78 @@ def test_a_quote_left_open_is_a_truncation(tmp_path):
 
 
 def test_a_record_longer_than_a_parsing_block(tmp_path):
-    long_text = "é" * 9_000_000  # 18 MB in UTF-8, beyond one 16 MiB block
+    long_text = "é" * 9_000_000  # 18 MB in UTF-8 (9 MB in cp1252), beyond one 4 MiB block
     path = write(tmp_path / "long.csv", f'id;avis;n\n1;"{long_text}";2\n2;court;3\n')
     frame = read_file(path).frame
     assert frame["avis"].str.len().tolist() == [9_000_000, 5]
+    path = write(tmp_path / "long1252.csv", path.read_text(encoding="utf-8"), "cp1252")
+    frame = read_file(path, encoding="cp1252", decimal=",").frame  # read as it is, decoded after
+    assert frame["avis"].str.len().tolist() == [9_000_000, 5]
+
+
+ONE_BYTE_FILES = [
+    FRENCH,
+    FRENCH.replace("\n", "\r\n"),
+    'id;avis\n1;"très ""bien"" – 10 €"\n2;"sur\ndeux lignes, à voir"\n\n3;\n',
+    "id;nom;\n1;Île-de-France;\n2;Orléans;\n",  # a trailing separator: a nameless column
+    "id;montant\n1;1\u00a0234,5\n2;‘12’\n",
+    "id;a;b\n" + "".join(f"{i};{'é' * (i % 5)};{i % 3},5\n" for i in range(300_000)),
+]
+
+
+@pytest.mark.parametrize("content", ONE_BYTE_FILES)
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1", None])
+def test_a_one_byte_file_read_as_it_is_gives_what_decoding_it_whole_gives(
+    tmp_path, monkeypatch, content, encoding
+):
+    """cp1252 or Latin-1 files are parsed as bytes and decoded column by column; the table
+    and dialect are those of the exact path (the whole file decoded to UTF-8, then parsed)."""
+    path = write(tmp_path / "f.csv", content, "cp1252")  # read as Latin-1: C1 controls, refused
+
+    def outcome():
+        try:
+            table = read_file(path, encoding=encoding)
+        except ReadError as error:
+            return str(error), None
+        return table.frame, table.dialect
+
+    one_byte, tables = text_files._one_byte_table, []
+
+    def spy(*args):
+        tables.append(one_byte(*args))
+        return tables[-1]
+
+    monkeypatch.setattr(text_files, "_one_byte_table", spy)
+    fast = outcome()
+    assert tables[0] is not None or isinstance(fast[0], str)  # read as it is, unless refused
+    monkeypatch.setattr(text_files, "_one_byte_table", lambda *args: None)
+    exact = outcome()
+    if isinstance(exact[0], str):
+        assert fast == exact and "control characters" in exact[0]
+    else:
+        pd.testing.assert_frame_equal(fast[0], exact[0])
+        assert fast[1] == exact[1]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "id;ville\n1;Ã©\n",  # mojibake
+        "id;ville\n1;a;b\n",  # a ragged row
+        'id;ville\n1;"open\n',  # a quote left open
+        "id;ville\n1;\x81\n",  # a byte cp1252 does not decode
+    ],
+)
+def test_a_one_byte_file_with_a_fault_is_refused_as_the_exact_path_refuses_it(
+    tmp_path, monkeypatch, content
+):
+    path = write(tmp_path / "f.csv", content.encode("latin-1"))
+    with pytest.raises(ReadError) as fast:
+        read_file(path, encoding="cp1252")
+    monkeypatch.setattr(text_files, "_one_byte_table", lambda *args: None)
+    with pytest.raises(ReadError) as exact:
+        read_file(path, encoding="cp1252")
+    assert str(fast.value) == str(exact.value)
 
 
 @pytest.mark.parametrize(

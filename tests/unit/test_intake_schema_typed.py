@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from impactlib.intake import schema as schema_module
 from impactlib.intake import schema_from_descriptor, validate
 from impactlib.intake.errors import SchemaError
+from impactlib.intake.schema import Field, cast_field
 
 PHONES = ["06 12 34 56 78", "", "07 98 76 54 32", "01 23 45 67 89"]
 FIELDS = [
@@ -126,3 +128,104 @@ def test_a_large_table_finds_the_row_far_down():
     with pytest.raises(SchemaError) as caught:
         validate(frame, schema, source="x.csv")
     assert (caught.value.rule, caught.value.rows) == ("undeclared identifier", (n - 2,))
+
+
+TEXTS = {  # cells as a CSV gives them; each column is cast whole by pyarrow or, if not, exactly
+    "number": [
+        ["1,5", "2", "-3,25", None, "", "1e3", ",5", "1,"],
+        ["1,5", "1.5"],  # a point where the mark is a comma: refused
+        ["1 234,5", "+2", " 7 "],  # spaces between thousands, a sign, spaces around
+        ["inf", "1"],
+        ["NaN", "NA"],
+        ["abc", "0x1F"],
+    ],
+    "integer": [
+        ["1", "2", None, "", "-3", "007", "-0"],
+        ["0x1F", "1"],  # hexadecimal, which pyarrow would read
+        ["+5", "1 000"],
+        ["1234567890123456789", "12345678901234567890"],  # beyond 18 digits
+        ["1.0", "1e3", "٣", "NA"],
+    ],
+    "date": [
+        ["28/06/2025", "01/01/2024", None, "", " 28/06/2025 "],
+        ["31/02/2025", "2025-06-28", "NA"],
+    ],
+    "datetime": [
+        ["2025-06-28T10:00:00", "2025-06-28 10:00", None],
+        ["2025-06-28T10:00+02:00", "x"],
+    ],
+    "string": [["a", None, "", "NA", " b "]],
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "cells"), [(kind, cells) for kind, lists in TEXTS.items() for cells in lists]
+)
+def test_a_text_column_cast_whole_gives_what_the_exact_cast_gives(kind, cells, monkeypatch):
+    """The fast path (``intake.arrow_text``) and the exact one agree on values, missing
+    cells and cells not of the type, whatever the decimal mark and missing values."""
+    field = Field("x", type=kind, format="%d/%m/%Y" if kind == "date" else None)
+    series = pd.Series(cells, dtype="str", index=pd.RangeIndex(10, 10 + len(cells)))
+    for decimal in (",", "."):
+        for missing in (("",), ("", "NA"), ()):
+            fast = cast_field(series, field, missing_values=missing, decimal=decimal)
+            with monkeypatch.context() as patch:
+                patch.setattr(schema_module, "cast_text", lambda *args: None)
+                exact = cast_field(series, field, missing_values=missing, decimal=decimal)
+            pd.testing.assert_series_equal(fast.values, exact.values)
+            assert fast.missing.tolist() == exact.missing.tolist()
+            assert fast.bad.tolist() == exact.bad.tolist()
+            assert fast.bad_text == exact.bad_text
+
+
+def test_a_csv_table_and_the_same_as_python_text_validate_alike(schema):
+    """A CSV's columns (pyarrow text) take the fast paths (casts, enum codes, a sorted key);
+    the same cells as Python objects take the exact ones: the same typed table."""
+    text = pd.DataFrame(
+        {
+            "participant_id": ["P1", "P2", "P3", "P4"],
+            "nom": ["Dupont", "Martin", None, "Durand"],
+            "telephone": PHONES,
+            "groupe": ["intervention", "contrôle", None, "contrôle"],
+            "age": ["34", None, "45", "61"],
+            "date_inclusion": ["01/02/2024", "15/03/2024", None, "28/02/2024"],
+            "revenu": ["1 234,5", "12000", "-3,25", None],
+            "site": ["Lyon", "Lille", "Lyon", "Lille"],
+        },
+        dtype="str",
+    )
+    fast = validate(text, schema, source="enquete.csv", decimal=",")
+    exact = validate(text.astype(object), schema, source="enquete.csv", decimal=",")
+    pd.testing.assert_frame_equal(fast, exact)
+    assert fast["groupe"].cat.codes.tolist() == [0, 1, -1, 1]
+    twice = text.assign(participant_id=["P1", "P2", "P1", "P4"])
+    with pytest.raises(SchemaError) as caught:
+        validate(twice, schema, source="enquete.csv", decimal=",")
+    assert (caught.value.rule, caught.value.rows) == ("primaryKey", (1, 3))
+
+
+def test_a_table_cast_by_pyarrow_can_be_changed_in_place(schema):
+    text = pd.DataFrame(
+        {
+            "participant_id": ["P1", "P2"],
+            "nom": ["Dupont", "Martin"],
+            "telephone": PHONES[:2],
+            "groupe": ["intervention", "contrôle"],
+            "age": ["34", "45"],
+            "date_inclusion": ["01/02/2024", "15/03/2024"],
+            "revenu": ["1234,5", "12"],
+            "site": ["Lyon", "Lille"],
+        },
+        dtype="str",
+    )
+    typed = validate(text, schema, source="enquete.csv", decimal=",")
+    typed.loc[0, "revenu"] = 1.0
+    typed.loc[0, "age"] = 35
+    typed.loc[0, "groupe"] = "contrôle"
+    typed.loc[0, "site"] = "Paris"
+    assert typed.loc[0, ["revenu", "age", "groupe", "site"]].tolist() == [
+        1.0,
+        35,
+        "contrôle",
+        "Paris",
+    ]

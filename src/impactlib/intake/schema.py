@@ -37,6 +37,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
+from impactlib.intake.arrow_text import cast_text
 from impactlib.intake.errors import SchemaError
 
 TYPES = ("string", "integer", "number", "boolean", "date", "datetime", "year")
@@ -387,6 +389,16 @@ def _to_float(text: pd.Series) -> pd.Series:
         return pd.to_numeric(text, errors="coerce").astype("float64")
 
 
+def _dates(texts: Any, field: Field) -> pd.api.extensions.ExtensionArray:
+    """Distinct texts (stripped) as datetimes, NaT where they do not parse."""
+    default = "%Y-%m-%d" if field.type == "date" else "ISO8601"
+    try:
+        parsed = pd.to_datetime(pd.Index(texts), format=field.format or default, errors="coerce")
+    except ValueError:  # time zones given on some cells only
+        parsed = pd.to_datetime(pd.Index(texts), format="ISO8601", errors="coerce", utc=True)
+    return parsed.array
+
+
 def _text_values(text: pd.Series, field: Field, decimal: str) -> pd.Series:
     """Text cells (NA where missing) as the field's type, NA where they do not parse."""
     kind = field.type
@@ -398,13 +410,8 @@ def _text_values(text: pd.Series, field: Field, decimal: str) -> pd.Series:
         values[flags(text.isin(field.false_values))] = False
         return values
     if kind in ("date", "datetime"):
-        default = "%Y-%m-%d" if kind == "date" else "ISO8601"
         codes, uniques = pd.factorize(text.str.strip())  # each distinct date parsed once
-        try:
-            parsed = pd.to_datetime(uniques, format=field.format or default, errors="coerce")
-        except ValueError:  # time zones given on some cells only
-            parsed = pd.to_datetime(uniques, format="ISO8601", errors="coerce", utc=True)
-        values = pd.api.extensions.take(parsed.array, codes, allow_fill=True)
+        values = pd.api.extensions.take(_dates(uniques, field), codes, allow_fill=True)
         return pd.Series(values, index=text.index)
     stripped = _ungroup(text.str.strip(), decimal).str.removeprefix("+")  # pyarrow wants none
     if kind in ("integer", "year"):
@@ -458,7 +465,11 @@ def cast_field(
     typed cells (Excel, Stata, Parquet: numbers, datetimes, categoricals) keep their
     type. The result is nullable ``Int64`` for integers and years, ``float64`` for
     numbers, ``datetime64`` for dates, ``boolean``, and pandas' ``string`` for text.
+    A text column stored by pyarrow is cast whole when it can be (``intake.arrow_text``).
     """
+    fast = cast_text(series, field.type, missing_values, decimal, partial(_dates, field=field))
+    if fast is not None:
+        return Cast(*fast, bad_text=bool(fast[2].any()))
     if isinstance(series.dtype, pd.CategoricalDtype):
         series = series.astype(series.cat.categories.dtype)
     if pd.api.types.is_float_dtype(series):

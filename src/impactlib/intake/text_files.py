@@ -42,13 +42,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -56,33 +55,23 @@ import pyarrow.csv as pa_csv
 
 from impactlib.core.validation import InputError
 from impactlib.intake.errors import ReadError
+from impactlib.intake.mojibake import LEADS, SUSPECT, diagnosis, suspect_name
+from impactlib.intake.text_columns import (
+    decoded_table,
+    is_one_byte,
+    is_utf8_name,
+    matches,
+    may_match,
+    transcode,
+    valid_utf8,
+)
 
 SEPARATORS = (";", ",", "\t", "|")
 DECIMALS = (".", ",")
 _SAMPLE_BYTES = 1 << 20  # the separator, header and decimal mark are read from the first MiB
 _SNIFF_LINES = 50
-_BLOCK_BYTES = 1 << 24  # pyarrow parses blocks of 16 MiB in parallel
-_CHUNK_BYTES = 1 << 23  # transcoding goes by pieces of 8 MiB, cut after a line end
+_BLOCK_BYTES = 1 << 22  # pyarrow parses blocks of 4 MiB in parallel
 _FIRST_LINES = 5  # lines named in a ragged-file message
-
-# UTF-8 decoded one byte per character: "é" (C3 A9) reads "Ã©", "É" "Ã‰", "à" "Ã" and a
-# no-break space, "œ" "Å“", "°" "Â°", "’" "â€™", "€" "â‚¬". A lead letter then one of the
-# characters that cp1252 or Latin-1 give to a continuation byte (0x80-0xBF); or "Ã", a space
-# and a small letter ("Ã domicile": "à" whose no-break space an editor made a space).
-_CONTINUATION = "".join(
-    sorted(
-        {
-            bytes([byte]).decode(codec, errors="ignore")
-            for byte in range(0x80, 0xC0)
-            for codec in ("cp1252", "latin-1")
-        }
-        - {""}
-    )
-)
-_MOJIBAKE = f"[ÂÃÄÅ][{_CONTINUATION}]|Ã [a-z]|â€|â‚¬|â„¢"  # "Ã " + letter: "à" lost its NBSP
-_C1_CONTROLS = "[\u0080-\u009f]"  # cp1252's quotes and dashes decoded as Latin-1
-_LOST = "\ufffd"  # the replacement character: a decoder already gave up on these bytes
-_SUSPECT = f"{_MOJIBAKE}|{_C1_CONTROLS}|{_LOST}"  # RE2 (pyarrow) and Python re alike
 
 _SPACES = " \u00a0\u202f"  # thousands separators of French exports
 _COMMA_NUMBER = rf"[-+]?(?:\d{{1,3}}(?:[{_SPACES}]?\d{{3}})+|\d+),\d+"
@@ -127,14 +116,88 @@ def read_text_table(
     separator: str | None,
     decimal: str | None,
 ) -> tuple[pd.DataFrame, TextDialect]:
-    """The table of a CSV (``tab=False``) or TSV file, every column as text, and its dialect."""
+    """The table of a CSV (``tab=False``) or TSV file, every column as text, and its dialect.
+
+    A file in a one-byte encoding, declared or guessed, is parsed as it is and its columns
+    beyond ASCII decoded after (``text_columns``), unless anything is unusual: then, as for
+    any other file, the whole file is decoded to UTF-8 first and parsed.
+    """
     if tab and separator is None:
         separator = "\t"
-    text = _prepare(path, path.read_bytes(), encoding, separator, decimal)
-    table = _parse(text)
-    table = _named_columns(text, table)
-    _refuse_mojibake(text, table)
-    return table.to_pandas(), text.dialect  # large_string columns become str without a copy
+    raw, utf8 = None, None
+    if encoding is None:  # UTF-8 if it decodes so, else cp1252 (see the module docstring)
+        raw = path.read_bytes()
+        utf8 = valid_utf8(raw)
+    guess = encoding or "cp1252"
+    one_byte = None if utf8 else _one_byte_table(path, raw, guess, separator, decimal)
+    if one_byte is not None:
+        table, dialect = one_byte
+    else:
+        raw = path.read_bytes() if raw is None else raw
+        text = _prepare(path, raw, encoding, separator, decimal, valid_utf8=utf8)
+        del raw
+        table = _named_columns(text, _parse(text))
+        _refuse_mojibake(text, table)
+        dialect = text.dialect
+    return table.to_pandas(), dialect  # large_string columns become str without a copy
+
+
+def _one_byte_table(
+    path: Path, raw: bytes | None, encoding: str, separator: str | None, decimal: str | None
+) -> tuple[pa.Table, TextDialect] | None:
+    """The table of a file in a one-byte encoding, parsed as it is (from ``raw``, or from the
+    file), then its columns beyond ASCII decoded; ``None`` when the encoding is not one
+    byte a character, when the first MiB does not settle the dialect, or when anything is
+    wrong: the exact path says what."""
+    if not is_one_byte(encoding) or (decimal is not None and decimal not in DECIMALS):
+        return None
+    if separator is not None and (len(separator) != 1 or separator in '"\r\n'):
+        return None
+    with open(path, "rb") as handle:
+        head, size = handle.read(_SAMPLE_BYTES), os.fstat(handle.fileno()).st_size
+    if head.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    try:
+        text = _prepare_head(path, head, size, TextDialect(encoding, separator or "", decimal))
+        quotes = _quotes(path) if raw is None else raw.count(b'"') if b'"' in raw else 0
+        if text is None or quotes % 2:
+            return None
+        source = None if raw is None else pa.py_buffer(raw)
+        table = _named_columns(text, _parse(text, source=source, size=size, quotes=quotes))
+        table, leads = decoded_table(table, encoding, LEADS)
+        _refuse_mojibake(text, table, leads)
+    except (UnicodeDecodeError, ReadError):
+        return None
+    return table, text.dialect
+
+
+def _prepare_head(path: Path, head: bytes, size: int, declared: TextDialect) -> _Text | None:
+    """What ``_prepare`` finds in a file in a one-byte encoding from its first MiB ``head``
+    (the sample is the same: the UTF-8 file's first MiB); ``None`` when the decimal mark is
+    not settled there."""
+    head = head.decode(declared.encoding).encode("utf-8")
+    whole = size <= _SAMPLE_BYTES
+    cut = len(head) if whole and len(head) <= _SAMPLE_BYTES else _cut(head)
+    sample = head[: cut or _SAMPLE_BYTES].decode("utf-8-sig", errors="replace")
+    if not sample.strip() or not cut:
+        return None
+    separator = declared.separator or _sniff_separator(sample)
+    names = _header(path, sample, separator)
+    decimal = declared.decimal
+    if decimal is None:
+        decimal = "." if separator == "," else _decimal_in(head, cut, separator)
+        decimal = decimal or ("." if whole and cut == len(head) else None)
+    dialect = TextDialect(declared.encoding, separator, decimal)
+    return None if decimal is None else _Text(path, b"", dialect, names)
+
+
+def _quotes(path: Path) -> int:
+    """How many double quotes a file holds, read by pieces."""
+    count = 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(_SAMPLE_BYTES * 8), b""):
+            count += block.count(b'"') if b'"' in block else 0
+    return count
 
 
 def _prepare(
@@ -143,14 +206,17 @@ def _prepare(
     encoding: str | None,
     separator: str | None,
     decimal: str | None,
+    *,
+    valid_utf8: bool | None = None,
 ) -> _Text:
-    """Decode (to UTF-8), check the header and settle the dialect."""
+    """Decode (to UTF-8), check the header and settle the dialect; ``valid_utf8`` says
+    whether ``raw`` is UTF-8 when it is known already."""
     if separator is not None and (len(separator) != 1 or separator in '"\r\n'):
         raise InputError(f"separator must be one character (not a quote), got {separator!r}")
     if decimal is not None and decimal not in DECIMALS:
         raise InputError(f"decimal must be one of {DECIMALS}, got {decimal!r}")
-    data, encoding = _to_utf8(path, raw, encoding)
-    cut = len(data) if len(data) <= _SAMPLE_BYTES else data.rfind(b"\n", 0, _SAMPLE_BYTES) + 1
+    data, encoding = _to_utf8(path, raw, encoding, valid_utf8)
+    cut = len(data) if len(data) <= _SAMPLE_BYTES else _cut(data)
     sample = bytes(data[: cut or _SAMPLE_BYTES]).decode("utf-8-sig", errors="replace")
     if not sample.strip():
         raise ReadError(f"{path} is empty")
@@ -161,91 +227,34 @@ def _prepare(
     return _Text(path, data, TextDialect(encoding, separator, decimal), names)
 
 
-def _to_utf8(path: Path, raw: bytes, declared: str | None) -> tuple[bytes | bytearray, str]:
+def _cut(data: bytes | bytearray) -> int:
+    """The end of the sample: the last line end within the first MiB."""
+    return data.rfind(b"\n", 0, _SAMPLE_BYTES) + 1
+
+
+def _to_utf8(
+    path: Path, raw: bytes, declared: str | None, valid: bool | None = None
+) -> tuple[bytes | bytearray, str]:
     """The file's bytes in UTF-8 and the encoding they were decoded with."""
     if declared is not None:
         try:
             codecs.lookup(declared)
         except LookupError:
             raise InputError(f"encoding {declared!r} is not a known encoding") from None
-        utf8 = _is_utf8_name(declared)
+        utf8 = is_utf8_name(declared)
         if raw.startswith(codecs.BOM_UTF8) and not utf8:
             raise ReadError(
                 f"{path} starts with a UTF-8 byte order mark but is declared {declared}: "
                 "it is UTF-8 (declare encoding: utf-8)"
             )
-        return (raw if utf8 and _valid_utf8(raw) else _transcode(path, raw, declared)), declared
+        return (raw if utf8 and valid_utf8(raw) else transcode(path, raw, declared)), declared
     if raw.startswith(codecs.BOM_UTF8):
-        return (raw if _valid_utf8(raw) else _transcode(path, raw, "utf-8-sig")), "utf-8-sig"
+        return (raw if valid_utf8(raw) else transcode(path, raw, "utf-8-sig")), "utf-8-sig"
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _transcode(path, raw, "utf-16"), "utf-16"
-    if _valid_utf8(raw):
+        return transcode(path, raw, "utf-16"), "utf-16"
+    if valid or (valid is None and valid_utf8(raw)):
         return raw, "utf-8"
-    return _transcode(path, raw, "cp1252", guessed=True), "cp1252"
-
-
-def _is_utf8_name(encoding: str) -> bool:
-    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
-
-
-def _valid_utf8(data: bytes | bytearray) -> bool:
-    """Whether ``data`` is UTF-8, checked by Arrow (fast, no decoded copy)."""
-    if data.isascii():
-        return True
-    try:
-        _as_arrow_text(data, len(data)).validate(full=True)
-    except pa.ArrowInvalid:
-        return False
-    return True
-
-
-def _as_arrow_text(data: bytes | bytearray, end: int) -> pa.Array:
-    """``data[:end]`` as one Arrow string, without copying it."""
-    offsets = pa.py_buffer(np.array([0, end], dtype=np.int64))
-    return pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(data))
-
-
-def _matches(data: bytes | bytearray, pattern: str, end: int) -> bool:
-    """Whether the RE2 ``pattern`` matches in the UTF-8 text ``data[:end]``: one pass in C++,
-    no copy, no decoding."""
-    return bool(pc.match_substring_regex(_as_arrow_text(data, end), pattern)[0].as_py())
-
-
-def _transcode(path: Path, raw: bytes, encoding: str, *, guessed: bool = False) -> bytearray:
-    """Decode ``raw`` piece by piece and re-encode it in UTF-8; a byte that does not decode
-    is a :class:`ReadError` naming its line."""
-    out = bytearray()
-    view = memoryview(raw)
-    codec = "utf-8" if _is_utf8_name(encoding) else encoding  # error offsets count the BOM
-    ascii_based = "\n".encode(encoding, errors="replace") == b"\n"  # not UTF-16 or UTF-32
-    start = 0
-    while start < len(raw):
-        end = raw.find(b"\n", start + _CHUNK_BYTES) if ascii_based else -1
-        end = len(raw) if end < 0 else end + 1
-        try:
-            out += str(view[start:end], codec).encode("utf-8")
-        except UnicodeDecodeError as error:
-            raise _decode_error(path, raw, encoding, start + error.start, guessed) from error
-        start = end
-    return out
-
-
-def _decode_error(path: Path, raw: bytes, encoding: str, offset: int, guessed: bool) -> ReadError:
-    line = raw[:offset].decode(encoding, errors="replace").count("\n") + 1
-    byte = f"byte 0x{raw[offset]:02X} at line {line}"
-    if guessed:
-        return ReadError(
-            f"{path} is neither UTF-8 nor cp1252 ({byte} decodes in neither): declare its "
-            "encoding (encoding: latin-1, iso-8859-15, mac-roman...)"
-        )
-    suggestion = (
-        "encoding: cp1252 (a Windows or Excel export) or encoding: latin-1"
-        if _is_utf8_name(encoding)
-        else "the file's encoding"
-    )
-    return ReadError(
-        f"{path} is not {encoding}: the {byte} cannot be decoded; declare {suggestion}"
-    )
+    return transcode(path, raw, "cp1252", guessed=True), "cp1252"
 
 
 def _sniff_separator(sample: str) -> str:
@@ -290,16 +299,22 @@ def _header(path: Path, sample: str, separator: str) -> list[str]:
 
 def _detect_decimal(data: bytes | bytearray, sample_end: int, separator: str) -> str:
     """``,`` or ``.`` by the rule of the module docstring."""
+    for end in dict.fromkeys((sample_end or len(data), len(data))):
+        mark = _decimal_in(data, end, separator)
+        if mark:
+            return mark
+    return "."
+
+
+def _decimal_in(data: bytes | bytearray, end: int, separator: str) -> str | None:
+    """The decimal mark that the fields of ``data[:end]`` show, or ``None`` (no number)."""
     sep = f"\\x{{{ord(separator):x}}}"  # RE2's escape of any character
 
-    def found(number: str, end: int) -> bool:
-        return _matches(data, rf'(?m)(?:^|{sep})"?{number}"?(?:{sep}|\r?$)', end)
+    def found(number: str) -> bool:
+        return matches(data, rf'(?m)(?:^|{sep})"?{number}"?(?:{sep}|\r?$)', end)
 
-    for end in dict.fromkeys((sample_end or len(data), len(data))):
-        comma, point = found(_COMMA_NUMBER, end), found(_POINT_NUMBER, end)
-        if comma or point:
-            return "," if comma and not point else "."
-    return "."
+    comma, point = found(_COMMA_NUMBER), found(_POINT_NUMBER)
+    return ("," if comma and not point else ".") if comma or point else None
 
 
 def _records(text: str, separator: str, *, strict: bool = False) -> Iterator[tuple[int, list[str]]]:
@@ -323,11 +338,19 @@ def _records(text: str, separator: str, *, strict: bool = False) -> Iterator[tup
         csv.field_size_limit(limit)
 
 
-def _parse(text: _Text) -> pa.Table:
+def _parse(
+    text: _Text,
+    *,
+    source: pa.Buffer | None = None,
+    size: int | None = None,
+    quotes: int | None = None,
+) -> pa.Table:
     """Every field as text (empty = missing); an open quote and rows of the wrong width refused.
 
-    Blocks of 16 MiB are parsed in parallel; a record longer than a block (a huge quoted
-    text) makes pyarrow give up, and the file is parsed again as one block.
+    Blocks of 4 MiB are parsed in parallel; a record longer than a block (a huge quoted
+    text) makes pyarrow give up, and the file is parsed again as one block. The text is
+    ``text.data``, or ``source``, or else the file itself (of ``size`` bytes, ``quotes``
+    double quotes).
     """
     bad_rows: list[pa_csv.InvalidRow] = []
 
@@ -335,23 +358,25 @@ def _parse(text: _Text) -> pa.Table:
         bad_rows.append(row)
         return "skip"
 
-    quoted = b'"' in text.data
+    if size is None:
+        source, size = pa.py_buffer(text.data), len(text.data)
+        quotes = text.data.count(b'"') if b'"' in text.data else 0
     names = [f"f{i}" for i in range(len(text.names))]
-    for block_size in (_BLOCK_BYTES, len(text.data) + 1):
+    for block_size in (_BLOCK_BYTES, size + 1):
         bad_rows.clear()
         try:
             table = pa_csv.read_csv(
-                pa.py_buffer(text.data),
+                pa.input_stream(str(text.path), compression=None) if source is None else source,
                 read_options=pa_csv.ReadOptions(
                     column_names=names, skip_rows=1, block_size=block_size
                 ),
                 parse_options=pa_csv.ParseOptions(
                     delimiter=text.dialect.separator,
-                    newlines_in_values=quoted,  # slower, needed only with quotes
+                    newlines_in_values=bool(quotes),  # slower, needed only with quotes
                     invalid_row_handler=skip,
                 ),
                 convert_options=pa_csv.ConvertOptions(
-                    check_utf8=False,  # checked or transcoded before
+                    check_utf8=False,  # checked or transcoded before, or decoded after
                     default_column_type=pa.large_string(),
                     strings_can_be_null=True,
                     null_values=[""],
@@ -359,10 +384,10 @@ def _parse(text: _Text) -> pa.Table:
             )
             break
         except pa.ArrowInvalid as error:
-            if "straddl" not in str(error) or block_size > len(text.data):
+            if "straddl" not in str(error) or block_size > size:
                 reason = str(error).splitlines()[0]
                 raise ReadError(f"{text.path} cannot be parsed as CSV: {reason}") from error
-    if quoted and text.data.count(b'"') % 2:
+    if quotes % 2:
         _refuse_open_quote(text)
     if bad_rows:
         _refuse_ragged(text, len(bad_rows))
@@ -444,40 +469,21 @@ def _row_and_line(text: _Text, row: int) -> str:
     return f"row {row}"
 
 
-def _refuse_mojibake(text: _Text, table: pa.Table) -> None:
-    """Refuse text that was decoded with the wrong encoding, naming its column and row."""
-    if text.data.isascii() or not _matches(text.data, _SUSPECT, len(text.data)):
-        return
-    value = next((n for n in table.column_names if re.search(_SUSPECT, n)), None)
+def _refuse_mojibake(text: _Text, table: pa.Table, columns: list[str] | None = None) -> None:
+    """Refuse text that was decoded with the wrong encoding, naming its column and row
+    (in ``columns`` only, when the others are known to hold no character it starts with)."""
+    value = suspect_name(table.column_names)
     where = "the header (line 1)"
     if value is None:
         found = []
         for name, column in zip(table.column_names, table.columns, strict=True):
-            row = pc.index(pc.match_substring_regex(column, _SUSPECT), True).as_py()
+            if (columns is not None and name not in columns) or not may_match(column, SUSPECT):
+                continue  # ASCII, or nothing suspect: one quick pass
+            row = pc.index(pc.match_substring_regex(column, SUSPECT), True).as_py()
             if row >= 0:
                 found.append((row, name, column[row].as_py()))
         if not found:
             return  # only in what is not a value (a dropped empty column cannot hold any)
         row, name, value = min(found, key=lambda hit: hit[0])
         where = f"column {name!r}, {_row_and_line(text, row + 1)}"
-    raise ReadError(f"{text.path}: {where}: {value!r} {_diagnosis(value, text.dialect.encoding)}")
-
-
-def _diagnosis(value: str, encoding: str) -> str:
-    """What went wrong with a suspect value, and what to do."""
-    if _LOST in value:
-        return (
-            "holds U+FFFD replacement characters: letters were lost by an earlier decoding, "
-            "before the file reached us; ask the partner for a new export in UTF-8"
-        )
-    utf8 = _is_utf8_name(encoding)
-    if re.search(_MOJIBAKE, value):
-        if utf8:
-            return (
-                f"is mojibake though the file was read as {encoding}: UTF-8 text that an "
-                "earlier tool decoded as cp1252 and saved again; ask the partner for a new export"
-            )
-        return f"is mojibake: UTF-8 text read as {encoding}; the right encoding is likely utf-8"
-    if utf8:
-        return "holds control characters (cp1252 text once decoded as Latin-1 and saved again)"
-    return f"holds control characters: cp1252 text read as {encoding}; declare encoding: cp1252"
+    raise ReadError(f"{text.path}: {where}: {value!r} {diagnosis(value, text.dialect.encoding)}")

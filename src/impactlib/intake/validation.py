@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from impactlib.core.validation import plain
+from impactlib.intake.arrow_text import enum_codes, has_duplicates
 from impactlib.intake.errors import SchemaError
 from impactlib.intake.identifiers import PATTERN_KINDS, find_identifier, identifier_kind_of_name
 from impactlib.intake.schema import Cast, Field, TableSchema, bound, cast_field, flags
@@ -97,9 +98,12 @@ def find_identifier_rows(
     integers of 13 or 15 digits (a NIR read as a number) are scanned.
     """
     if pd.api.types.is_integer_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        top = values.max()
+        if pd.isna(top) or top < 1e12:
+            return None  # no number of 13 digits or more
         numbers = values.astype("float64")
         candidates = flags(numbers.between(1e12, 3e12) | numbers.between(1e14, 3e14))
-        text = values.astype("string")
+        text = values  # the few candidates are written out below
     elif isinstance(values.dtype, pd.StringDtype) or values.dtype == object:
         text = values.astype("string")
         pattern = "|".join(f"(?:{_PREFILTERS[kind]})" for kind in kinds)
@@ -194,10 +198,13 @@ def _check_constraints(
 ) -> pd.Series:
     constraints, name = field.constraints, field.name
     present = ~cast.missing
+    codes = None
     if "enum" in constraints:
         enum = list(constraints["enum"])
-        outside = present & ~flags(values.isin(enum))
+        codes = enum_codes(values, enum) if field.type == "string" else None
+        outside = present & (~flags(values.isin(enum)) if codes is None else codes < 0)
         if outside.any() and field.type == "string":  # the same letters, composed otherwise
+            codes = None
             normal = values.str.normalize("NFC")
             values = values.where(~(outside & flags(normal.isin(enum))), normal)
             outside = present & ~flags(values.isin(enum))
@@ -237,9 +244,9 @@ def _check_constraints(
                 "correct the values",
                 raw=raw,
             )
-    lengths = values.str.len() if field.type == "string" else None
     for key, beyond in (("minLength", "lt"), ("maxLength", "gt")):
-        if key in constraints and lengths is not None:
+        if key in constraints and field.type == "string":
+            lengths = values.str.len()
             mask = present & flags(getattr(lengths, beyond)(constraints[key]))
             if mask.any():
                 raise ctx.fail(
@@ -250,7 +257,7 @@ def _check_constraints(
                     "correct the values",
                     raw=raw,
                 )
-    if constraints.get("unique"):
+    if constraints.get("unique") and has_duplicates(values) is not False:
         mask = present & values.duplicated(keep=False).to_numpy(dtype=bool)
         if mask.any():
             raise ctx.fail(
@@ -262,7 +269,11 @@ def _check_constraints(
                 raw=raw,
             )
     if "enum" in constraints and field.type == "string":
-        return pd.Series(pd.Categorical(values, categories=constraints["enum"]), index=values.index)
+        categories = pd.CategoricalDtype(constraints["enum"])
+        if codes is not None:
+            codes = pd.Categorical.from_codes(codes, dtype=categories)
+            return pd.Series(codes, index=values.index, copy=False)
+        return pd.Series(pd.Categorical(values, dtype=categories), index=values.index)
     return values
 
 
@@ -287,7 +298,7 @@ def _checked(
 
 def _check_primary_key(typed: pd.DataFrame, schema: TableSchema, ctx: _Context) -> None:
     key = list(schema.primary_key)
-    if not key:
+    if not key or (len(key) == 1 and has_duplicates(typed[key[0]]) is False):
         return
     twice = typed[key].duplicated(keep=False).to_numpy(dtype=bool)
     if twice.any():
@@ -387,9 +398,10 @@ def validate(
         raise ValueError(f"decimal must be '.' or ',', not {decimal!r}")
     ctx = _Context(source, first_row)
     _check_columns(frame, schema, source)
-    typed = pd.DataFrame(
+    typed = pd.DataFrame(  # not copied into blocks of one dtype: no second copy in memory
         {f.name: _checked(frame[f.name], f, schema, ctx, decimal) for f in schema.fields},
         index=frame.index,
+        copy=False,
     )
     _check_primary_key(typed, schema, ctx)
     _check_identifiers(typed, schema, ctx)

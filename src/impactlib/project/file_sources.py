@@ -208,5 +208,8 @@ def deidentify(frame: pd.DataFrame, schema, *, key_file: Path) -> pd.DataFrame:
     frame = frame.drop(columns=dropped)
     if linked:
         key = load_key(key_file)
-        frame = frame.assign(**{name: pseudonymise(frame[name], key) for name in linked})
+        unique = [name for name in linked if (name,) == tuple(schema.primary_key)]
+        frame = frame.assign(
+            **{name: pseudonymise(frame[name], key, distinct=name in unique) for name in linked}
+        )
     return frame
