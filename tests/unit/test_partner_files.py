@@ -172,11 +172,6 @@ def test_phones_emails_and_addresses_look_real(sheets):
     assert {(find_identifier(value) or ("",))[0] for value in plain} == {"postal address"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="intake.identifiers: after an ambiguous street type (chemin, place...) a name must "
-    "start with an ASCII capital, so '1, chemin Élisabeth Fabre' is not seen as an address",
-)
 def test_addresses_with_an_accented_name_after_an_ambiguous_street_type_are_seen(sheets):
     addresses = sheets["inclusion"]["Adresse"]
     accented = addresses[addresses.str.contains(AMBIGUOUS_ACCENTED)]

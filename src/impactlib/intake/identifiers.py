@@ -80,7 +80,7 @@ _NUMBER = r"(?<![\w.,])\d{1,4}(?:[ \u00a0]?(?:bis|ter|quater|[A-Da-d]))?,?[ \u00
 
 
 _ADDRESS = re.compile(
-    rf"{_NUMBER}(?:(?i:{_STREETS})(?!\w)|(?i:{_AMBIGUOUS})[ \u00a0]+(?:d[eu]s?\b|d'|[A-Z]))"
+    rf"{_NUMBER}(?:(?i:{_STREETS})(?!\w)|(?i:{_AMBIGUOUS})[ \u00a0]+(?:d[eu]s?\b|d'|[A-ZÀ-ÖØ-Þ]))"
 )
 
 
