@@ -229,3 +229,17 @@ def test_a_table_cast_by_pyarrow_can_be_changed_in_place(schema):
         "contrôle",
         "Paris",
     ]
+
+
+def test_a_long_table_cast_in_threads_names_the_first_column_in_error():
+    fields = [{"name": "participant_id"}, *({"name": f"x{i}", "type": "integer"} for i in range(6))]
+    schema = schema_from_descriptor(_descriptor(fields=fields), origin="x")
+    n = 60_000  # columns cast several at once
+    frame = pd.DataFrame({f"x{i}": np.arange(n).astype(str) for i in range(6)}, dtype="str")
+    frame.insert(0, "participant_id", [f"P{i}" for i in range(n)])
+    frame.loc[n - 1, "x1"] = "dix"  # far down, in the first column in error
+    frame.loc[0, "x4"] = "onze"  # at the top of a later one
+    with pytest.raises(SchemaError) as caught:
+        validate(frame, schema, source="x.csv")
+    assert (caught.value.column, caught.value.rows) == ("x1", (n,))
+    assert validate(frame.assign(x1="1", x4="2"), schema, source="x.csv")["x4"].sum() == 2 * n

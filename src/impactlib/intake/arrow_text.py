@@ -106,7 +106,7 @@ def enum_codes(values: pd.Series, enum: list[str]) -> np.ndarray | None:
     positions = pc.index_in(dictionary, value_set=pa.array(enum, dictionary.type))
     width = pa.int8() if len(enum) < 128 else pa.int16() if len(enum) < 2**15 else pa.int32()
     positions = pc.fill_null(positions, -1).cast(width)
-    return _writable(pc.fill_null(pc.take(positions, indices), -1).to_numpy())
+    return _numpy(pc.fill_null(pc.take(positions, indices), -1))
 
 
 def has_duplicates(values: pd.Series) -> bool | None:
@@ -176,7 +176,7 @@ def _numbers(text: pa.ChunkedArray, decimal: str) -> np.ndarray | None:
         return None
     if pc.all(pc.is_finite(values)).as_py() is False:  # inf, nan: not numbers
         return None
-    return _writable(values.to_numpy())
+    return _numpy(values)
 
 
 def _integers(text: pa.ChunkedArray) -> pd.arrays.IntegerArray | None:
@@ -191,11 +191,12 @@ def _integers(text: pa.ChunkedArray) -> pd.arrays.IntegerArray | None:
     except pa.ArrowInvalid:
         return None
     mask = _nulls(values)
-    numbers = (pc.fill_null(values, 0) if mask.any() else values).to_numpy()
-    return pd.arrays.IntegerArray(_writable(numbers), mask)
+    numbers = _numpy(pc.fill_null(values, 0) if mask.any() else values)
+    return pd.arrays.IntegerArray(numbers, mask)
 
 
-def _writable(array: np.ndarray) -> np.ndarray:
-    """``array``, copied if it is pyarrow's memory (read-only): the typed table is the
-    caller's to change."""
-    return array if array.flags.writeable else array.copy()
+def _numpy(values: pa.ChunkedArray) -> np.ndarray:
+    """A column as one numpy array of its own, copied once from pyarrow's read-only memory:
+    the typed table is the caller's to change in place."""
+    parts = [chunk.to_numpy(zero_copy_only=False) for chunk in values.chunks]
+    return np.concatenate(parts) if parts else values.to_numpy()
