@@ -45,7 +45,7 @@ def _offsets(chunk: pa.Array) -> np.ndarray:
     return np.frombuffer(chunk.buffers()[1], width, len(chunk) + 1, chunk.offset * size)
 
 
-def _values(chunk: pa.Array) -> tuple[memoryview, np.ndarray]:
+def chunk_values(chunk: pa.Array) -> tuple[memoryview, np.ndarray]:
     """The bytes of a string chunk's values, without a copy, and its offsets."""
     offsets = _offsets(chunk)
     data = chunk.buffers()[2]
@@ -55,7 +55,7 @@ def _values(chunk: pa.Array) -> tuple[memoryview, np.ndarray]:
 
 def is_ascii(chunk: pa.Array) -> bool:
     """Whether every value of a string chunk is ASCII (one pass over its bytes)."""
-    view, _ = _values(chunk)
+    view, _ = chunk_values(chunk)
     return len(view) == 0 or int(np.frombuffer(view, np.uint8).max()) < 0x80
 
 
@@ -88,7 +88,7 @@ def may_match(column: pa.ChunkedArray, pattern: str) -> bool:
     its values read as one text (a match across two values gives a false alarm only)."""
     for chunk in column.chunks:
         if not is_ascii(chunk):
-            view, _ = _values(chunk)
+            view, _ = chunk_values(chunk)
             if matches(view, pattern, len(view)):
                 return True
     return False
@@ -108,7 +108,7 @@ def decoded_column(
         if is_ascii(chunk):
             chunks.append(chunk)
             continue
-        view, offsets = _values(chunk)
+        view, offsets = chunk_values(chunk)
         utf8 = str(view, encoding).encode("utf-8")
         codes = np.frombuffer(view, np.uint8)
         beyond = np.flatnonzero(codes >= 0x80)  # the bytes that UTF-8 writes longer
