@@ -165,7 +165,8 @@ def test_a_text_column_cast_whole_gives_what_the_exact_cast_gives(kind, cells, m
     """The fast path (``intake.arrow_text``) and the exact one agree on values, missing
     cells and cells not of the type, whatever the decimal mark and missing values."""
     field = Field("x", type=kind, format="%d/%m/%Y" if kind == "date" else None)
-    series = pd.Series(cells, dtype="str", index=pd.RangeIndex(10, 10 + len(cells)))
+    series = pd.Series(["1.5", "0x1"] + cells, dtype="str", index=pd.RangeIndex(8, 10 + len(cells)))
+    series = series.iloc[2:]  # a slice: pyarrow's buffers hold cells that are not its own
     for decimal in (",", "."):
         for missing in (("",), ("", "NA"), ()):
             fast = cast_field(series, field, missing_values=missing, decimal=decimal)
@@ -229,3 +230,17 @@ def test_a_table_cast_by_pyarrow_can_be_changed_in_place(schema):
         "contrôle",
         "Paris",
     ]
+
+
+def test_a_long_table_cast_in_threads_names_the_first_column_in_error():
+    fields = [{"name": "participant_id"}, *({"name": f"x{i}", "type": "integer"} for i in range(6))]
+    schema = schema_from_descriptor(_descriptor(fields=fields), origin="x")
+    n = 60_000  # columns cast several at once
+    frame = pd.DataFrame({f"x{i}": np.arange(n).astype(str) for i in range(6)}, dtype="str")
+    frame.insert(0, "participant_id", [f"P{i}" for i in range(n)])
+    frame.loc[n - 1, "x1"] = "dix"  # far down, in the first column in error
+    frame.loc[0, "x4"] = "onze"  # at the top of a later one
+    with pytest.raises(SchemaError) as caught:
+        validate(frame, schema, source="x.csv")
+    assert (caught.value.column, caught.value.rows) == ("x1", (n,))
+    assert validate(frame.assign(x1="1", x4="2"), schema, source="x.csv")["x4"].sum() == 2 * n

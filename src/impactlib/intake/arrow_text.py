@@ -28,6 +28,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from impactlib.intake.text_columns import chunk_values
+
 _MAX_DIGITS = 18  # the exact path's integers: -?[0-9]{1,18}
 
 
@@ -41,7 +43,7 @@ def arrow_text(series: pd.Series) -> pa.ChunkedArray | None:
     return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
 
 
-def string_series(text: pa.ChunkedArray | pa.Array, index: pd.Index) -> pd.Series:
+def _string_series(text: pa.ChunkedArray | pa.Array, index: pd.Index) -> pd.Series:
     """Pyarrow strings as a pandas ``string`` column (missing: ``pd.NA``)."""
     if isinstance(text, pa.Array):
         text = pa.chunked_array([text])
@@ -69,11 +71,11 @@ def cast_text(
     text, missing = _without_missing(text, missing_values)
     bad = np.zeros(len(text), dtype=bool)
     if kind == "string":
-        return string_series(text, series.index), missing, bad
+        return _string_series(text, series.index), missing, bad
     if kind in ("date", "datetime"):
         dictionary, indices = dictionary_codes(text)
         codes = pc.fill_null(indices, -1).to_numpy()
-        uniques = string_series(dictionary, pd.RangeIndex(len(dictionary))).str.strip()
+        uniques = _string_series(dictionary, pd.RangeIndex(len(dictionary))).str.strip()
         values = pd.api.extensions.take(parse(pd.Index(uniques)), codes, allow_fill=True)
         values = pd.Series(values, index=series.index, copy=False)
         return values, missing, (values.isna().to_numpy(dtype=bool) & ~missing)
@@ -106,7 +108,7 @@ def enum_codes(values: pd.Series, enum: list[str]) -> np.ndarray | None:
     positions = pc.index_in(dictionary, value_set=pa.array(enum, dictionary.type))
     width = pa.int8() if len(enum) < 128 else pa.int16() if len(enum) < 2**15 else pa.int32()
     positions = pc.fill_null(positions, -1).cast(width)
-    return _writable(pc.fill_null(pc.take(positions, indices), -1).to_numpy())
+    return _numpy(pc.fill_null(pc.take(positions, indices), -1))
 
 
 def has_duplicates(values: pd.Series) -> bool | None:
@@ -144,31 +146,12 @@ def _nulls(values: pa.ChunkedArray) -> np.ndarray:
     return values.is_null().to_numpy(zero_copy_only=False).astype(bool, copy=False)
 
 
-def _chunk_bytes(chunk: pa.Array) -> bytes:
-    """The bytes of a string chunk's values (its whole data buffer)."""
-    data = chunk.buffers()[2]
-    return b"" if data is None else data.to_pybytes()
-
-
 def _numbers(text: pa.ChunkedArray, decimal: str) -> np.ndarray | None:
     """Floats, NaN where missing; ``None`` when a cell needs the exact path."""
     if decimal == ",":
-        chunks = []
-        for chunk in text.chunks:
-            data = _chunk_bytes(chunk)
-            if b"." in data:  # "1.500": the exact path refuses it
-                return None
-            buffers = chunk.buffers()
-            chunks.append(
-                type(chunk).from_buffers(
-                    len(chunk),
-                    buffers[1],
-                    pa.py_buffer(data.replace(b",", b".")),
-                    buffers[0],
-                    chunk.null_count,
-                    chunk.offset,
-                )
-            )
+        chunks = [_with_points(chunk) for chunk in text.chunks]
+        if any(chunk is None for chunk in chunks):
+            return None  # "1.500": the exact path refuses it
         text = pa.chunked_array(chunks, text.type)
     try:
         values = pc.cast(text, pa.float64())
@@ -176,7 +159,25 @@ def _numbers(text: pa.ChunkedArray, decimal: str) -> np.ndarray | None:
         return None
     if pc.all(pc.is_finite(values)).as_py() is False:  # inf, nan: not numbers
         return None
-    return _writable(values.to_numpy())
+    return _numpy(values)
+
+
+def _with_points(chunk: pa.Array) -> pa.Array | None:
+    """A chunk of text with its decimal commas made points; ``None`` if it holds a point."""
+    view, offsets = chunk_values(chunk)
+    data = bytes(view)
+    if b"." in data:
+        return None
+    buffers = chunk.buffers()
+    if chunk.offset or offsets[0]:  # a slice: its own offsets, from 0
+        buffers = [pc.is_valid(chunk).buffers()[1], pa.py_buffer(offsets - offsets[0])]
+    return type(chunk).from_buffers(
+        len(chunk),
+        buffers[1],
+        pa.py_buffer(data.replace(b",", b".")),
+        buffers[0] if chunk.null_count else None,
+        chunk.null_count,
+    )
 
 
 def _integers(text: pa.ChunkedArray) -> pd.arrays.IntegerArray | None:
@@ -184,18 +185,21 @@ def _integers(text: pa.ChunkedArray) -> pd.arrays.IntegerArray | None:
     if text.null_count < len(text):
         if pc.max(pc.binary_length(text)).as_py() > _MAX_DIGITS:
             return None
-    if any(b"x" in data or b"X" in data for data in map(_chunk_bytes, text.chunks)):
-        return None  # hexadecimal, which pyarrow reads and the exact path refuses
+    for chunk in text.chunks:
+        data = bytes(chunk_values(chunk)[0])
+        if b"x" in data or b"X" in data:
+            return None  # hexadecimal, which pyarrow reads and the exact path refuses
     try:
         values = pc.cast(text, pa.int64())
     except pa.ArrowInvalid:
         return None
     mask = _nulls(values)
-    numbers = (pc.fill_null(values, 0) if mask.any() else values).to_numpy()
-    return pd.arrays.IntegerArray(_writable(numbers), mask)
+    numbers = _numpy(pc.fill_null(values, 0) if mask.any() else values)
+    return pd.arrays.IntegerArray(numbers, mask)
 
 
-def _writable(array: np.ndarray) -> np.ndarray:
-    """``array``, copied if it is pyarrow's memory (read-only): the typed table is the
-    caller's to change."""
-    return array if array.flags.writeable else array.copy()
+def _numpy(values: pa.ChunkedArray) -> np.ndarray:
+    """A column as one numpy array of its own, copied once from pyarrow's read-only memory:
+    the typed table is the caller's to change in place."""
+    parts = [chunk.to_numpy(zero_copy_only=False) for chunk in values.chunks]
+    return np.concatenate(parts) if parts else values.to_numpy()

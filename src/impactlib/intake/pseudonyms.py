@@ -26,6 +26,7 @@ value what :func:`pseudonym` gives it.
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import hmac
 import os
@@ -178,7 +179,7 @@ def _hashed(forms: pa.Array | pa.ChunkedArray, key: bytes) -> pa.Array:
             digests.append(second.digest())
         block = np.frombuffer(b"".join(digests), dtype=np.uint8).reshape(-1, 32)
         prefixes.append(block[:, : PSEUDONYM_LENGTH // 2].tobytes())
-    hexadecimal = b"".join(prefixes).hex().encode("ascii")
+    hexadecimal = binascii.hexlify(b"".join(prefixes))
     offsets = np.arange(len(forms) + 1, dtype=np.int64) * PSEUDONYM_LENGTH
     return pa.LargeStringArray.from_buffers(
         len(forms), pa.py_buffer(offsets), pa.py_buffer(hexadecimal)

@@ -1,9 +1,10 @@
-"""Columns of a parsed text file: decoded one by one, scanned without a copy, made pandas text.
+"""The bytes of a text file and of its parsed columns: UTF-8 checked, transcoded, decoded
+column by column, scanned without a copy (``text_files`` decides which and when).
 
-A file in a one-byte encoding (cp1252, Latin-1, ISO-8859-15...) is parsed as it is, its
+A file in a one-byte encoding (cp1252, Latin-1, ISO-8859-15...) can be parsed as it is, its
 bytes unchanged (the separators, quotes and line ends of such an encoding are ASCII), and
-only the columns holding a byte beyond ASCII are then decoded: a French export whose
-accents sit in a few columns is not transcoded whole. ``text_files`` decides when.
+only the columns holding a byte beyond ASCII decoded after: a French export whose accents
+sit in a few columns is not transcoded whole.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pyarrow.compute as pc
 from impactlib.intake.errors import ReadError
 
 _ASCII = "".join(map(chr, range(128)))
-CHUNK_BYTES = 1 << 23  # transcoding goes by pieces of 8 MiB, cut after a line end
+_CHUNK_BYTES = 1 << 23  # transcoding goes by pieces of 8 MiB, cut after a line end
 
 
 def is_one_byte(encoding: str) -> bool:
@@ -44,7 +45,7 @@ def _offsets(chunk: pa.Array) -> np.ndarray:
     return np.frombuffer(chunk.buffers()[1], width, len(chunk) + 1, chunk.offset * size)
 
 
-def _values(chunk: pa.Array) -> tuple[memoryview, np.ndarray]:
+def chunk_values(chunk: pa.Array) -> tuple[memoryview, np.ndarray]:
     """The bytes of a string chunk's values, without a copy, and its offsets."""
     offsets = _offsets(chunk)
     data = chunk.buffers()[2]
@@ -54,7 +55,7 @@ def _values(chunk: pa.Array) -> tuple[memoryview, np.ndarray]:
 
 def is_ascii(chunk: pa.Array) -> bool:
     """Whether every value of a string chunk is ASCII (one pass over its bytes)."""
-    view, _ = _values(chunk)
+    view, _ = chunk_values(chunk)
     return len(view) == 0 or int(np.frombuffer(view, np.uint8).max()) < 0x80
 
 
@@ -87,7 +88,7 @@ def may_match(column: pa.ChunkedArray, pattern: str) -> bool:
     its values read as one text (a match across two values gives a false alarm only)."""
     for chunk in column.chunks:
         if not is_ascii(chunk):
-            view, _ = _values(chunk)
+            view, _ = chunk_values(chunk)
             if matches(view, pattern, len(view)):
                 return True
     return False
@@ -100,20 +101,22 @@ def decoded_column(
     all ASCII is kept as it is), and whether a value holds one of the characters ``leads``.
     Raises :class:`UnicodeDecodeError` on a byte the encoding does not decode."""
     table = importlib.import_module(f"encodings.{_module_name(encoding)}").decoding_table
-    growth = bytes(len(char.encode("utf-8")) - 1 for char in table)  # UTF-8 bytes gained
-    sources = [bytes([byte]) for byte, char in enumerate(table) if char in leads]
+    growth = np.array([len(char.encode("utf-8")) - 1 for char in table])  # UTF-8 bytes gained
+    sources = np.array([char in leads for char in table])
     chunks, found = [], False
     for chunk in column.chunks:
         if is_ascii(chunk):
             chunks.append(chunk)
             continue
-        view, offsets = _values(chunk)
-        raw = bytes(view)
-        utf8 = raw.decode(encoding).encode("utf-8")
-        found = found or any(byte in raw for byte in sources)
-        gained = np.cumsum(np.frombuffer(raw.translate(growth), np.uint8), dtype=offsets.dtype)
-        ends = offsets[1:] - offsets[0]  # plus the bytes gained up to each value's end:
-        ends += np.where(ends > 0, gained[np.maximum(ends - 1, 0)], 0)
+        view, offsets = chunk_values(chunk)
+        utf8 = str(view, encoding).encode("utf-8")
+        codes = np.frombuffer(view, np.uint8)
+        beyond = np.flatnonzero(codes >= 0x80)  # the bytes that UTF-8 writes longer
+        found = found or bool(sources[codes[beyond]].any())
+        starts = offsets[:-1] - offsets[0]
+        holder = np.searchsorted(starts, beyond, side="right") - 1  # the value of each
+        gained = np.bincount(holder, growth[codes[beyond]], len(chunk)).astype(offsets.dtype)
+        ends = np.cumsum(np.diff(offsets) + gained)
         chunks.append(
             type(chunk).from_buffers(
                 len(chunk),
@@ -153,7 +156,7 @@ def transcode(path: Path, raw: bytes, encoding: str, *, guessed: bool = False) -
     ascii_based = "\n".encode(encoding, errors="replace") == b"\n"  # not UTF-16 or UTF-32
     start = 0
     while start < len(raw):
-        end = raw.find(b"\n", start + CHUNK_BYTES) if ascii_based else -1
+        end = raw.find(b"\n", start + _CHUNK_BYTES) if ascii_based else -1
         end = len(raw) if end < 0 else end + 1
         try:
             out += str(view[start:end], codec).encode("utf-8")

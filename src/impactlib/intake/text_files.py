@@ -31,10 +31,14 @@ than the header (their line numbers, the header being line 1); a last line cut s
 quoted field never closed; an empty or header-only file; duplicate or missing column names
 (a nameless column that is empty throughout, what a trailing separator makes, is dropped).
 
-The file is read into memory once and parsed by pyarrow's multithreaded CSV reader as UTF-8
-(a file in another encoding is transcoded first). Python's csv module reads it only to name the
-lines of an error, and to tell a quote left open from a quote inside a field when the file
-holds an odd number of quotes.
+The file is parsed by pyarrow's multithreaded CSV reader. A file in a one-byte encoding
+(cp1252, Latin-1...: declared, or guessed) is parsed as it is, read from disk by pieces, and
+only its columns holding bytes beyond ASCII are decoded after (``text_columns``); any other
+file is read into memory once and parsed as UTF-8 (transcoded first if it is not). When
+the first way finds anything wrong, or its first MiB does not settle the decimal mark, the
+file is read again the second way, which names the fault. Python's csv module reads the file
+only to name the lines of an error, and to tell a quote left open from a quote inside a
+field when the file holds an odd number of quotes.
 """
 
 from __future__ import annotations
