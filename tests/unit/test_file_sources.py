@@ -237,5 +237,7 @@ def test_the_command_line_refuses_with_a_one_line_error(project, export, capsys)
     assert commands.main([*argv, "--sheet", "x"]) == 2  # a sheet for a CSV
     assert commands.main(argv) == 0
     assert "next: check data/schemas/partenaire.yaml" in capsys.readouterr().out
+    assert commands.main(["checksum", "partenaire"]) == 0
+    assert capsys.readouterr().out.strip() == hashlib.sha256(export.read_bytes()).hexdigest()
     assert commands.main(argv) == 2
     assert "already declares" in capsys.readouterr().err

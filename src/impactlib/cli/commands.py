@@ -83,8 +83,14 @@ def _cmd_inputs(_args: argparse.Namespace) -> None:
 
 
 def _cmd_checksum(args: argparse.Namespace) -> None:
+    from impactlib.project.file_sources import FileSource, file_checksum
+    from impactlib.project.paths import project_root
+
     source = data.get_source(args.source)
-    print(data.content_checksum(source.fetch()))
+    if isinstance(source, FileSource):  # a partner's file: the SHA-256 of its bytes
+        print(file_checksum(source.file(project_root())))
+    else:
+        print(data.content_checksum(source.fetch()))
 
 
 def _cmd_run(args: argparse.Namespace) -> None:
@@ -178,7 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_inputs)
 
-    p = commands.add_parser("checksum", help="print the content checksum of a declared source")
+    p = commands.add_parser(
+        "checksum",
+        help="print the checksum of a declared source (its content; a partner's file: its bytes)",
+    )
     p.add_argument("source")
     p.set_defaults(func=_cmd_checksum)
 
