@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 import yaml
@@ -13,12 +12,10 @@ from impactlib.project.notebooks import StudyError
 
 
 @pytest.fixture
-def project(scratch_project, repo_root):
+def project(scratch_project):
     (scratch_project / "params").mkdir()
     (scratch_project / "params" / "demo.yaml").write_text("alpha: 0.05\nsources: [nsw_mixtape]\n")
-    raw = scratch_project / "data" / "raw"
-    raw.mkdir()
-    shutil.copy(repo_root / "data" / "raw" / "nsw_mixtape.parquet", raw)
+    sources.import_sources(scratch_project, ["nsw_mixtape"])  # a fresh clone has no data/raw
     return scratch_project
 
 

@@ -127,7 +127,10 @@ def raw_data(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("imported")
     (root / "data").mkdir()
     shutil.copy(repo_root / "data" / "sources.yaml", root / "data" / "sources.yaml")
-    data.import_sources(root)
+    registry = data.read_registry(root / "data" / "sources.yaml")
+    # The package sources; partners' files are not in a clone (git does not hold them).
+    packages = [name for name, s in registry.items() if not isinstance(s, data.FileSource)]
+    data.import_sources(root, packages)
     return root / "data" / "raw"
 
 
