@@ -137,11 +137,71 @@ def test_standardised_effect_is_frozen():
         ({"kind": "ratio", "sd": 2.0}, r"sd applies to kind='smd' only, not kind='ratio'"),
         ({"kind": "smd", "sd": 2.0, "reason": "x"}, r"reason applies to kind='none' only"),
         ({"kind": "none", "reason": "  "}, r"reason must be a non-empty string"),
+        ({"kind": "smd", "sd": 2.0, "nonnegative": False}, r"nonnegative applies to kind='rel"),
+        ({"kind": "relative", "baseline": 4.0, "nonnegative": 1}, r"nonnegative must be True"),
     ],
 )
 def test_standardised_effect_refusals(kwargs, match):
     with pytest.raises(InputError, match=match):
         standardised_effect(PRECISE, **kwargs)
+
+
+# Head Start (territoires-headstart, results/territoires-headstart/estimates.json as the
+# pipeline wrote it at main f608bc1): a fall in the mortality of children aged 5 to 9 of
+# -2.3823 per 100 000, robust bias-corrected interval [-5.4229; -0.0825], on a baseline of
+# 3.0425 deaths per 100 000 (counties just above the cutoff). The interval of the relative
+# change read "-78 % [-178; -3]": a fall of more than 100 % in a mortality.
+HEADSTART = Estimate(
+    value=-2.382333995940512,
+    std_error=1.1977383332779854,
+    ci_low=-5.422896709660818,
+    ci_high=-0.08250145950274312,
+    p_value=0.04332934732566013,
+    n=3103,
+    method="rd",
+    outcome="mortality",
+)
+HEADSTART_BASELINE = 3.0425481686532247
+
+
+def test_a_relative_change_of_a_nonnegative_outcome_never_falls_below_minus_100_percent():
+    result = standardised_effect(HEADSTART, kind="relative", baseline=HEADSTART_BASELINE)
+    assert result.ci_low == -1.0  # not -1.78
+    assert result.value == pytest.approx(HEADSTART.value / HEADSTART_BASELINE)  # -0.783
+    assert result.ci_high == pytest.approx(HEADSTART.ci_high / HEADSTART_BASELINE)  # -0.027
+    assert result.ci_high < 0  # it still agrees with the headline's interval, which excludes 0
+    assert result.note is not None and f"{MINUS}100" in result.note
+    assert "Borne ramenée" in result.summary()
+    # The interval of the difference is untouched in the other bounds' cases.
+    assert standardised_effect(PRECISE, kind="relative", baseline=2.0).note is None
+
+
+def test_a_point_estimate_below_minus_100_percent_is_brought_back_too():
+    result = standardised_effect(estimate(-5.0, -8.0, -2.0), kind="relative", baseline=4.0)
+    assert (result.value, result.ci_low, result.ci_high) == (-1.0, -1.0, -0.5)
+
+
+def test_an_outcome_that_can_be_negative_keeps_its_interval():
+    result = standardised_effect(
+        HEADSTART, kind="relative", baseline=HEADSTART_BASELINE, nonnegative=False
+    )
+    assert result.ci_low == pytest.approx(HEADSTART.ci_low / HEADSTART_BASELINE)
+    assert result.ci_low < -1 and result.note is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    value=st.floats(-50, 50),
+    half=st.floats(0.01, 50),
+    baseline=st.floats(0.1, 100),
+)
+def test_no_relative_interval_of_a_nonnegative_outcome_shows_an_impossible_value(
+    value, half, baseline
+):
+    result = standardised_effect(
+        estimate(value, value - half, value + half), kind="relative", baseline=baseline
+    )
+    assert -1.0 <= result.ci_low <= result.value <= result.ci_high
 
 
 def test_standardised_effect_refuses_a_non_estimate():
