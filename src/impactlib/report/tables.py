@@ -1,4 +1,4 @@
-"""Tables of the book: HTML with French numbers and a stable id."""
+"""Tables of the book: one layer (Great Tables), HTML with French numbers and a stable id."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numbers
 from collections.abc import Mapping
 
 import pandas as pd
+from great_tables import GT
 from IPython.display import HTML
 
 from impactlib.core.estimate import Estimate
@@ -16,23 +17,114 @@ from impactlib.report.formats import fmt_interval, fmt_number, fmt_percent, fmt_
 
 
 def french_table(frame: pd.DataFrame, name: str, *, precision: int = 2) -> HTML:
-    """Render a table as HTML with French numbers and a stable id (``name``).
+    """Render a table as HTML with French numbers and a stable id: the one table layer.
 
-    A pandas ``Styler`` would give the table a random id and a text representation holding
-    a memory address, so every run of a report would differ; this HTML does not.
-    ``name`` must be unique within a page.
+    Every table of the book's reports, notes and guides goes through here. The HTML is
+    Great Tables' (``great_tables.GT``, id ``T_<name>``, ``name`` unique within a page):
+    cells are text, escaped (a p-value ``< 0,001`` is written ``&lt; 0,001``), and the same
+    frame always gives the same bytes. Numbers are formatted the French way
+    (:func:`french_cell`: a comma for decimals, ``precision`` decimals, a narrow no-break
+    space between thousands, a true minus; integers such as counts and years unchanged),
+    missing values as an em dash, and numeric columns are aligned right. A named index (or
+    any index but the default ``0, 1, 2...``) gives the row labels, its name heading them;
+    a column index on several levels is flattened (``"level 1 – level 2"``).
     """
+    table = _french_cells(frame, precision)
+    gt = GT(table, rowname_col=_STUB if _STUB in table.columns else None, id=f"T_{name}")
+    if _STUB in table.columns:
+        gt = gt.tab_stubhead(_stub_label(frame))
+    numeric = [
+        str(column)
+        for column, dtype in zip(table.columns, _flat_dtypes(frame, table), strict=True)
+        if column != _STUB and dtype
+    ]
+    if numeric:
+        gt = gt.cols_align("right", columns=numeric)
+    gt = gt.tab_options(table_font_size="90%", table_font_names=_BOOK_FONT)
+    return HTML(_scoped_css(gt.as_raw_html(), f"T_{name}"))
 
-    def french(value: object) -> object:
-        # Integers (counts, years) are left without separators; decimals are French.
-        if isinstance(value, bool | numbers.Integral):
-            return str(value).replace("-", "\u2212")
-        if isinstance(value, numbers.Real) and math.isfinite(value):
+
+#: The column that holds the row labels (the frame's index) in the rendered table.
+_STUB = "\u2063index"  # an invisible separator: no frame uses it as a column name
+#: Inherit the book's font rather than Great Tables' own list.
+_BOOK_FONT = ["inherit"]
+
+
+def french_cell(value: object, precision: int = 2) -> str:
+    """One cell as the book prints it: French numbers, integers unchanged, ``—`` if missing.
+
+    Examples
+    --------
+    >>> french_cell(1794.342), french_cell(-3), french_cell(None), french_cell("< 0,001")
+    ('1\u202f794,34', '\u22123', '\u2014', '< 0,001')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "\u2014"
+    if isinstance(value, bool | numbers.Integral):
+        return str(value).replace("-", "\u2212")
+    if isinstance(value, numbers.Real):
+        if math.isfinite(value):
             return fmt_number(float(value), precision)
-        return value
+        return "\u2014" if math.isnan(value) else str(value).replace("-", "\u2212")
+    return str(value)
 
-    styler = frame.style.format(french)
-    return HTML(styler.set_uuid(name).to_html())
+
+def _flat_name(column: object) -> str:
+    if isinstance(column, tuple):
+        return " \u2013 ".join(str(part) for part in column if str(part))
+    return str(column)
+
+
+def _stub_label(frame: pd.DataFrame) -> str:
+    names = [str(n) for n in frame.index.names if n is not None]
+    return " \u2013 ".join(names)
+
+
+def _has_stub(frame: pd.DataFrame) -> bool:
+    default = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
+    return not default
+
+
+def _french_cells(frame: pd.DataFrame, precision: int) -> pd.DataFrame:
+    """The frame as text cells, its index as the first column (:data:`_STUB`) if shown."""
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
+    names = [_flat_name(column) for column in frame.columns]
+    if len(set(names)) != len(names):
+        raise InputError(f"the table's column names repeat once flattened: {names}")
+    cells = {
+        name: [french_cell(v, precision) for v in frame.iloc[:, i]] for i, name in enumerate(names)
+    }
+    table = pd.DataFrame(cells, columns=names)
+    if _has_stub(frame):
+        labels = [
+            " \u2013 ".join(map(french_cell, key)) if isinstance(key, tuple) else french_cell(key)
+            for key in frame.index
+        ]
+        table.insert(0, _STUB, labels)
+    return table
+
+
+def _flat_dtypes(frame: pd.DataFrame, table: pd.DataFrame) -> list[bool]:
+    """For each column of ``table``: whether the frame held numbers there."""
+    numeric = [pd.api.types.is_numeric_dtype(dtype) for dtype in frame.dtypes]
+    return ([False] if _STUB in table.columns else []) + numeric
+
+
+def _scoped_css(html_text: str, table_id: str) -> str:
+    """Great Tables' CSS with its page-wide rules confined to the table.
+
+    Great Tables 1.1 writes two rules without the table's id (``thead, tbody, tfoot, tr,
+    td, th`` lose their borders, ``tr`` its background): on a book page they would restyle
+    every other table. They are rewritten to apply to this table only.
+    """
+    scope = f"#{table_id}"
+    loose = f"{scope} thead, tbody, tfoot, tr, td, th {{"
+    scoped = ", ".join(f"{scope} {tag}" for tag in ("thead", "tbody", "tfoot", "tr", "td", "th"))
+    html_text = html_text.replace(loose, scoped + " {").replace(
+        "\n tr { background-color", f"\n {scope} tr {{ background-color"
+    )
+    return html_text
 
 
 def estimates_table(estimates: Mapping[str, Estimate], *, decimals: int = 2) -> pd.DataFrame:
