@@ -7,10 +7,18 @@ DVC ``synthesis`` stage) reads every declared study and note
 :func:`comparison_row` and writes ``comparison/comparison.json``, which the "Comparer les
 impacts" page reads. A study whose block lacks a field is refused with a message naming
 the study and the field.
+
+Kinds of study (:data:`STUDY_KINDS`): an *evaluation* measures what an innovation does; a
+*diagnostic* measures a problem (a hiring-discrimination test): it has no cost, scale-up or
+benefit–cost, and the comparison lists it in a section of its own; an *illustration* runs
+on simulated data: it teaches a method, it is not evidence, so it carries no level of
+evidence (:data:`ILLUSTRATION_REASON`) and the comparison lists it apart from real results.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any
 
 from impactlib.appraisal.costs import CostEffectiveness
@@ -19,7 +27,7 @@ from impactlib.appraisal.scale_up import ScaleUpProjection
 from impactlib.appraisal.standardised import StandardisedEffect
 from impactlib.core.designs import get_design
 from impactlib.core.estimate import Estimate
-from impactlib.core.validation import InputError
+from impactlib.core.validation import InputError, is_real
 
 #: The themes of the book, by code, with the French label the comparison prints. The one
 #: list of themes: the scaffold (``impact new-study --theme``), the comparison, the briefs
@@ -46,6 +54,32 @@ REQUIRED_FIELDS = (
     "scale_up",
 )
 
+#: What a study is: it evaluates an innovation, diagnoses a problem, or illustrates a method
+#: on simulated data.
+STUDY_KINDS = ("evaluation", "diagnostic", "illustration")
+#: The one reason an illustration has no level of evidence.
+ILLUSTRATION_REASON = "Illustration sur données simulées : pas de niveau de preuve"
+#: The fields of a benefit–cost mapping (computed by the report's appraisal), and those that
+#: may be null (no finite ratio when costs are nil; no break-even cost once costs are known).
+BENEFIT_COST_FIELDS = (
+    "currency",
+    "price_year",
+    "cost_per_participant",
+    "pv_benefits",
+    "pv_costs",
+    "npv",
+    "bcr",
+    "prob_positive",
+    "discount_rate",
+    "cost_source",
+    "break_even_cost",
+    "monetised_by",
+)
+_NULLABLE_MONEY = ("bcr", "break_even_cost", "cost_per_participant")
+_MONEY_NUMBERS = ("pv_benefits", "pv_costs", "npv", "discount_rate", *_NULLABLE_MONEY)
+#: The book's currency: every money figure of the comparison is in euros of one base year.
+BOOK_CURRENCY = "EUR"
+
 
 class SynthesisError(InputError):
     """A results file cannot enter the comparison; the message names the study and field."""
@@ -65,8 +99,18 @@ def comparison_block(
     cost_source: str | None,
     simulated: bool = False,
     design: str | None = None,
+    study_kind: str = "evaluation",
+    benefit_cost: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What a study contributes to the comparison of impacts.
+
+    ``study_kind`` is one of :data:`STUDY_KINDS`; a study on simulated data
+    (``simulated=True``) is an illustration whatever the kind given, and its block carries
+    no level of evidence (``evidence["level"]`` is ``None``, with
+    :data:`ILLUSTRATION_REASON`). ``benefit_cost`` is the report's benefit–cost analysis
+    as plain JSON values (:data:`BENEFIT_COST_FIELDS`: euros of ``price_year``, present
+    values per participant, net present value, ratio, probability that benefits exceed
+    costs...), checked by :func:`check_benefit_cost`; ``None`` when the report has none.
 
     ``design`` is a code of the design registry, by default the headline's own
     (``headline.design``); the comparison prints its French label.
@@ -78,6 +122,9 @@ def comparison_block(
     """
     theme_label(theme)  # refuses an unknown theme
     design = get_design(headline.design if design is None else design).code
+    kind = _study_kind(study_kind, simulated=bool(simulated), where="comparison_block")
+    money = None if benefit_cost is None else check_benefit_cost(benefit_cost)
+    grade = evidence.to_dict()
     return {
         "title": title,
         "theme": theme,
@@ -92,9 +139,60 @@ def comparison_block(
         ),
         "cost_effectiveness": cost_effectiveness.to_dict() if cost_effectiveness else None,
         "cost_source": cost_source,
-        "evidence": evidence.to_dict(),
+        "evidence": _no_level(grade) if kind == "illustration" else grade,
         "scale_up": scale_up.to_dict() if scale_up else None,
+        "study_kind": kind,
+        "benefit_cost": money,
     }
+
+
+def _study_kind(value: object, *, simulated: bool, where: str) -> str:
+    """The kind of a study; simulated data make an illustration."""
+    if value not in STUDY_KINDS:
+        raise SynthesisError(f"{where}: study_kind must be one of {STUDY_KINDS}, got {value!r}")
+    return "illustration" if simulated else str(value)
+
+
+def _no_level(grade: Mapping[str, Any]) -> dict[str, Any]:
+    """An evidence block without a level: what an illustration carries."""
+    return {**grade, "level": None, "label": None, "reasons": [ILLUSTRATION_REASON]}
+
+
+def check_benefit_cost(value: Any, *, where: str = "benefit_cost") -> dict[str, Any]:
+    """A benefit–cost mapping checked field by field, as a plain dict.
+
+    Every field of :data:`BENEFIT_COST_FIELDS` must be present (more are kept); money is in
+    euros (``currency`` ``"EUR"``) of ``price_year`` (an integer year); the amounts are
+    finite numbers (``bcr``, ``break_even_cost`` and ``cost_per_participant`` may be
+    null); ``prob_positive`` is a probability in [0, 1]; ``cost_source`` and
+    ``monetised_by`` are text or null. Errors name ``where`` and the field.
+    """
+    if not isinstance(value, Mapping):
+        raise SynthesisError(f"{where} must be a mapping, got {type(value).__name__}")
+    missing = [name for name in BENEFIT_COST_FIELDS if name not in value]
+    if missing:
+        raise SynthesisError(f"{where} lacks the field(s) {', '.join(missing)}")
+    if value["currency"] != BOOK_CURRENCY:
+        raise SynthesisError(
+            f"{where}.currency must be {BOOK_CURRENCY!r} (the book's base currency), "
+            f"got {value['currency']!r}"
+        )
+    year = value["price_year"]
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise SynthesisError(f"{where}.price_year must be an integer year, got {year!r}")
+    for name in _MONEY_NUMBERS:
+        number = value[name]
+        if number is None and name in _NULLABLE_MONEY:
+            continue
+        if not is_real(number) or not math.isfinite(float(number)):
+            raise SynthesisError(f"{where}.{name} must be a finite number, got {number!r}")
+    prob = value["prob_positive"]
+    if not is_real(prob) or not 0 <= float(prob) <= 1:
+        raise SynthesisError(f"{where}.prob_positive must be a probability in [0, 1], got {prob!r}")
+    for name in ("cost_source", "monetised_by"):
+        if value[name] is not None and not isinstance(value[name], str):
+            raise SynthesisError(f"{where}.{name} must be text or null, got {value[name]!r}")
+    return dict(value)
 
 
 def theme_label(code: str, *, in_sentence: bool = False) -> str:
@@ -131,7 +229,14 @@ def comparison_row(study: str, kind: str, block: Any) -> dict[str, Any]:
     for field in REQUIRED_FIELDS:
         if field not in block:
             raise SynthesisError(f"{kind} {study!r}: comparison block lacks field {field!r}")
-    if kind == "study":
+    simulated = bool(block.get("simulated", False))
+    study_kind = _study_kind(
+        block.get("study_kind", "evaluation"), simulated=simulated, where=f"{kind} {study!r}"
+    )
+    money = block.get("benefit_cost")
+    if money is not None:
+        money = check_benefit_cost(money, where=f"{kind} {study!r}: benefit_cost")
+    if kind == "study" and study_kind != "diagnostic":
         scale_up = block["scale_up"]
         if scale_up is None:
             raise SynthesisError(
@@ -151,6 +256,8 @@ def comparison_row(study: str, kind: str, block: Any) -> dict[str, Any]:
         raise SynthesisError(f"{kind} {study!r}: unknown theme {block['theme']!r}")
     headline, std = block["headline"], block["standardised_effect"]
     grade, cea, scale = block["evidence"], block["cost_effectiveness"], block["scale_up"]
+    if study_kind == "illustration":
+        grade = _no_level(grade)
     return {
         "id": study,
         "kind": kind,
@@ -161,7 +268,8 @@ def comparison_row(study: str, kind: str, block: Any) -> dict[str, Any]:
         "design": block["design"],
         "design_label": design_label(block["design"], kind),
         "outcome": block["outcome"],
-        "simulated": block.get("simulated", False),
+        "simulated": simulated,
+        "study_kind": study_kind,
         "effect": headline["value"],
         "effect_ci_low": headline["ci_low"],
         "effect_ci_high": headline["ci_high"],
@@ -171,6 +279,7 @@ def comparison_row(study: str, kind: str, block: Any) -> dict[str, Any]:
         "std_ci_low": std["ci_low"],
         "std_ci_high": std["ci_high"],
         "std_reason": std["reason"],
+        "std_note": std.get("note"),
         "cost_per_beneficiary": block["cost_per_beneficiary"],
         "currency": cea["currency"] if cea else None,
         "cost_source": block["cost_source"],
@@ -187,4 +296,5 @@ def comparison_row(study: str, kind: str, block: Any) -> dict[str, Any]:
         "scale_total_effect": scale["total_effect"] if scale else None,
         "scale_total_effect_ci_low": scale["total_effect_ci_low"] if scale else None,
         "scale_total_effect_ci_high": scale["total_effect_ci_high"] if scale else None,
+        "benefit_cost": money,
     }

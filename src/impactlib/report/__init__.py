@@ -35,9 +35,12 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "simulation_parameters": ".simulated",
         "simulation_table": ".simulated",
         "truth_table": ".simulated",
+        "Cell": ".sortable",
+        "sortable_table": ".sortable",
         "admonition": ".tables",
         "estimates_table": ".tables",
         "french_balance": ".tables",
+        "french_cell": ".tables",
         "french_table": ".tables",
     },
 )

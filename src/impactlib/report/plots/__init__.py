@@ -14,6 +14,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
     {
         # Any labelled estimates.
         "estimates_plot": ".estimates",
+        # The comparison of impacts.
+        "effect_cost_plot": ".comparison",
         # experiment
         "balance_plot": ".experiment",
         "cluster_plot": ".experiment",
