@@ -19,12 +19,17 @@ from pathlib import Path
 import pytest
 
 from support.sitecheck import INSTALL_HINT, check_site, find_browser, screenshot, serve, toc_pages
+from support.tableprobe import probe_table
 
 pytestmark = pytest.mark.pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MATH_PAGES = ("guide/guide-did.html", "reports/autonomie-chutes-essai.html")
+# The comparison table fits a desktop and a phone, and sorts when a header is clicked
+# (column 4: the standardised effect, a number).
+COMPARISON = ("comparer.html", "T_comparison", 4)
+WIDTHS = (1280, 390)
 SCREENSHOTS = {
     "accueil.png": "pages/intro.html",  # index.html only redirects there
     "rapport-emploi-nsw.png": "reports/emploi-nsw.html",
@@ -82,3 +87,15 @@ def test_screenshots_of_the_home_page_and_a_report(site, browser):
             path = screenshot(server.page_url(page), folder / name, browser=browser)
             data = path.read_bytes()
             assert data[:8] == PNG_MAGIC and len(data) > 20_000, f"{path}: {len(data)} bytes"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_comparison_table_fits_the_screen_and_sorts(site, browser, width):
+    page, table_id, column = COMPARISON
+    probe = probe_table(site, page, table_id, width=width, column=column, browser=browser)
+    assert probe.ready, f"DataTables did not take over {table_id} at {width} px"
+    assert probe.width == width
+    assert probe.fits, f"at {width} px something is cut or wider than the screen: {probe}"
+    assert len(probe.rows_before) >= 2
+    assert probe.rows_after != probe.rows_before, f"a click did not reorder the rows: {probe}"
+    assert sorted(probe.rows_after) == sorted(probe.rows_before)  # same rows, new order

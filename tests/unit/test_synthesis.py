@@ -192,35 +192,24 @@ def _rows(scratch_project):
     return build_comparison()
 
 
-def test_overview_prints_each_row_in_french(scratch_project):
+def test_overview_prints_each_evaluation_in_french(scratch_project):
     overview = comparison_overview(_rows(scratch_project))
-    assert overview.index.name == "Thème"
-    assert tuple(overview.columns) == OVERVIEW_COLUMNS
-    # Sorted by theme label, then title.
-    titles = ["Une note", "Étude test (données simulées)", "Une règle"]
-    assert overview["Travail"].tolist() == titles
-    demo = overview.iloc[1]
-    assert demo["Effet standardisé [IC]"] == "0,50 [0,25 ; 0,75] (écart-type)"
-    assert demo["Coût par bénéficiaire (source)"] == "500 EUR (hypothèse de travail)"
-    assert demo["Impact pour 1 000 unités monétaires"].startswith("4,000 (coût par unité")
-    assert demo["Passage à l'échelle"].startswith("500 bénéficiaires, coût 250\u202f000 EUR")
-    rule = overview.iloc[2]
-    assert rule.name == "Prévention de la perte d'autonomie"
-    assert rule["Effet standardisé [IC]"] == "10,0\u202f% [5,0 ; 15,0] % (variation relative)"
-    assert rule["Coût par bénéficiaire (source)"] == "non applicable (une règle, sans coût)"
-    assert rule["Impact pour 1 000 unités monétaires"] == "n.d."
-    assert "coût non applicable" in rule["Passage à l'échelle"]
-    note = overview.iloc[0]
-    assert note.name == "Inclusion dans l'emploi"
-    assert note["Effet standardisé [IC]"].startswith("non standardisable (")
-    assert note["Coût par bénéficiaire (source)"] == "n.d."
-    assert note["Passage à l'échelle"] == "n.d."
+    assert tuple(overview.columns[:5]) == OVERVIEW_COLUMNS[:5]
+    # The simulated study is an illustration: not among the evaluations. Sorted by theme.
+    assert overview["Innovation"].tolist() == ["Une note", "Une règle"]
+    assert overview.iloc[0]["Effet standardisé [IC]"].text == "non standardisable"
+    rule = overview.iloc[1]
+    assert rule["Thème"] == "Prévention de la perte d'autonomie"
+    assert rule["Effet standardisé [IC]"].text == "10\u202f%"
+    assert rule["Effet standardisé [IC]"].detail == "[5 ; 15]\u202f%"
+    assert rule["Coût par participant (€)"].text == "\u2014"  # no benefit-cost yet
 
 
 def test_reasons_of_each_level_as_markdown(scratch_project):
     table = _rows(scratch_project)
     text = evidence_reasons_markdown(table)
     grade = grade_evidence(design="rct", risk_of_bias="low", estimate=EFFECT)
-    # By theme code (autonomie first), then title.
+    # By theme code (autonomie first), then title; the illustration has no level to explain.
     assert text.startswith(f"**Une règle** : niveau de preuve *{grade.label}*\n- ")
-    assert text.count(f"- {grade.reasons[0]}") == 3
+    assert text.count(f"- {grade.reasons[0]}") == 2
+    assert "Étude test" not in text
