@@ -90,7 +90,7 @@ def test_an_illustration_on_simulated_data_has_no_level_of_evidence():
     assert block["evidence"]["level"] is None
     row = comparison_row("sim", "study", block)
     assert row["study_kind"] == "illustration"
-    assert row["evidence_level"] is None and row["evidence_label"] is None
+    assert row["evidence_level"] is None and row["evidence_label"] == "aucun (données simulées)"
     assert row["evidence_reasons"] == [ILLUSTRATION_REASON]
     assert ILLUSTRATION_REASON == "Illustration sur données simulées : pas de niveau de preuve"
 

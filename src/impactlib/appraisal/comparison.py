@@ -59,6 +59,8 @@ REQUIRED_FIELDS = (
 STUDY_KINDS = ("evaluation", "diagnostic", "illustration")
 #: The one reason an illustration has no level of evidence.
 ILLUSTRATION_REASON = "Illustration sur données simulées : pas de niveau de preuve"
+#: The label an illustration's evidence carries instead of a GRADE level.
+NO_LEVEL_LABEL = "aucun (données simulées)"
 #: The fields of a benefit–cost mapping (computed by the report's appraisal), and those that
 #: may be null (no finite ratio when costs are nil; no break-even cost once costs are known).
 BENEFIT_COST_FIELDS = (
@@ -155,7 +157,7 @@ def _study_kind(value: object, *, simulated: bool, where: str) -> str:
 
 def _no_level(grade: Mapping[str, Any]) -> dict[str, Any]:
     """An evidence block without a level: what an illustration carries."""
-    return {**grade, "level": None, "label": None, "reasons": [ILLUSTRATION_REASON]}
+    return {**grade, "level": None, "label": NO_LEVEL_LABEL, "reasons": [ILLUSTRATION_REASON]}
 
 
 def check_benefit_cost(value: Any, *, where: str = "benefit_cost") -> dict[str, Any]:

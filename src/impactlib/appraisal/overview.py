@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from impactlib.appraisal.comparison import NO_LEVEL_LABEL
 from impactlib.appraisal.grade_rules import LEVELS
 from impactlib.core.validation import InputError
 from impactlib.report.formats import THIN_SPACE, fmt_interval, fmt_number, fmt_percent
@@ -221,7 +222,7 @@ def illustrations_overview(table: pd.DataFrame) -> pd.DataFrame:
             "Travail": rows["title"],
             "Méthode illustrée": rows["design_label"],
             "Indicateur (simulé)": rows["outcome"],
-            "Niveau de preuve": "aucun (données simulées)",
+            "Niveau de preuve": NO_LEVEL_LABEL,
         }
     )
 

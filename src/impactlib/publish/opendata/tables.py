@@ -40,6 +40,11 @@ FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "design_label": "Méthode d'évaluation, en français",
         "outcome": "Critère de résultat",
         "simulated": "Vrai si l'analyse porte sur des données simulées",
+        "study_kind": (
+            "Nature de l'étude : « evaluation » (évalue une innovation), « diagnostic » "
+            "(mesure un problème) ou « illustration » (méthode sur données simulées, sans "
+            "niveau de preuve)"
+        ),
         "effect": "Effet estimé principal, dans l'unité du critère de résultat",
         "effect_ci_low": "Borne basse de l'intervalle de confiance de l'effet",
         "effect_ci_high": "Borne haute de l'intervalle de confiance de l'effet",
@@ -49,6 +54,10 @@ FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "std_ci_low": "Borne basse de l'intervalle de confiance de l'effet standardisé",
         "std_ci_high": "Borne haute de l'intervalle de confiance de l'effet standardisé",
         "std_reason": "Raison pour laquelle l'effet n'a pas pu être standardisé, le cas échéant",
+        "std_note": (
+            "Note sur l'intervalle de l'effet standardisé (borne ramenée à −100 % pour un "
+            "indicateur qui ne peut être négatif), le cas échéant"
+        ),
         "cost_per_beneficiary": "Coût par bénéficiaire",
         "currency": "Monnaie des coûts",
         "cost_source": "Source du coût (référence, ou hypothèse de travail)",
@@ -59,7 +68,10 @@ FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
             "Vrai si un effet plus grand est un progrès (faux pour un critère à réduire, "
             "comme les chutes)"
         ),
-        "evidence_level": "Niveau de preuve (code : high, moderate, low, very_low)",
+        "evidence_level": (
+            "Niveau de preuve (code : high, moderate, low, very_low ; vide pour une "
+            "illustration sur données simulées)"
+        ),
         "evidence_label": "Niveau de preuve (libellé)",
         "evidence_reasons": "Motifs du niveau de preuve (liste JSON de phrases)",
         "scale_beneficiaries": "Passage à l'échelle : nombre de bénéficiaires projeté",
@@ -67,6 +79,12 @@ FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "scale_total_effect": "Passage à l'échelle : effet total projeté",
         "scale_total_effect_ci_low": "Passage à l'échelle : borne basse de l'effet total",
         "scale_total_effect_ci_high": "Passage à l'échelle : borne haute de l'effet total",
+        "benefit_cost": (
+            "Analyse coût-bénéfice par participant, en euros de l'année de base (objet JSON : "
+            "currency, price_year, cost_per_participant, pv_benefits, pv_costs, npv, bcr, "
+            "prob_positive, discount_rate, cost_source, break_even_cost, monetised_by) ; vide "
+            "si le rapport n'en a pas"
+        ),
     },
     "estimations": {
         "study": "Identifiant du rapport, de la note ou de la page du guide",
