@@ -83,7 +83,12 @@ def test_comparison_block_carries_every_part():
     assert block["headline"]["value"] == 2.0
     assert block["cost_per_beneficiary"] == 500.0
     assert block["scale_up"]["beneficiaries"] == pytest.approx(500.0)
-    assert block["evidence"]["label"] == _appraise().grade.label
+    # Simulated data make an illustration: no level of evidence in the comparison.
+    assert block["study_kind"] == "illustration" and block["evidence"]["level"] is None
+    real = _appraise().comparison(
+        title="Étude", theme="autonomie", innovation="i", outcome="y", cost_source="x"
+    )
+    assert real["evidence"]["label"] == _appraise().grade.label
 
 
 def test_reasons_are_a_bullet_list_of_the_grade_reasons():
