@@ -83,3 +83,27 @@ def pages(pdf: Path) -> list[Page]:
             pixels = np.asarray(Image.open(path).convert("RGB"))
             rendered.append(Page(int(path.stem.split("-")[1]), (pixels < WHITE).any(axis=2)))
     return rendered
+
+
+# Bands of paper that must stay white, in mm (the template's margins are 17 mm at the sides,
+# 15 mm at the top and 20 mm at the bottom, where the footer is).
+SIDE_MM, TOP_MM, BOTTOM_MM = 12, 10, 5
+FOOTER_MM = 20
+MIN_INK = 0.01  # share of ink above the footer under which a page counts as blank
+
+
+def assert_printable_brief(path: Path) -> list[Page]:
+    """Exactly two pages (pdfinfo agrees with the library), none blank, nothing past the
+    margins."""
+    from impactlib.publish import pdf
+
+    assert path.read_bytes().startswith(b"%PDF-")
+    assert page_total(path) == pdf.pdf_page_count(path) == pdf.MAX_PAGES
+    rendered = pages(path)
+    assert len(rendered) == pdf.MAX_PAGES
+    for page in rendered:
+        share = page.share(bottom_mm=FOOTER_MM)
+        assert share > MIN_INK, f"{path.name}: page {page.number} is blank ({share:.4f} ink)"
+        edges = page.edge_ink(side_mm=SIDE_MM, top_mm=TOP_MM, bottom_mm=BOTTOM_MM)
+        assert not any(edges.values()), f"{path.name}: page {page.number} past margins {edges}"
+    return rendered

@@ -308,3 +308,20 @@ def test_makefile_installs_the_pdf_tools_before_the_pipeline_and_the_tests():
     for target in ("repro", "test", "test-all", "pdf"):
         prerequisites = re.search(rf"^{target}:([^#\n]*)", makefile, re.M).group(1).split()
         assert "pdf-tools" in prerequisites, target
+
+
+@pytest.mark.slow  # about 45 s per build: the whole book through xelatex, twice
+def test_book_pdf_builds_in_french_and_reproducibly(tmp_path):
+    missing = pdf.missing_tools()
+    assert not missing, f"TeX tools missing ({', '.join(missing)}): run `make pdf-tools`"
+    if not list((ROOT / "book" / "reports").glob("*.ipynb")):
+        pytest.fail("book/reports holds no executed report: run `dvc repro` first")
+    first = pdf.build_book_pdf(ROOT, output=tmp_path / "a" / "impact-tank.pdf")
+    assert pdf.pdf_page_count(first) > 50
+    assert not (ROOT / "book" / "pdf" / "a").exists()
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(first), "-"], capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    assert "Chapitre 1. " in text and "Chapter" not in text
+    second = pdf.build_book_pdf(ROOT, output=tmp_path / "b" / "impact-tank.pdf")
+    assert first.read_bytes() == second.read_bytes()

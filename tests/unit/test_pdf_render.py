@@ -6,7 +6,8 @@ and say how to install it. Each page is rendered (support.pdfpages): a page whos
 ink above the footer is under 1 % is blank; ink in the bands of paper along the edges is
 text pushed past the margins. A brief has exactly two pages, or it is refused.
 
-Measured on the project machine: a brief compiles in about 0.05 s (0.4 s with the imports).
+Measured on the project machine (2 busy cores): a brief compiles in about 0.09 s; this
+file runs in about 7 s.
 """
 
 from __future__ import annotations
@@ -25,14 +26,9 @@ from impactlib.project.notebooks import declared_studies
 from impactlib.publish import pdf
 from support import pdfpages
 from support.briefs import BLOCK, KEY_STRINGS, NASTY, flat, make_project, png, write_results
+from support.pdfpages import assert_printable_brief
 
 ROOT = Path(__file__).resolve().parents[2]
-
-# Bands of paper that must stay white, in mm (the template's margins are 17 mm at the sides,
-# 15 mm at the top and 20 mm at the bottom, where the footer is).
-SIDE_MM, TOP_MM, BOTTOM_MM = 12, 10, 5
-FOOTER_MM = 20
-MIN_INK = 0.01  # share of ink above the footer under which a page counts as blank
 
 
 @pytest.fixture
@@ -41,21 +37,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root.mkdir()
     monkeypatch.setenv("IMPACT_ROOT", str(root))
     return make_project(root)
-
-
-def assert_printable_brief(path: Path) -> list[pdfpages.Page]:
-    """Exactly two pages (pdfinfo agrees with the library), none blank, nothing past the
-    margins."""
-    assert path.read_bytes().startswith(b"%PDF-")
-    assert pdfpages.page_total(path) == pdf.pdf_page_count(path) == pdf.MAX_PAGES
-    rendered = pdfpages.pages(path)
-    assert len(rendered) == pdf.MAX_PAGES
-    for page in rendered:
-        share = page.share(bottom_mm=FOOTER_MM)
-        assert share > MIN_INK, f"{path.name}: page {page.number} is blank ({share:.4f} ink)"
-        edges = page.edge_ink(side_mm=SIDE_MM, top_mm=TOP_MM, bottom_mm=BOTTOM_MM)
-        assert not any(edges.values()), f"{path.name}: page {page.number} past margins {edges}"
-    return rendered
 
 
 def test_brief_has_two_printable_pages_with_the_key_numbers(project):
