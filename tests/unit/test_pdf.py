@@ -13,13 +13,16 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
+from docutils import nodes as docutils_nodes
+from docutils.core import publish_doctree
 
 from impactlib.core import InputError
 from impactlib.publish import citation, pdf
-from impactlib.publish.pdf import book, stage
+from impactlib.publish.pdf import book, html_tables, stage
 from support.briefs import (
     BLOCK,
     KEY_STRINGS,
@@ -325,3 +328,52 @@ def test_book_pdf_builds_in_french_and_reproducibly(tmp_path):
     assert "Chapitre 1. " in text and "Chapter" not in text
     second = pdf.build_book_pdf(ROOT, output=tmp_path / "b" / "impact-tank.pdf")
     assert first.read_bytes() == second.read_bytes()
+
+
+# --- The notebooks' HTML tables in the book PDF ---------------------------------------------
+
+
+def test_html_table_rows_fill_spans_with_empty_cells():
+    html = (
+        "<style></style><table><thead><tr><th>&nbsp;</th><th colspan=2>Effet</th></tr>"
+        "</thead><tbody><tr><th rowspan=2>emploi</th><td>1,5</td><td>p&nbsp;=&nbsp;0,2</td>"
+        "</tr><tr><td>2<br>ans</td><td>3</td></tr></tbody></table><table><tr><td>x</td></tr>"
+    )
+    assert html_tables.table_rows(html) == [
+        (True, ["", "Effet", ""]),
+        (False, ["emploi", "1,5", "p = 0,2"]),
+        (False, ["", "2 ans", "3"]),
+    ]
+    assert html_tables.table_rows("<div class='admonition'>texte</div>") == []
+
+
+def test_html_tables_become_latex_tables_and_other_raw_html_is_named(caplog):
+    source = (
+        ".. raw:: html\n\n   <table><thead><tr><th>Champ</th><th>Description</th></tr></thead>"
+        "<tr><td>std_label</td><td>Libellé de l'effet standardisé</td></tr></table>\n\n"
+        ".. raw:: html\n\n   <id>\n"
+    )
+    doctree = publish_doctree(source)
+    latex = SimpleNamespace(builder=SimpleNamespace(name="latex"))
+    html_tables._replace_html_tables(latex, doctree)
+    (table,) = doctree.findall(docutils_nodes.table)
+    assert [entry.astext() for entry in table.findall(docutils_nodes.entry)] == [
+        "Champ",
+        "Description",
+        "std_label",
+        "Libellé de l'effet standardisé",
+    ]
+    assert "longtable" in table["classes"]
+    spec = table.parent[table.parent.index(table) - 1]
+    assert spec["spec"].count(r"\X{") == 2 and r"\raggedright" in spec["spec"]
+    assert [raw.astext() for raw in doctree.findall(docutils_nodes.raw)] == [
+        r"\begingroup\small",
+        r"\endgroup",
+        "<id>",
+    ]
+
+
+def test_pdf_config_keeps_the_html_of_notebook_outputs_for_latex(tmp_path):
+    config = yaml.safe_load(book._pdf_config(ROOT, tmp_path).read_text(encoding="utf-8"))
+    assert html_tables.__name__ in config["sphinx"]["extra_extensions"]
+    assert config["sphinx"]["config"]["nb_mime_priority_overrides"] == [["latex", "text/html", 45]]
