@@ -24,35 +24,46 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)  ## create .venv and install the pinned environment
 
-repro: install  ## dvc repro (impact repro: also on a clone without the confidential data)
+repro: install pdf-tools  ## dvc repro (impact repro: also on a clone without the confidential data)
 	$(BIN)/impact repro
 
 status: install  ## what dvc repro would rerun
 	$(BIN)/dvc status
 
-test: install browser-tools ssh-tools  ## the test suite (unit and pipeline tests, Monte Carlo marked slow excluded)
+test: install browser-tools ssh-tools pdf-tools  ## the test suite (unit and pipeline tests, Monte Carlo marked slow excluded)
 	$(BIN)/pytest
 
-test-all: install ssh-tools  ## every test, the slow Monte Carlo runs included
+test-all: install ssh-tools pdf-tools  ## every test, the slow Monte Carlo runs included
 	$(BIN)/pytest -m ""
 
-# TeX for `impact pdf`: Debian/Ubuntu packages, about 195 MB (measured on the project machine).
+# The book PDF's TeX (Debian/Ubuntu packages, about 195 MB, measured on the project machine)
+# and poppler-utils (pdftoppm, pdftotext: the tests render the PDFs' pages). The two-page
+# briefs need none of it: Typst comes from PyPI with the rest of .venv.
 PDF_APT_PACKAGES := latexmk texlive-latex-recommended texlive-latex-extra \
-  texlive-fonts-recommended texlive-xetex fonts-freefont-otf texlive-plain-generic
+  texlive-fonts-recommended texlive-xetex fonts-freefont-otf texlive-plain-generic poppler-utils
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-pdf-tools:  ## install the TeX tools of the PDFs (apt; sudo unless root)
-	@command -v apt-get >/dev/null 2>&1 || { \
-	  echo "make pdf-tools: apt-get not found. This target installs Debian/Ubuntu packages;"; \
+pdf-tools:  ## TeX for the book PDF, poppler-utils for the PDF tests (apt, if missing; sudo unless root)
+	@if command -v dpkg-query >/dev/null 2>&1; then \
+	  missing=$$(for p in $(PDF_APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+	    | grep -q 'ok installed' || echo $$p; done); \
+	else \
+	  missing=$$(for c in xelatex latexmk pdftoppm pdftotext; do command -v $$c >/dev/null 2>&1 || echo $$c; done); \
+	fi; \
+	[ -z "$$missing" ] && exit 0; \
+	missing=$$(echo $$missing); \
+	command -v apt-get >/dev/null 2>&1 || { \
+	  echo "make pdf-tools: missing $$missing. This target installs Debian/Ubuntu packages;"; \
 	  echo "on another system install a TeX distribution with xelatex, latexmk, polyglossia,"; \
-	  echo "fncychap, tabulary and the GNU FreeFont OTF fonts, i.e. the equivalents of:"; \
-	  echo "  $(PDF_APT_PACKAGES)"; exit 1; } >&2
-	@if [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null 2>&1; then \
+	  echo "fncychap, tabulary, the GNU FreeFont OTF fonts and poppler's utilities, i.e. the"; \
+	  echo "equivalents of: $(PDF_APT_PACKAGES)"; exit 1; } >&2; \
+	if [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null 2>&1; then \
 	  echo "make pdf-tools: not root and sudo not found; as root run:" >&2; \
-	  echo "  apt-get update && apt-get install -y --no-install-recommends $(PDF_APT_PACKAGES)" >&2; \
-	  exit 1; fi
-	$(SUDO) apt-get update
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(PDF_APT_PACKAGES)
+	  echo "  apt-get update && apt-get install -y --no-install-recommends $$missing" >&2; \
+	  exit 1; fi; \
+	echo "make pdf-tools: installing $$missing"; \
+	$(SUDO) apt-get update && \
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing
 
 browser-tools:  ## headless Chromium for the browser check of the book (apt; sudo unless root)
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -68,7 +79,7 @@ ssh-tools:  ## OpenSSH's server for the test of the private DVC remote over SSH 
 	    exit 1; }; \
 	  $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y openssh-server; }
 
-pdf: install  ## book/pdf/: the book as one PDF and a two-page brief per study
+pdf: install pdf-tools  ## book/pdf/: a two-page brief per study (Typst) and the book as one PDF (TeX)
 	$(BIN)/dvc repro pdf
 
 lint: install  ## ruff on the library, the tests and the notebooks' code

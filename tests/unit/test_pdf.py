@@ -1,220 +1,56 @@
-"""Printable PDFs: the two-page briefs, the book through LaTeX, the stage without TeX.
+"""Printable PDFs: the data of the two-page briefs, the ``pdf`` stage, the TeX tools of the
+book and its configuration. The compiled briefs, rendered page by page, are checked in
+test_pdf_render.py.
 
-The briefs are checked on a scratch project whose results file is written here, so every
-expected string below is the French formatting of a number of that file, worked out by
-hand (three significant digits for effects, narrow no-break spaces U+202F between
-thousands, a comma as decimal mark, U+2212 for minus).
-
-Tests that run TeX are skipped, with the missing tools named, on a machine without it
-(``make pdf-tools`` installs them). Measured on 2 cores: with TeX the default run of this
-file takes about 14 s (a brief compiles in about 1 s), without TeX about 6 s; the book PDF
-test builds the book twice (about 40 s each) and is marked slow.
+The scratch project (:mod:`support.briefs`) holds one study whose every expected string is
+worked out by hand.
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import re
 import shutil
-import struct
 import subprocess
-import zlib
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
+from docutils import nodes as docutils_nodes
+from docutils.core import publish_doctree
 
 from impactlib.core import InputError
 from impactlib.publish import citation, pdf
-from impactlib.publish.pdf import book, stage
+from impactlib.publish.pdf import book, html_tables, stage
+from support.briefs import (
+    BLOCK,
+    KEY_STRINGS,
+    MINUS,
+    NASTY,
+    NNBSP,
+    flat,
+    make_project,
+    png,
+    write_results,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
-MISSING = pdf.missing_tools()
-needs_tex = pytest.mark.skipif(
-    bool(MISSING), reason=f"TeX tools missing ({', '.join(MISSING)}): run `make pdf-tools`"
-)
-NNBSP = "\u202f"
-MINUS = "\u2212"
-
-NASTY = r"Taux à 50 % & plus_value #1 $ 3 ~ x^2 \chemin {accolades}"
-
-# A report's comparison block (impactlib.appraisal.comparison_block), numbers chosen so that
-# the formatted strings are easy to work out by hand.
-BLOCK = {
-    "title": "Accompagnement vers l'emploi (démonstration)",
-    "theme": "emploi",
-    "innovation": "Emploi de transition encadré",
-    "design": "rct",
-    "outcome": "Revenu annuel (dollars)",
-    "simulated": False,
-    "headline": {
-        "value": 1794.342,
-        "std_error": 670.99,
-        "ci_low": 475.61,
-        "ci_high": 3113.07,
-        "p_value": 0.0078,
-        "n": 445,
-        "n_treated": 185,
-        "n_control": 260,
-        "n_clusters": None,
-        "alpha": 0.05,
-    },
-    "standardised_effect": {
-        "value": 0.3272,
-        "ci_low": 0.0867,
-        "ci_high": 0.5677,
-        "kind": "smd",
-        "label": "Différence standardisée (en écarts-types du groupe témoin)",
-        "reason": None,
-    },
-    "cost_per_beneficiary": 8000.0,
-    "cost_effectiveness": {
-        "cost_per_beneficiary": 8000.0,
-        "cost_per_unit": 4.4585,
-        "cost_per_unit_ci_low": 2.5698,
-        "cost_per_unit_ci_high": 16.8205,
-        "cost_per_unit_reason": None,
-        "impact_per_1000": 224.2928,
-        "impact_per_1000_ci_low": 59.4513,
-        "impact_per_1000_ci_high": 389.1343,
-        "higher_is_better": True,
-        "effect_unit": "dollars de revenu annuel",
-        "currency": "EUR",
-        "alpha": 0.05,
-    },
-    "cost_source": "hypothèse de travail",
-    "evidence": {
-        "level": "moderate",
-        "label": "modéré",
-        "reasons": [
-            "Essai randomisé : niveau de départ élevé.",
-            "Caractère indirect sérieux : −1.",
-        ],
-    },
-    "scale_up": {
-        "target_population": 10000,
-        "take_up": 0.55,
-        "take_up_range": [0.4, 0.7],
-        "cost_per_beneficiary": 8000.0,
-        "attenuation": 0.8,
-        "beneficiaries": 5500.0,
-        "beneficiaries_ci_low": 4067.5,
-        "beneficiaries_ci_high": 6928.5,
-        "total_cost": 44000000.0,
-        "total_cost_ci_low": 32540395.0,
-        "total_cost_ci_high": 55427860.0,
-        "total_effect": 7895106.0,
-        "total_effect_ci_low": 1984461.0,
-        "total_effect_ci_high": 14713223.0,
-        "impact_per_1000": 179.434,
-        "impact_per_1000_ci_low": 47.108,
-        "impact_per_1000_ci_high": 312.71,
-        "cost_per_unit": 5.5731,
-        "cost_per_unit_ci_low": 3.1979,
-        "cost_per_unit_ci_high": 21.2277,
-        "cost_per_unit_reason": None,
-        "higher_is_better": True,
-        "effect_unit": "dollars de revenu annuel",
-        "currency": "EUR",
-        "alpha": 0.05,
-        "n_resamples": 10000,
-    },
-}
-
-# What the brief must print for BLOCK, by hand.
-KEY_STRINGS = [
-    # effect: largest of value and bounds is 3 113, so 0 decimals
-    f"1{NNBSP}794 dollars de revenu annuel, IC à 95{NNBSP}% [476 ; 3{NNBSP}113]",
-    "p\u00a0=\u00a00,008",
-    "n\u00a0=\u00a0445 (185 traités, 260 témoins)",
-    "0,33 écart-type [0,09 ; 0,57]",  # standardised mean difference: 2 decimals
-    f"8{NNBSP}000 EUR (hypothèse de travail)",
-    "224 [59 ; 389] dollars de revenu annuel",  # impact per 1 000 EUR: bounds up to 389
-    "4,5 [2,6 ; 16,8] EUR par unité d'effet",  # cost per unit: bounds up to 16.8
-    "modéré",
-    "Essai randomisé : niveau de départ élevé.",
-    f"Caractère indirect sérieux : {MINUS}1.",
-    f"population cible 10{NNBSP}000 ; taux de recours 55{NNBSP}% (entre 40{NNBSP}% et 70{NNBSP}%)",
-    f"5{NNBSP}500 [4{NNBSP}068 ; 6{NNBSP}928]",  # beneficiaries (4 067.5 rounds half to even)
-    "44,0 millions [32,5 ; 55,4] EUR",  # total cost, in millions
-    "7,9 millions [2,0 ; 14,7]",  # total effect: bounds up to 14.7 millions
-    "179 [47 ; 313] dollars de revenu annuel",
-    "5,6 [3,2 ; 21,2] EUR par unité d'effet",  # cost per unit at scale: bounds up to 21.2
-]
-
-CITATION_YAML = """\
-defaults:
-  authors:
-    - name: Impact Tank
-      orcid: ""
-  publisher: Impact Tank
-  language: fr
-  licence:
-    id: CC-BY-4.0
-    name: Creative Commons Attribution 4.0 International
-    url: https://creativecommons.org/licenses/by/4.0/deed.fr
-pages:
-  demo:
-    title: "Démonstration : une synthèse"
-    date: 2026-11-26
-    doi: ""
-"""
-
-
-def _png(path: Path, width: int = 40, height: int = 20) -> Path:
-    """A small valid RGB PNG (a blue rectangle), written without an imaging library."""
-    row = b"\x00" + b"\x1b\x49\x65" * width
-    raw = zlib.compress(row * height)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
-    )
-    return path
-
-
-def _write_results(root: Path, block: dict | None, facts: dict | None = None) -> None:
-    payload = {"schema_version": 1, "study": "demo", "estimates": {}, "facts": facts or {}}
-    if block is not None:
-        payload["comparison"] = block
-    folder = root / "results" / "demo"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "estimates.json").write_text(json.dumps(payload, ensure_ascii=False), "utf-8")
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A scratch project with one study, ``demo``: params, citation entry, results, figure."""
-    (tmp_path / "dvc.yaml").write_text("stages: {}\n")
-    (tmp_path / "params.yaml").write_text("studies:\n  - demo\n")
-    (tmp_path / "book").mkdir()
-    (tmp_path / "book" / "citation.yaml").write_text(CITATION_YAML, encoding="utf-8")
-    _write_results(tmp_path, copy.deepcopy(BLOCK))
-    _png(tmp_path / "results" / "demo" / "figures" / "effet.png")
     monkeypatch.setenv("IMPACT_ROOT", str(tmp_path))
-    return tmp_path
+    return make_project(tmp_path)
 
 
-def _pdf_text(path: Path) -> str | None:
-    """The text of a PDF by pdftotext (poppler-utils), or None when it is not installed."""
-    if shutil.which("pdftotext") is None:
-        return None
-    completed = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
-    )
-    return completed.stdout.decode("utf-8")
-
-
-def _flat(text: str) -> str:
-    """Text with every run of spaces (line breaks, narrow or not) as one plain space."""
-    return " ".join(re.split(r"[\s\u202f\u00a0]+", text))
+def _text(data: object) -> str:
+    """Every string of a brief's data, joined (for substring checks)."""
+    if isinstance(data, dict):
+        return " | ".join(_text(value) for value in data.values())
+    if isinstance(data, list):
+        return " | ".join(_text(value) for value in data)
+    return data if isinstance(data, str) else ""
 
 
 # --- LaTeX escaping -------------------------------------------------------------------------
@@ -248,21 +84,34 @@ def test_escaping_leaves_no_special_character_unescaped():
     assert not set(rest) & set("\\%&_#$~^{}")
 
 
-# --- The brief's LaTeX source (no TeX needed) -----------------------------------------------
+# --- The brief's data (what the Typst template prints) ------------------------------------
 
 
-def test_brief_source_holds_the_key_numbers(project):
-    source = pdf.brief_tex("demo", project)
+def test_brief_data_holds_the_key_numbers(project):
+    data = pdf.brief_data("demo", project)
+    text = flat(_text(data))
     for expected in KEY_STRINGS:
-        assert citation.latex_escape(expected) in source, expected
-    assert "DONNÉES SIMULÉES" not in source
-    assert r"\includegraphics" in source and "{figure.png}" in source
+        assert flat(expected) in text, expected
+    assert data["simulated"] is False and "DONNÉES SIMULÉES" not in data["footer"]
+    assert data["figure"] == "/effet.png" and 0 < data["figure_width"] <= pdf.brief.TEXT_WIDTH_MM
     # How to cite: the entry of book/citation.yaml, outside git the package version.
-    assert citation.latex_escape("Impact Tank (2026). Démonstration : une synthèse.") in source
-    assert "impacttank2026-demo" in source
+    assert "Impact Tank (2026). Démonstration\u00a0: une synthèse." in data["citation"]
+    assert "impacttank2026-demo" in data["citation_details"]
+    labels = [row["label"] for row in data["key_rows"]]
+    assert labels[:3] == ["Indicateur", "Méthode", "Effet estimé"]
+    assert data["key_rows"][2]["strong"] and data["key_rows"][-1]["accent"]
 
 
-def test_brief_source_says_non_applicable_without_costs(project):
+def test_brief_data_has_french_spaces_and_breakable_long_words():
+    assert pdf.french_spacing("a ; b : « c » ?") == "a\u202f; b\u00a0: «\u00a0c\u00a0»\u202f?"
+    path = "results/emploi-accompagnement-renforce/figures/distribution.png"
+    assert pdf.plain_text(path) == path.replace("/", "/\u200b")
+    word = "x" * 40
+    assert pdf.plain_text(word).split("\u200b") == ["x" * 16, "x" * 16, "x" * 8]
+    assert pdf.plain_text("court") == "court"
+
+
+def test_brief_data_says_non_applicable_without_costs(project):
     block = copy.deepcopy(BLOCK)
     reason = "Non applicable : une règle, sans coût de programme."
     block.update(cost_per_beneficiary=None, cost_effectiveness=None, cost_source=reason)
@@ -275,32 +124,35 @@ def test_brief_source_says_non_applicable_without_costs(project):
         cost_per_unit=None,
         cost_per_unit_reason="Non applicable : pas de coût par bénéficiaire.",
     )
-    _write_results(project, block)
-    source = pdf.brief_tex("demo", project)
-    assert citation.latex_escape(reason) in source
-    assert "non applicable : Non applicable" not in source  # the reason is not doubled
-    assert source.count("non applicable") >= 3  # impact per 1 000, cost per unit, total cost
-    assert citation.latex_escape("Non applicable : pas de coût par bénéficiaire.") in source
+    write_results(project, block)
+    text = flat(_text(pdf.brief_data("demo", project)))
+    assert reason in text
+    assert "non applicable : Non applicable" not in text  # the reason is not doubled
+    assert text.count("non applicable") >= 3  # impact per 1 000, cost per unit, total cost
+    assert "Non applicable : pas de coût par bénéficiaire." in text
 
 
-def test_brief_source_carries_the_simulated_banner(project):
+def test_brief_data_carries_the_simulated_banner(project):
     block = copy.deepcopy(BLOCK)
     block["simulated"] = True
-    _write_results(project, block)
-    source = pdf.brief_tex("demo", project)
-    assert "DONNÉES SIMULÉES" in source.split(r"\begin{document}")[1]  # banner
-    assert "DONNÉES SIMULÉES" in source.split(r"\begin{document}")[0]  # footer of each page
+    write_results(project, block)
+    data = pdf.brief_data("demo", project)
+    assert data["simulated"] is True
+    assert data["footer"].endswith("DONNÉES SIMULÉES")  # the footer of each page
+    assert "données fabriquées" in data["banner"]
 
 
-def test_brief_source_escapes_every_text_of_the_results(project):
+def test_brief_data_passes_the_texts_of_the_results_unchanged(project):
+    # Typst prints them as text, never as markup: nothing is escaped, nothing is lost.
     block = copy.deepcopy(BLOCK)
     block["title"] = NASTY
     block["evidence"]["reasons"] = [NASTY]
     block["cost_source"] = NASTY
-    _write_results(project, block)
-    source = pdf.brief_tex("demo", project)
-    assert NASTY not in source
-    assert source.count(citation.latex_escape(NASTY)) >= 4  # pdf title, title, reason, cost
+    write_results(project, block)
+    data = pdf.brief_data("demo", project)
+    assert data["title"] == data["pdf_title"] == NASTY
+    assert data["evidence_reasons"] == [NASTY]
+    assert NASTY in data["key_rows"][4]["value"]
 
 
 def test_standardised_relative_effect_reads_as_a_percentage(project):
@@ -308,20 +160,29 @@ def test_standardised_relative_effect_reads_as_a_percentage(project):
     block["standardised_effect"].update(
         kind="ratio", value=-0.36018, ci_low=-0.47655, ci_high=-0.21794, label="Rapport − 1"
     )
-    _write_results(project, block)
-    source = pdf.brief_tex("demo", project)
+    write_results(project, block)
+    data = pdf.brief_data("demo", project)
     expected = f"{MINUS}36,0{NNBSP}% [{MINUS}47,7{NNBSP}% ; {MINUS}21,8{NNBSP}%]"
-    assert citation.latex_escape(expected) in source
+    assert flat(expected) in flat(_text(data))
+
+
+def test_chart_width_keeps_its_height_within_the_layout_share(project):
+    figures = project / "results" / "demo" / "figures"
+    png(figures / "effet.png", width=100, height=400)  # a tall chart: its height decides
+    wide = pdf.brief_data("demo", project, layout=(10.0, 0.42))["figure_width"]
+    assert wide == pytest.approx(0.42 * pdf.brief.TEXT_HEIGHT_MM / 4, abs=0.01)
+    png(figures / "effet.png", width=1000, height=100)  # a wide one: the text width
+    assert pdf.brief_data("demo", project)["figure_width"] == pdf.brief.TEXT_WIDTH_MM
 
 
 def test_brief_figure_rule(project):
     figures = project / "results" / "demo" / "figures"
-    _png(figures / "autre.png")
+    png(figures / "autre.png")
     # Without a brief_figure fact: the first PNG in alphabetical order.
     assert pdf.brief_figure("demo", project) == figures / "autre.png"
-    _write_results(project, copy.deepcopy(BLOCK), facts={"brief_figure": "effet"})
+    write_results(project, copy.deepcopy(BLOCK), facts={"brief_figure": "effet"})
     assert pdf.brief_figure("demo", project) == figures / "effet.png"
-    _write_results(project, copy.deepcopy(BLOCK), facts={"brief_figure": "absente.png"})
+    write_results(project, copy.deepcopy(BLOCK), facts={"brief_figure": "absente.png"})
     with pytest.raises(InputError, match="brief_figure='absente.png' names no file"):
         pdf.brief_figure("demo", project)
 
@@ -329,29 +190,18 @@ def test_brief_figure_rule(project):
 def test_brief_without_figure_says_so(project):
     shutil.rmtree(project / "results" / "demo" / "figures")
     assert pdf.brief_figure("demo", project) is None
-    source = pdf.brief_tex("demo", project)
-    assert r"\includegraphics" not in source
-    assert "Aucune figure" in source
+    data = pdf.brief_data("demo", project)
+    assert data["figure"] is None
+    assert data["no_figure"] == "Aucune figure enregistrée pour ce travail."
 
 
 def test_brief_refuses_results_without_comparison_block(project):
-    _write_results(project, None)
+    write_results(project, None)
     with pytest.raises(InputError, match="has no 'comparison' block"):
-        pdf.brief_tex("demo", project)
+        pdf.brief_data("demo", project)
     shutil.rmtree(project / "results" / "demo")
     with pytest.raises(InputError, match="does not exist"):
-        pdf.brief_tex("demo", project)
-
-
-def test_trailer_id_is_a_digest_of_the_brief(project):
-    first = pdf.brief_tex("demo", project)
-    assert first == pdf.brief_tex("demo", project)
-    block = copy.deepcopy(BLOCK)
-    block["title"] = "Autre titre"
-    _write_results(project, block)
-    second = pdf.brief_tex("demo", project)
-    ids = [re.search(r"pdf:trailerid \[<([0-9a-f]{32})>", s).group(1) for s in (first, second)]
-    assert ids[0] != ids[1]
+        pdf.brief_data("demo", project)
 
 
 # --- Missing tools ------------------------------------------------------------------------
@@ -366,7 +216,8 @@ def test_missing_tools_leave_instructions_and_do_not_fail(project, monkeypatch, 
     folder = pdf.publish_pdfs(project)
 
     assert folder == project / "book" / "pdf"
-    assert sorted(p.name for p in folder.iterdir()) == ["LISEZMOI.txt"]
+    # The briefs need no TeX: they are there; the book is replaced by the instructions.
+    assert sorted(p.name for p in folder.iterdir()) == ["LISEZMOI.txt", "synthese-demo.pdf"]
     text = (folder / "LISEZMOI.txt").read_text(encoding="utf-8")
     assert "make pdf-tools" in text
     assert "dvc repro -f pdf" in text
@@ -451,91 +302,78 @@ def test_pdf_config_resolves_local_extensions_and_adds_latex_settings(tmp_path):
     assert config["sphinx"]["config"]["language"] == "fr"
 
 
-def test_makefile_pdf_tools_installs_the_packages_of_the_module():
+def test_makefile_installs_the_pdf_tools_before_the_pipeline_and_the_tests():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    if "pdf-tools" not in makefile:
-        pytest.skip("the Makefile has no pdf-tools target yet")
-    for package in pdf.APT_PACKAGES:
-        assert package in makefile, package
+    packages = re.search(r"^PDF_APT_PACKAGES := ((?:.*\\\n)*.*)$", makefile, re.M).group(1)
+    for package in (*pdf.APT_PACKAGES, "poppler-utils"):
+        assert package in packages.split(), package
+    # `make all` (through repro) and `make test` install them, as browser-tools does.
+    for target in ("repro", "test", "test-all", "pdf"):
+        prerequisites = re.search(rf"^{target}:([^#\n]*)", makefile, re.M).group(1).split()
+        assert "pdf-tools" in prerequisites, target
 
 
-# --- Compiled briefs (TeX needed) -----------------------------------------------------------
-
-
-@needs_tex
-def test_brief_is_at_most_two_pages_and_holds_the_key_numbers(project):
-    path = pdf.build_brief("demo", project)
-    assert path == project / "book" / "pdf" / "synthese-demo.pdf"
-    assert path.read_bytes().startswith(b"%PDF-")
-    assert 1 <= pdf.pdf_page_count(path) <= 2
-    text = _pdf_text(path)
-    if text is not None:  # poppler-utils installed: read the PDF itself
-        flat = _flat(text)
-        for expected in KEY_STRINGS[:6]:
-            assert _flat(expected) in flat, expected
-
-
-@needs_tex
-def test_brief_is_byte_identical_across_builds(project, tmp_path, monkeypatch):
-    # The scratch project is no git checkout: the date comes from the environment (in the
-    # repository it is the commit time).
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795000000")
-    first = pdf.build_brief("demo", project, output=tmp_path / "a.pdf")
-    second = pdf.build_brief("demo", project, output=tmp_path / "b.pdf")
-    assert (
-        hashlib.sha256(first.read_bytes()).digest() == hashlib.sha256(second.read_bytes()).digest()
-    )
-
-
-@needs_tex
-def test_brief_with_nasty_strings_compiles_and_prints_them(project):
-    block = copy.deepcopy(BLOCK)
-    block["title"] = NASTY
-    block["simulated"] = True
-    _write_results(project, block)
-    path = pdf.build_brief("demo", project)
-    assert pdf.pdf_page_count(path) <= 2
-    text = _pdf_text(path)
-    if text is not None:
-        assert _flat(NASTY) in _flat(text)
-        assert "DONNÉES SIMULÉES" in text
-
-
-@needs_tex
-def test_long_brief_shrinks_to_two_pages_or_is_refused(project):
-    block = copy.deepcopy(BLOCK)
-    block["evidence"]["reasons"] = [f"Raison {i} : " + "texte assez long " * 8 for i in range(14)]
-    _write_results(project, block)
-    assert pdf.pdf_page_count(pdf.build_brief("demo", project)) <= 2
-    block["evidence"]["reasons"] = block["evidence"]["reasons"] * 6
-    _write_results(project, block)
-    with pytest.raises(pdf.PdfBuildError, match="pages even in its smallest layout") as error:
-        pdf.build_brief("demo", project)
-    kept = Path(re.search(r"LaTeX files in (\S+)", str(error.value)).group(1))
-    assert (kept / "brief.tex").is_file()  # kept for the author to look at
-    shutil.rmtree(kept)
-
-
-@needs_tex
-def test_page_count_agrees_with_pdfinfo(project):
-    if shutil.which("pdfinfo") is None:
-        pytest.skip("pdfinfo (poppler-utils) not installed")
-    path = pdf.build_brief("demo", project)
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
-    pages = int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))
-    assert pdf.pdf_page_count(path) == pages
-
-
-@needs_tex
-@pytest.mark.slow  # about 45 s: the whole book through xelatex
+@pytest.mark.slow  # about 45 s per build: the whole book through xelatex, twice
 def test_book_pdf_builds_in_french_and_reproducibly(tmp_path):
+    missing = pdf.missing_tools()
+    assert not missing, f"TeX tools missing ({', '.join(missing)}): run `make pdf-tools`"
     if not list((ROOT / "book" / "reports").glob("*.ipynb")):
-        pytest.skip("book/reports holds no executed report: run `dvc repro` first")
+        pytest.fail("book/reports holds no executed report: run `dvc repro` first")
     first = pdf.build_book_pdf(ROOT, output=tmp_path / "a" / "impact-tank.pdf")
     assert pdf.pdf_page_count(first) > 50
     assert not (ROOT / "book" / "pdf" / "a").exists()
-    text = _pdf_text(first)
-    if text is not None:
-        assert "Chapitre 1" in text and "Chapter" not in text
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(first), "-"], capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    assert "Chapitre 1. " in text and "Chapter" not in text
     second = pdf.build_book_pdf(ROOT, output=tmp_path / "b" / "impact-tank.pdf")
     assert first.read_bytes() == second.read_bytes()
+
+
+# --- The notebooks' HTML tables in the book PDF ---------------------------------------------
+
+
+def test_html_table_rows_fill_spans_with_empty_cells():
+    html = (
+        "<style></style><table><thead><tr><th>&nbsp;</th><th colspan=2>Effet</th></tr>"
+        "</thead><tbody><tr><th rowspan=2>emploi</th><td>1,5</td><td>p&nbsp;=&nbsp;0,2</td>"
+        "</tr><tr><td>2<br>ans</td><td>3</td></tr></tbody></table><table><tr><td>x</td></tr>"
+    )
+    assert html_tables.table_rows(html) == [
+        (True, ["", "Effet", ""]),
+        (False, ["emploi", "1,5", "p = 0,2"]),
+        (False, ["", "2 ans", "3"]),
+    ]
+    assert html_tables.table_rows("<div class='admonition'>texte</div>") == []
+
+
+def test_html_tables_become_latex_tables_and_other_raw_html_is_named(caplog):
+    source = (
+        ".. raw:: html\n\n   <table><thead><tr><th>Champ</th><th>Description</th></tr></thead>"
+        "<tr><td>std_label</td><td>Libellé de l'effet standardisé</td></tr></table>\n\n"
+        ".. raw:: html\n\n   <id>\n"
+    )
+    doctree = publish_doctree(source)
+    latex = SimpleNamespace(builder=SimpleNamespace(name="latex"))
+    html_tables._replace_html_tables(latex, doctree)
+    (table,) = doctree.findall(docutils_nodes.table)
+    assert [entry.astext() for entry in table.findall(docutils_nodes.entry)] == [
+        "Champ",
+        "Description",
+        "std_label",
+        "Libellé de l'effet standardisé",
+    ]
+    assert "longtable" in table["classes"]
+    spec = table.parent[table.parent.index(table) - 1]
+    assert spec["spec"].count(r"\X{") == 2 and r"\raggedright" in spec["spec"]
+    assert [raw.astext() for raw in doctree.findall(docutils_nodes.raw)] == [
+        r"\begingroup\small",
+        r"\endgroup",
+        "<id>",
+    ]
+
+
+def test_pdf_config_keeps_the_html_of_notebook_outputs_for_latex(tmp_path):
+    config = yaml.safe_load(book._pdf_config(ROOT, tmp_path).read_text(encoding="utf-8"))
+    assert html_tables.__name__ in config["sphinx"]["extra_extensions"]
+    assert config["sphinx"]["config"]["nb_mime_priority_overrides"] == [["latex", "text/html", 45]]

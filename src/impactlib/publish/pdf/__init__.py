@@ -1,29 +1,28 @@
-r"""Printable PDFs: the whole book through LaTeX, and a two-page brief per evaluation report.
+"""Printable PDFs: a two-page brief per evaluation report (Typst), the whole book (LaTeX).
 
 ``impact pdf`` (the DVC ``pdf`` stage) calls :func:`publish_pdfs`, which writes
 ``book/pdf/``:
 
-- ``impact-tank.pdf``, the whole book: Jupyter Book 1's ``pdflatex`` builder with the
-  ``latex:`` section of ``book/_config.yml`` (engine xelatex, Sphinx's own LaTeX writer);
 - ``synthese-<id>.pdf`` for each study of ``params.yaml``: a two-page French brief for
   events, made from ``results/<id>/estimates.json`` (its ``comparison`` block) and one
-  figure of ``results/<id>/figures/``, never from the notebook;
-- or, on a machine without TeX, only ``LISEZMOI.txt``, which names the missing tools and
-  the commands that install them (``make pdf-tools``, then ``dvc repro -f pdf``).
+  figure of ``results/<id>/figures/``, never from the notebook. Typst typesets it through
+  the ``typst`` wheel of PyPI, with the fonts embedded in that wheel only (Libertinus
+  Serif): it needs nothing outside the Python environment;
+- ``impact-tank.pdf``, the whole book: Jupyter Book 1's ``pdflatex`` builder with the
+  ``latex:`` section of ``book/_config.yml`` (engine xelatex, Sphinx's own LaTeX writer).
+  TeX comes from Debian packages (:data:`APT_PACKAGES`), which ``make all`` installs
+  through ``make pdf-tools``; on a machine without them the book is replaced by
+  ``LISEZMOI.txt``, which names the missing tools and the commands that install them.
 
-TeX comes from Debian packages (measured on the project machine), not from pip: see
-:data:`APT_PACKAGES` and :func:`missing_tools`.
-
-Reproducibility: TeX is run with ``SOURCE_DATE_EPOCH`` (the time of the git commit unless
-already set) and ``FORCE_SOURCE_DATE=1``, so dates in the PDFs are those of the commit and
-a rebuild of the same inputs gives byte-identical files. A brief also carries a trailer
-``/ID`` derived from its own LaTeX source, so that two different briefs never share one.
+Reproducibility: Typst gets the time of the git commit as its timestamp, TeX runs with
+``SOURCE_DATE_EPOCH`` (the same) and ``FORCE_SOURCE_DATE=1``, so a rebuild of the same
+inputs gives byte-identical files.
 
 Examples
 --------
->>> from impactlib.publish.citation import latex_escape
->>> latex_escape("50 % & 3 $")
-'50 \\% \\& 3 \\$'
+>>> from impactlib.publish.pdf import french_spacing
+>>> french_spacing("IC [1 ; 2]") == "IC [1\u202f; 2]"
+True
 """
 
 from impactlib.core.lazy import lazy_exports
@@ -35,12 +34,15 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "TODAY_FMT": ".book",
         "build_book_pdf": ".book",
         "TEMPLATE": ".brief",
-        "brief_tex": ".brief",
+        "brief_data": ".brief",
         "build_brief": ".brief",
-        "BRIEF_FIGURE": ".brief_text",
+        "compile_brief": ".brief",
         "LAYOUTS": ".brief_text",
         "MAX_PAGES": ".brief_text",
+        "Row": ".brief_text",
         "brief_figure": ".brief_text",
+        "french_spacing": ".brief_text",
+        "plain_text": ".brief_text",
         "fmt_amount": ".brief_text",
         "fmt_with_interval": ".brief_text",
         "read_comparison_block": ".brief_text",
@@ -55,6 +57,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "TEX_FILES": ".tools",
         "install_instructions": ".tools",
         "missing_tools": ".tools",
+        "page_count": ".tools",
         "pdf_page_count": ".tools",
         "source_date_epoch": ".tools",
     },

@@ -12,6 +12,7 @@ import yaml
 
 from impactlib.project.atomic import atomic_path
 from impactlib.project.paths import project_root
+from impactlib.publish.pdf.html_tables import MIME_PRIORITY
 from impactlib.publish.pdf.tools import (
     BOOK_PDF,
     PDF_DIR,
@@ -51,6 +52,10 @@ LATEX_ELEMENTS = {
 TODAY_FMT = "%d %B %Y"  # "27 novembre 2026" on the title page, not "nov. 27, 2026"
 
 
+# The notebooks' HTML tables as LaTeX tables (html_tables.py), not their text fallback.
+HTML_TABLES = "impactlib.publish.pdf.html_tables"
+
+
 def _pdf_config(root: Path, folder: Path) -> Path:
     """A copy of ``book/_config.yml`` for the PDF build, written in ``folder``.
 
@@ -70,6 +75,9 @@ def _pdf_config(root: Path, folder: Path) -> Path:
     for key, value in LATEX_ELEMENTS.items():
         elements.setdefault(key, value)
     settings.setdefault("today_fmt", TODAY_FMT)
+    extra = sphinx.setdefault("extra_extensions", []) or []
+    sphinx["extra_extensions"] = [*extra, HTML_TABLES] if HTML_TABLES not in extra else extra
+    settings.setdefault("nb_mime_priority_overrides", MIME_PRIORITY)
     path = folder / "_config.yml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
     return path

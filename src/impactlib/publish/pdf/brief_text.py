@@ -1,33 +1,75 @@
-"""The content of a two-page brief, in French and escaped for LaTeX, from a study's
-comparison block: the key figures, the scale-up table, the chart."""
+"""The content of a two-page brief, in French, from a study's comparison block: the key
+figures, the scale-up table, the chart.
+
+Everything here is plain text in rows (:class:`Row`): the Typst template lays it out and
+prints every string as text, never as markup, so nothing needs escaping."""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from impactlib.appraisal.comparison import design_label
 from impactlib.core.validation import InputError
 from impactlib.project.paths import figures_dir, results_dir
-from impactlib.publish.citation import latex_escape
 from impactlib.report.formats import fmt_interval, fmt_number, fmt_percent, fmt_pvalue
 
-# Brief layouts tried in order until the brief fits on two pages: font size, figure height
-# as a share of the text height.
-LAYOUTS = (("10pt", 0.42), ("10pt", 0.32), ("9pt", 0.24))
+# Brief layouts tried in order until the brief fits on two pages: font size in points,
+# figure height as a share of the page's text height.
+LAYOUTS = ((10.0, 0.42), (10.0, 0.32), (9.0, 0.24))
 
 
 MAX_PAGES = 2
 
 
-BRIEF_FIGURE = "figure.png"  # the chart's name beside brief.tex
-
-
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+_CHUNK = 16
+
+
+_BEFORE = {";": "\u202f", "!": "\u202f", "?": "\u202f", ":": "\u00a0", "»": "\u00a0"}
+
+
+def french_spacing(text: str) -> str:
+    """``text`` with the French no-break spaces: narrow before ``; ! ?``, full before ``:``
+    and ``»`` and after ``«``, so that a line never starts with one of these signs.
+
+    >>> french_spacing("IC [1 ; 2] : « oui »") == "IC [1\u202f; 2]\u00a0: «\u00a0oui\u00a0»"
+    True
+    """
+    for sign, space in _BEFORE.items():
+        text = text.replace(f" {sign}", f"{space}{sign}")
+    return text.replace("« ", "«\u00a0")
+
+
+_LONG_WORD = re.compile(rf"\S{{{2 * _CHUNK},}}")
+
+
+def plain_text(text: object) -> str:
+    """``text`` ready for the template: French spaces (:func:`french_spacing`), and places
+    to break a word of 32 characters or more (a path, an address): a zero-width space after
+    each slash, and every 16 characters of a part still that long. Typst would otherwise
+    let such a word run past the margin, without a warning.
+    """
+    spaced = french_spacing(str(text))
+    return _LONG_WORD.sub(lambda m: _breakable(m.group(0)), spaced)
+
+
+def _breakable(word: str) -> str:
+    parts = [
+        "\u200b".join(part[i : i + _CHUNK] for i in range(0, len(part), _CHUNK))
+        if len(part) >= 2 * _CHUNK
+        else part
+        for part in word.split("/")
+    ]
+    return "/\u200b".join(parts)
 
 
 def _decimals(*values: float | None) -> int:
@@ -85,13 +127,6 @@ def _not_applicable(reason: str) -> str:
     )
 
 
-def _two_lines(main: str, detail: str, *, bold: bool = False) -> str:
-    """A table cell: ``main`` (escaped, bold if asked), then ``detail`` in small type."""
-    text = latex_escape(main)
-    text = rf"\textbf{{{text}}}" if bold else text
-    return text + (rf"\newline{{\small {latex_escape(detail)}}}" if detail else "")
-
-
 def _sample_text(headline: Mapping[str, Any]) -> str:
     parts = []
     if not _missing(headline.get("n_treated")) and not _missing(headline.get("n_control")):
@@ -141,8 +176,26 @@ def brief_figure(study_id: str, root: Path | None = None) -> Path | None:
     return figures[0] if figures else None
 
 
-def _row(label: str, value: str) -> str:
-    return f"{latex_escape(label)} & {value} \\\\"
+@dataclass(frozen=True)
+class Row:
+    """A row of a table of the brief: a bold label and a value, plain text.
+
+    ``value`` is printed bold when ``strong``, in the accent colour (and bold) when
+    ``accent``; ``suffix`` follows it in normal type; ``detail`` is a second line in small
+    type.
+    """
+
+    label: str
+    value: str
+    strong: bool = False
+    accent: bool = False
+    suffix: str = ""
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row for the template, every text through :func:`plain_text`."""
+        fields = asdict(self).items()
+        return {k: plain_text(v) if isinstance(v, str) else v for k, v in fields}
 
 
 def _with_interval(record: Mapping[str, Any], key: str, fmt: Any = fmt_with_interval) -> str:
@@ -170,7 +223,7 @@ def _impact_label(currency: str) -> str:
     return f"Impact pour 1\u202f000 {currency}"
 
 
-def _effect_text(headline: Mapping[str, Any], unit: str, higher_is_better: bool) -> str:
+def _effect_row(headline: Mapping[str, Any], unit: str, higher_is_better: bool) -> Row:
     """The headline effect, its interval and p-value; below, the sample and the direction."""
     level = _level(headline.get("alpha"))
     value, low, high = headline["value"], headline.get("ci_low"), headline.get("ci_high")
@@ -180,7 +233,8 @@ def _effect_text(headline: Mapping[str, Any], unit: str, higher_is_better: bool)
     p_value = fmt_pvalue(headline.get("p_value"))
     effect += f" ; p\u00a0{p_value}" if p_value.startswith("<") else f" ; p\u00a0=\u00a0{p_value}"
     direction = "une hausse est favorable" if higher_is_better else "une baisse est favorable"
-    return _two_lines(effect, f"{_sample_text(headline)} ; {direction}.", bold=True)
+    detail = f"{_sample_text(headline)} ; {direction}."
+    return Row("Effet estimé", effect, strong=True, detail=detail)
 
 
 def _cost_text(block: Mapping[str, Any], currency: str) -> str:
@@ -193,8 +247,8 @@ def _cost_text(block: Mapping[str, Any], currency: str) -> str:
     return cost
 
 
-def key_rows(block: Mapping[str, Any]) -> list[str]:
-    """The rows of the brief's table of key figures (LaTeX), from a comparison block."""
+def key_rows(block: Mapping[str, Any]) -> list[Row]:
+    """The rows of the brief's table of key figures, from a comparison block."""
     cea = block.get("cost_effectiveness") or {}
     scale = block.get("scale_up") or {}
     unit = cea.get("effect_unit") or scale.get("effect_unit") or ""
@@ -203,17 +257,18 @@ def key_rows(block: Mapping[str, Any]) -> list[str]:
     std = block.get("standardised_effect") or {}
     evidence = block["evidence"]
     return [
-        _row("Indicateur", latex_escape(block["outcome"])),
-        _row("Méthode", latex_escape(design_label(block["design"]))),
-        _row("Effet estimé", _effect_text(block["headline"], unit, higher)),
-        _row("Effet standardisé", _two_lines(_std_text(std), std.get("label") or "")),
-        _row("Coût par bénéficiaire", latex_escape(_cost_text(block, currency))),
-        _row(_impact_label(currency), latex_escape(_impact_text(cea, unit))),
-        _row("Coût par unité d'effet", latex_escape(_per_unit_text(cea, currency, f" ({unit})"))),
-        _row(
+        Row("Indicateur", str(block["outcome"])),
+        Row("Méthode", design_label(block["design"])),
+        _effect_row(block["headline"], unit, higher),
+        Row("Effet standardisé", _std_text(std), detail=std.get("label") or ""),
+        Row("Coût par bénéficiaire", _cost_text(block, currency)),
+        Row(_impact_label(currency), _impact_text(cea, unit)),
+        Row("Coût par unité d'effet", _per_unit_text(cea, currency, f" ({unit})")),
+        Row(
             "Niveau de preuve",
-            rf"\textbf{{\color{{accent}}{latex_escape(evidence.get('label', ''))}}}"
-            + latex_escape(" (grille GRADE ; raisons en page 2)"),
+            str(evidence.get("label", "")),
+            accent=True,
+            suffix=" (grille GRADE ; raisons en page 2)",
         ),
     ]
 
@@ -231,11 +286,14 @@ def _assumptions(scale: Mapping[str, Any]) -> str:
     )
 
 
-def scale_up_table(block: Mapping[str, Any]) -> str:
-    """The scale-up projection of the brief as a LaTeX table, with a note on its intervals."""
+def scale_up_table(block: Mapping[str, Any]) -> tuple[list[Row], str]:
+    """The scale-up projection of the brief: its rows and a note on its intervals.
+
+    Without a projection, no row and the note says so.
+    """
     scale = block.get("scale_up")
     if not scale:
-        return latex_escape("Non applicable : ce travail ne donne pas de projection.")
+        return [], "Non applicable : ce travail ne donne pas de projection."
     unit = scale.get("effect_unit") or ""
     currency = scale.get("currency") or "EUR"
     level = _level(scale.get("alpha"))
@@ -246,22 +304,14 @@ def scale_up_table(block: Mapping[str, Any]) -> str:
     )
     total_effect = _with_interval(scale, "total_effect", fmt_amount)
     rows = [
-        _row("Hypothèses", latex_escape(_assumptions(scale))),
-        _row("Bénéficiaires", latex_escape(_with_interval(scale, "beneficiaries", fmt_amount))),
-        _row("Coût total", latex_escape(total_cost)),
-        _row(
-            "Effet total",
-            latex_escape(f"{total_effect} (somme sur les bénéficiaires, en {unit})"),
-        ),
-        _row(_impact_label(currency), latex_escape(_impact_text(scale, unit))),
-        _row("Coût par unité d'effet", latex_escape(_per_unit_text(scale, currency))),
+        Row("Hypothèses", _assumptions(scale)),
+        Row("Bénéficiaires", _with_interval(scale, "beneficiaries", fmt_amount)),
+        Row("Coût total", total_cost),
+        Row("Effet total", f"{total_effect} (somme sur les bénéficiaires, en {unit})"),
+        Row(_impact_label(currency), _impact_text(scale, unit)),
+        Row("Coût par unité d'effet", _per_unit_text(scale, currency)),
     ]
     draws = scale.get("n_resamples")
     note = f"Intervalles de simulation à {level}"
     note += f" ({fmt_number(draws)} tirages Monte-Carlo)." if draws else "."
-    table = "\n".join(rows)
-    return (
-        r"\begin{tabularx}{\linewidth}{@{}>{\raggedright\arraybackslash\bfseries}"
-        r"p{0.27\linewidth}>{\raggedright\arraybackslash}X@{}}"
-        f"\n{table}\n\\end{{tabularx}}\n\n{{\\small {latex_escape(note)}}}"
-    )
+    return rows, note

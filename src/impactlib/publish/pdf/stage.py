@@ -1,5 +1,5 @@
-"""The ``pdf`` stage: ``book/pdf/`` holds the book as one PDF and a brief per study, or the
-instructions to install TeX."""
+"""The ``pdf`` stage: ``book/pdf/`` holds a brief per study (Typst) and the book as one PDF
+(TeX), or, without TeX, the instructions to install it."""
 
 from __future__ import annotations
 
@@ -21,16 +21,22 @@ from impactlib.publish.pdf.tools import (
 
 
 def publish_pdfs(root: Path | None = None) -> Path:
-    """Write ``book/pdf/``: the book PDF and one brief per study, or ``LISEZMOI.txt``.
+    """Write ``book/pdf/``: one brief per study, and the book PDF or ``LISEZMOI.txt``.
+
+    The briefs need nothing but the Python environment (Typst from PyPI). The book needs
+    TeX, which ``make all`` installs (``make pdf-tools``); without it the book is replaced
+    by ``LISEZMOI.txt`` (what is missing, how to install it), whose text is also printed
+    on stderr, and the stage does not fail.
 
     The folder is built beside its final place and swapped in only when complete
     (:func:`impactlib.project.atomic.staged_folder`), so a failure leaves the previous one
-    untouched. Without the TeX tools, nothing fails: the folder holds only ``LISEZMOI.txt``
-    (what is missing, how to install it), and the same text is printed on stderr.
+    untouched.
     """
     root = root or project_root()
     target = root / PDF_DIR
     with staged_folder(target) as staging:
+        for study_id in declared_studies(root):
+            build_brief(study_id, root, output=staging / f"synthese-{study_id}.pdf")
         missing = missing_tools()
         if missing:
             text = install_instructions(missing)
@@ -38,6 +44,4 @@ def publish_pdfs(root: Path | None = None) -> Path:
             print(text, file=sys.stderr)
         else:
             build_book_pdf(root, output=staging / BOOK_PDF)
-            for study_id in declared_studies(root):
-                build_brief(study_id, root, output=staging / f"synthese-{study_id}.pdf")
     return target

@@ -1,5 +1,7 @@
-"""The TeX toolchain of the PDFs: what is missing and how to install it, the environment of a
-reproducible run, and what TeX's output says (pages, warnings, characters dropped)."""
+"""The TeX toolchain of the book PDF: what is missing and how to install it, the environment
+of a reproducible run, and what TeX's output says (pages, warnings, characters dropped).
+
+The briefs need none of it: Typst comes from PyPI (:mod:`impactlib.publish.pdf.brief`)."""
 
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ BOOK_PDF = "impact-tank.pdf"
 README_FILE = "LISEZMOI.txt"
 
 
-# The Debian packages of the PDF toolchain, about 195 MB (measured on the project machine).
+# The Debian packages of the book PDF's toolchain, about 195 MB (measured on the project
+# machine). `make pdf-tools` installs them, and poppler-utils for the tests (pdftoppm).
 APT_PACKAGES = (
     "latexmk",
     "texlive-latex-recommended",
@@ -72,7 +75,7 @@ class PdfBuildError(RuntimeError):
 def missing_tools() -> list[str]:
     """The TeX tools and files this machine lacks, each with its Debian package.
 
-    An empty list means that :func:`build_book_pdf` and :func:`build_brief` can run.
+    An empty list means that :func:`build_book_pdf` can run.
 
     Examples
     --------
@@ -92,8 +95,9 @@ def missing_tools() -> list[str]:
 def install_instructions(missing: list[str]) -> str:
     """The text of ``LISEZMOI.txt`` (French): what is missing and how to install it."""
     lines = [
-        "Les PDF du livre et les synthèses de deux pages n'ont pas été produits :",
-        "les outils TeX suivants manquent sur cette machine.",
+        "Le PDF du livre (impact-tank.pdf) n'a pas été produit : les outils TeX",
+        "suivants manquent sur cette machine (les synthèses de deux pages, faites",
+        "avec Typst, n'en ont pas besoin et sont dans ce dossier).",
         "",
         *[f"  - {item}" for item in missing],
         "",
@@ -146,12 +150,16 @@ def tex_environment(root: Path) -> dict[str, str]:
 
 
 def pdf_page_count(path: Path) -> int:
-    """Number of pages of a PDF, without a PDF library.
+    """Number of pages of a PDF file, without a PDF library (:func:`page_count`)."""
+    return page_count(Path(path).read_bytes())
+
+
+def page_count(data: bytes) -> int:
+    """Number of pages of a PDF's bytes, without a PDF library.
 
     Counts the ``/Type /Page`` objects, inside compressed object streams too (xdvipdfmx
     writes PDF 1.5 object streams).
     """
-    data = Path(path).read_bytes()
     chunks = [data]
     for match in _STREAM.finditer(data):
         try:
