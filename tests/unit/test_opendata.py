@@ -196,6 +196,10 @@ def test_catalogue_lists_datasets_dictionaries_and_external_sources(project):
     assert "](_static/open/estimations.csv)" in catalogue_markdown(
         package, link_base="_static/open/"
     )
+    # Descriptions are literal text: `<id>` is no HTML tag (MyST would swallow it), `|`
+    # ends no table cell.
+    assert "(fichiers results/\\<id\\>/estimates.json)" in page
+    assert "very\\_low" in page and "results/<id>" not in page
     written = write_catalogue()
     assert written == project / "book" / "donnees-ouvertes.md"
     assert written.read_text(encoding="utf-8") == page

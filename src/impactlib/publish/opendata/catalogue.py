@@ -16,7 +16,11 @@ CATALOGUE_PAGE = Path("book") / "donnees-ouvertes.md"
 
 
 def _md(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text as literal Markdown: a `<id>` is not an HTML tag, a `|` does not end a cell."""
+    text = str(text).replace("\\", "\\\\")
+    for char in "|<>*_[]`":
+        text = text.replace(char, "\\" + char)
+    return text.replace("\n", " ")
 
 
 def catalogue_markdown(
@@ -83,7 +87,7 @@ def catalogue_markdown(
         lines += [
             f"## {resource.get('title', resource['name'])}",
             "",
-            resource.get("description", ""),
+            _md(resource.get("description", "")),
             "",
             f"- Fichier : [{resource['path']}]({link_base}{resource['path']}) "
             f"({resource.get('bytes', '?')} octets, CSV UTF-8)",
