@@ -45,11 +45,8 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 
 import pandas as pd
@@ -64,22 +61,22 @@ from impactlib.intake.text_columns import (
     decoded_table,
     is_one_byte,
     is_utf8_name,
-    matches,
     may_match,
     transcode,
     valid_utf8,
 )
+from impactlib.intake.text_dialect import (
+    DECIMALS,
+    decimal_in,
+    detect_decimal,
+    header_names,
+    records,
+    sniff_separator,
+)
 
-SEPARATORS = (";", ",", "\t", "|")
-DECIMALS = (".", ",")
 _SAMPLE_BYTES = 1 << 20  # the separator, header and decimal mark are read from the first MiB
-_SNIFF_LINES = 50
 _BLOCK_BYTES = 1 << 22  # pyarrow parses blocks of 4 MiB in parallel
 _FIRST_LINES = 5  # lines named in a ragged-file message
-
-_SPACES = " \u00a0\u202f"  # thousands separators of French exports
-_COMMA_NUMBER = rf"[-+]?(?:\d{{1,3}}(?:[{_SPACES}]?\d{{3}})+|\d+),\d+"
-_POINT_NUMBER = r"[-+]?\d+\.\d+"
 
 
 @dataclass(frozen=True)
@@ -185,11 +182,11 @@ def _prepare_head(path: Path, head: bytes, size: int, declared: TextDialect) -> 
     sample = head[: cut or _SAMPLE_BYTES].decode("utf-8-sig", errors="replace")
     if not sample.strip() or not cut:
         return None
-    separator = declared.separator or _sniff_separator(sample)
-    names = _header(path, sample, separator)
+    separator = declared.separator or sniff_separator(sample)
+    names = header_names(path, sample, separator)
     decimal = declared.decimal
     if decimal is None:
-        decimal = "." if separator == "," else _decimal_in(head, cut, separator)
+        decimal = "." if separator == "," else decimal_in(head, cut, separator)
         decimal = decimal or ("." if whole and cut == len(head) else None)
     dialect = TextDialect(declared.encoding, separator, decimal)
     return None if decimal is None else _Text(path, b"", dialect, names)
@@ -224,10 +221,10 @@ def _prepare(
     sample = bytes(data[: cut or _SAMPLE_BYTES]).decode("utf-8-sig", errors="replace")
     if not sample.strip():
         raise ReadError(f"{path} is empty")
-    separator = separator or _sniff_separator(sample)
-    names = _header(path, sample, separator)
+    separator = separator or sniff_separator(sample)
+    names = header_names(path, sample, separator)
     if decimal is None:
-        decimal = "." if separator == "," else _detect_decimal(data, cut, separator)
+        decimal = "." if separator == "," else detect_decimal(data, cut, separator)
     return _Text(path, data, TextDialect(encoding, separator, decimal), names)
 
 
@@ -259,87 +256,6 @@ def _to_utf8(
     if valid or (valid is None and valid_utf8(raw)):
         return raw, "utf-8"
     return transcode(path, raw, "cp1252", guessed=True), "cp1252"
-
-
-def _sniff_separator(sample: str) -> str:
-    """The separator that splits the header and first lines alike (see the module docstring).
-
-    The last record looked at may be cut short (the end of the sample, a truncated file): it
-    does not count. With no consistent candidate, the widest header wins and the parse names
-    the ragged lines.
-    """
-    scores = []
-    for order, candidate in enumerate(SEPARATORS):
-        try:
-            records = islice(_records(sample, candidate), _SNIFF_LINES)
-            widths = [len(fields) for _, fields in records]
-        except csv.Error:
-            continue
-        if widths and widths[0] > 1:
-            body = widths[1:-1] if len(widths) > 2 else widths[1:]
-            consistent = all(width == widths[0] for width in body)
-            scores.append((consistent, widths[0], -order, candidate))
-    return max(scores)[3] if scores else ","
-
-
-def _header(path: Path, sample: str, separator: str) -> list[str]:
-    """The column names of line 1, stripped of spaces and BOM; duplicates refused."""
-    try:
-        first = next(_records(sample, separator), (1, []))
-    except csv.Error as error:
-        raise ReadError(f"{path}: the header (line 1) cannot be parsed: {error.args[0]}") from None
-    if first[0] != 1:
-        raise ReadError(f"{path}: line 1 is blank; the header must be the first line")
-    names = [name.strip().lstrip("\ufeff").strip() for name in first[1]]
-    seen: dict[str, int] = {}
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-    duplicates = [name for name, count in seen.items() if count > 1 and name]
-    if duplicates:
-        listed = ", ".join(repr(name) for name in duplicates)
-        raise ReadError(f"{path}: duplicate column names in the header (line 1): {listed}")
-    return names
-
-
-def _detect_decimal(data: bytes | bytearray, sample_end: int, separator: str) -> str:
-    """``,`` or ``.`` by the rule of the module docstring."""
-    for end in dict.fromkeys((sample_end or len(data), len(data))):
-        mark = _decimal_in(data, end, separator)
-        if mark:
-            return mark
-    return "."
-
-
-def _decimal_in(data: bytes | bytearray, end: int, separator: str) -> str | None:
-    """The decimal mark that the fields of ``data[:end]`` show, or ``None`` (no number)."""
-    sep = f"\\x{{{ord(separator):x}}}"  # RE2's escape of any character
-
-    def found(number: str) -> bool:
-        return matches(data, rf'(?m)(?:^|{sep})"?{number}"?(?:{sep}|\r?$)', end)
-
-    comma, point = found(_COMMA_NUMBER), found(_POINT_NUMBER)
-    return ("," if comma and not point else ".") if comma or point else None
-
-
-def _records(text: str, separator: str, *, strict: bool = False) -> Iterator[tuple[int, list[str]]]:
-    """The non-blank records of ``text`` with the file line each starts on (header = 1).
-
-    Fields may be of any length (the csv module stops at 128 KiB unless told otherwise); a
-    :class:`csv.Error` carries the line of the record at fault as its last argument.
-    """
-    limit = csv.field_size_limit(2**31 - 1)
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=strict)
-        line = 1
-        try:
-            for fields in reader:
-                if fields:
-                    yield line, fields
-                line = reader.line_num + 1
-        except csv.Error as error:
-            raise csv.Error(str(error), line) from None
-    finally:
-        csv.field_size_limit(limit)
 
 
 def _parse(
@@ -407,7 +323,7 @@ def _refuse_open_quote(text: _Text) -> None:
     field (``12" screen``) also gives: the csv module in strict mode tells them apart.
     """
     try:
-        for _ in _records(_decoded(text), text.dialect.separator, strict=True):
+        for _ in records(_decoded(text), text.dialect.separator, strict=True):
             pass
     except csv.Error as error:
         if "unexpected end of data" in str(error.args[0]):
@@ -423,7 +339,7 @@ def _refuse_ragged(text: _Text, count: int) -> None:
     wrong: list[tuple[int, int]] = []
     last: tuple[int, list[str]] = (1, [])
     try:
-        for last in _records(_decoded(text), text.dialect.separator):
+        for last in records(_decoded(text), text.dialect.separator):
             if len(last[1]) != width and last[0] > 1:
                 wrong.append((last[0], len(last[1])))
     except csv.Error:  # a field beyond the csv module's limit: no line numbers then
@@ -465,7 +381,7 @@ def _row_and_line(text: _Text, row: int) -> str:
     """``row N (line L)``: data row ``row`` (1 = the first after the header) and the file
     line where it starts (blank lines and line breaks inside quotes make them differ)."""
     try:
-        for number, (line, _) in enumerate(_records(_decoded(text), text.dialect.separator)):
+        for number, (line, _) in enumerate(records(_decoded(text), text.dialect.separator)):
             if number == row:
                 return f"row {row} (line {line})"
     except csv.Error:
