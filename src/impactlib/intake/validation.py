@@ -28,9 +28,10 @@ import pandas as pd
 
 from impactlib.core.validation import plain
 from impactlib.intake.arrow_text import enum_codes, has_duplicates
+from impactlib.intake.casting import Cast, cast_field, flags
 from impactlib.intake.errors import SchemaError
 from impactlib.intake.identifiers import PATTERN_KINDS, find_identifier, identifier_kind_of_name
-from impactlib.intake.schema import Cast, Field, TableSchema, bound, cast_field, flags
+from impactlib.intake.schema import Field, TableSchema, bound
 
 _WORKERS = 4  # columns cast at once, in threads, in a table of _PARALLEL_ROWS rows or more
 _PARALLEL_ROWS = 50_000
