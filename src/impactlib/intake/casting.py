@@ -145,12 +145,15 @@ def cast_field(
     typed cells (Excel, Stata, Parquet: numbers, datetimes, categoricals) keep their
     type. The result is nullable ``Int64`` for integers and years, ``float64`` for
     numbers, ``datetime64`` for dates, ``boolean``, and pandas' ``string`` for text.
-    A text column stored by pyarrow is cast whole when it can be (``intake.arrow_text``).
+    A text column stored by pyarrow is cast whole when it can be (``intake.arrow_text``);
+    a categorical of texts has each of its texts cast once (:func:`_cast_categories`).
     """
     fast = cast_text(series, field.type, missing_values, decimal, partial(_dates, field=field))
     if fast is not None:
         return Cast(*fast, bad_text=bool(fast[2].any()))
     if isinstance(series.dtype, pd.CategoricalDtype):
+        if isinstance(series.cat.categories.dtype, pd.StringDtype):
+            return _cast_categories(series, field, missing_values, decimal)
         series = series.astype(series.cat.categories.dtype)
     if pd.api.types.is_float_dtype(series):
         series = series.astype("float64")
@@ -178,3 +181,33 @@ def cast_field(
         values = native if values is None else values.where(is_text, native)
     bad = (values.isna() & present).to_numpy(dtype=bool)
     return Cast(values, missing, bad, bad_text=bool((bad & is_text).any()))
+
+
+def _cast_categories(
+    series: pd.Series, field: Field, missing_values: tuple[str, ...], decimal: str
+) -> Cast:
+    """A categorical of texts (a CSV's column read as categories, ``typed_text``): the
+    texts its cells hold cast as a text column is, then spread over the cells by their
+    codes; the same cast as of the column of texts, without building it. A string field
+    with an enum stays categorical (its missing texts removed from the categories)."""
+    codes = series.cat.codes.to_numpy()  # -1 (a missing cell) takes the last, appended item
+    used = np.zeros(len(series.cat.categories) + 1, dtype=bool)
+    used[codes] = True
+    if not used[:-1].all():  # only the texts the cells hold (Stata's labels may be unused)
+        series = series.cat.remove_categories(series.cat.categories[~used[:-1]])
+        codes = series.cat.codes.to_numpy()
+    categories = series.cat.categories
+    inner = cast_field(
+        pd.Series(categories, dtype=categories.dtype),
+        field,
+        missing_values=missing_values,
+        decimal=decimal,
+    )
+    missing = np.append(inner.missing, True)[codes]
+    bad = np.append(inner.bad, False)[codes]
+    if field.type == "string" and "enum" in field.constraints:
+        values = series.cat.remove_categories(categories[inner.missing])
+    else:
+        taken = pd.api.extensions.take(inner.values.array, codes, allow_fill=True)
+        values = pd.Series(taken, index=series.index, name=series.name, copy=False)
+    return Cast(values, missing, bad, bad_text=bool(bad.any()))

@@ -73,6 +73,13 @@ from impactlib.intake.text_dialect import (
     records,
     sniff_separator,
 )
+from impactlib.intake.typed_text import (
+    ColumnPlan,
+    arrow_types,
+    not_finite,
+    null_values,
+    refused_number,
+)
 
 _SAMPLE_BYTES = 1 << 20  # the separator, header and decimal mark are read from the first MiB
 _BLOCK_BYTES = 1 << 22  # pyarrow parses blocks of 4 MiB in parallel
@@ -116,12 +123,16 @@ def read_text_table(
     encoding: str | None,
     separator: str | None,
     decimal: str | None,
-) -> tuple[pd.DataFrame, TextDialect]:
-    """The table of a CSV (``tab=False``) or TSV file, every column as text, and its dialect.
+    plan: ColumnPlan | None = None,
+) -> tuple[pd.DataFrame, TextDialect, tuple[str, ...]]:
+    """The table of a CSV (``tab=False``) or TSV file, its dialect, and the columns parsed
+    as numbers.
 
-    A file in a one-byte encoding, declared or guessed, is parsed as it is and its columns
-    beyond ASCII decoded after (``text_columns``), unless anything is unusual: then, as for
-    any other file, the whole file is decoded to UTF-8 first and parsed.
+    Every column is text, unless ``plan`` (``typed_text``: a schema's) types it: then
+    number columns that parse cleanly are float64, and its categories categoricals of
+    text. A file in a one-byte encoding, declared or guessed, is parsed as it is and its
+    columns beyond ASCII decoded after (``text_columns``), unless anything is unusual:
+    then, as for any other file, the whole file is decoded to UTF-8 first and parsed.
     """
     if tab and separator is None:
         separator = "\t"
@@ -130,21 +141,30 @@ def read_text_table(
         raw = path.read_bytes()
         utf8 = valid_utf8(raw)
     guess = encoding or "cp1252"
-    one_byte = None if utf8 else _one_byte_table(path, raw, guess, separator, decimal)
+    one_byte = None if utf8 else _one_byte_table(path, raw, guess, separator, decimal, plan)
     if one_byte is not None:
         table, dialect = one_byte
+        del one_byte
     else:
         raw = path.read_bytes() if raw is None else raw
         text = _prepare(path, raw, encoding, separator, decimal, valid_utf8=utf8)
         del raw
-        table = _named_columns(text, _parse(text))
+        table = _named_columns(text, _parse(text, plan=plan))
         _refuse_mojibake(text, table)
         dialect = text.dialect
-    return table.to_pandas(), dialect  # large_string columns become str without a copy
+    numbers = tuple(f.name for f in table.schema if pa.types.is_floating(f.type))
+    # Column by column, each let go once converted; large_string columns become str
+    # without a copy, dictionaries categoricals.
+    return table.to_pandas(split_blocks=True, self_destruct=True), dialect, numbers
 
 
 def _one_byte_table(
-    path: Path, raw: bytes | None, encoding: str, separator: str | None, decimal: str | None
+    path: Path,
+    raw: bytes | None,
+    encoding: str,
+    separator: str | None,
+    decimal: str | None,
+    plan: ColumnPlan | None = None,
 ) -> tuple[pa.Table, TextDialect] | None:
     """The table of a file in a one-byte encoding, parsed as it is (from ``raw``, or from the
     file), then its columns beyond ASCII decoded; ``None`` when the encoding is not one
@@ -164,8 +184,8 @@ def _one_byte_table(
         if text is None or quotes % 2:
             return None
         source = None if raw is None else pa.py_buffer(raw)
-        table = _named_columns(text, _parse(text, source=source, size=size, quotes=quotes))
-        table, leads = decoded_table(table, encoding, LEADS)
+        table = _parse(text, source=source, size=size, quotes=quotes, plan=plan)
+        table, leads = decoded_table(_named_columns(text, table), encoding, LEADS)
         _refuse_mojibake(text, table, leads)
     except (UnicodeDecodeError, ReadError):
         return None
@@ -264,13 +284,15 @@ def _parse(
     source: pa.Buffer | None = None,
     size: int | None = None,
     quotes: int | None = None,
+    plan: ColumnPlan | None = None,
 ) -> pa.Table:
-    """Every field as text (empty = missing); an open quote and rows of the wrong width refused.
+    """Every field as text (empty = missing), or as ``plan`` types it (``typed_text``); an
+    open quote and rows of the wrong width refused.
 
     Blocks of 4 MiB are parsed in parallel; a record longer than a block (a huge quoted
-    text) makes pyarrow give up, and the file is parsed again as one block. The text is
-    ``text.data``, or ``source``, or else the file itself (of ``size`` bytes, ``quotes``
-    double quotes).
+    text) makes pyarrow give up, and the file is parsed again as one block. A number column
+    that does not parse cleanly is parsed again as text. The text is ``text.data``, or
+    ``source``, or else the file itself (of ``size`` bytes, ``quotes`` double quotes).
     """
     bad_rows: list[pa_csv.InvalidRow] = []
 
@@ -281,14 +303,17 @@ def _parse(
     if size is None:
         source, size = pa.py_buffer(text.data), len(text.data)
         quotes = text.data.count(b'"') if b'"' in text.data else 0
-    names = [f"f{i}" for i in range(len(text.names))]
-    for block_size in (_BLOCK_BYTES, size + 1):
+    block_size, demoted = _BLOCK_BYTES, set()
+    while True:  # each turn demotes a column to text or enlarges the block: it ends
+        types = arrow_types(text.names, plan, demoted)
         bad_rows.clear()
         try:
             table = pa_csv.read_csv(
                 pa.input_stream(str(text.path), compression=None) if source is None else source,
                 read_options=pa_csv.ReadOptions(
-                    column_names=names, skip_rows=1, block_size=block_size
+                    column_names=[f"f{i}" for i in range(len(text.names))],
+                    skip_rows=1,
+                    block_size=block_size,
                 ),
                 parse_options=pa_csv.ParseOptions(
                     delimiter=text.dialect.separator,
@@ -297,16 +322,27 @@ def _parse(
                 ),
                 convert_options=pa_csv.ConvertOptions(
                     check_utf8=False,  # checked or transcoded before, or decoded after
+                    column_types=types,
                     default_column_type=pa.large_string(),
                     strings_can_be_null=True,
-                    null_values=[""],
+                    null_values=null_values(plan),
+                    decimal_point=text.dialect.decimal,
                 ),
             )
-            break
         except pa.ArrowInvalid as error:
+            refused = refused_number(error, text.names, types)
+            if refused is not None:
+                demoted.add(refused)
+                continue
             if "straddl" not in str(error) or block_size > size:
                 reason = str(error).splitlines()[0]
                 raise ReadError(f"{text.path} cannot be parsed as CSV: {reason}") from error
+            block_size = size + 1
+            continue
+        wrong = not_finite(table, text.names, types)
+        if not wrong:
+            break
+        demoted.update(wrong)
     if quotes % 2:
         _refuse_open_quote(text)
     if bad_rows:
@@ -398,7 +434,9 @@ def _refuse_mojibake(text: _Text, table: pa.Table, columns: list[str] | None = N
         found = []
         for name, column in zip(table.column_names, table.columns, strict=True):
             if (columns is not None and name not in columns) or not may_match(column, SUSPECT):
-                continue  # ASCII, or nothing suspect: one quick pass
+                continue  # ASCII, numbers, or nothing suspect: one quick pass
+            if pa.types.is_dictionary(column.type):  # a suspect category: its cells as text
+                column = column.cast(column.type.value_type)
             row = pc.index(pc.match_substring_regex(column, SUSPECT), True).as_py()
             if row >= 0:
                 found.append((row, name, column[row].as_py()))
