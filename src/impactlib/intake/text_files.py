@@ -5,7 +5,10 @@ Every column is text (pandas ``str``): the schema casts the types and names the 
 value that does not cast. An empty field (``;;`` or ``;"";``) is missing; every other field
 is kept as written, ``NA``, ``N/A``, ``NULL``, ``.`` or ``-99`` included, where pandas would
 silently turn the first ones into missing: which strings mean missing is the schema's
-``missingValues``, not a guess of the reader. Values are not stripped.
+``missingValues``, not a guess of the reader. Values are not stripped. Given the schema's
+plan (``typed_text``), the reader parses its numbers as numbers and its dates, integers
+and allowed values as categories of text, reads its missing values as missing, and gives
+the same table after validation in less memory.
 
 What is not declared is detected:
 

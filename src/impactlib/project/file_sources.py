@@ -8,9 +8,10 @@ tracked by DVC, never by git (``.gitignore`` refuses everything under ``data/fil
 DVC's pointers); a confidential one, and the table imported from it, only ever go to the
 private DVC remote.
 
-Import reads the file (:mod:`impactlib.intake.readers`), validates it against its schema
-(:mod:`impactlib.intake.schema`), then removes the direct identifiers the schema declares:
-dropped, or replaced by keyed pseudonyms when records must be linked
+Import reads the file with its schema (:mod:`impactlib.intake.readers`: a CSV's typed
+columns parsed as such, :mod:`impactlib.intake.typed_text`), validates it against the
+schema (:mod:`impactlib.intake.validation`), then removes the direct identifiers the
+schema declares: dropped, or replaced by keyed pseudonyms when records must be linked
 (:mod:`impactlib.intake.pseudonyms`; the key comes from ``IMPACT_PSEUDONYM_KEY`` or the
 git-ignored ``.secrets/pseudonym.key``). Nothing personal reaches ``data/raw``.
 """
