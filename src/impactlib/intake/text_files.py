@@ -49,7 +49,7 @@ from __future__ import annotations
 import codecs
 import csv
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -104,12 +104,17 @@ class TextDialect:
 
 @dataclass(frozen=True)
 class _Text:
-    """A text file ready to parse: its bytes in UTF-8, its dialect and its header."""
+    """A text file ready to parse: its bytes in UTF-8, its dialect and its header.
+
+    ``on_disk``: the file is UTF-8 as written, parsed from the disk, and ``data`` is left
+    empty (read again only to name the lines of an error).
+    """
 
     path: Path
     data: bytes | bytearray
     dialect: TextDialect
     names: list[str]
+    on_disk: bool = False
 
 
 def dialect_of(
@@ -151,8 +156,11 @@ def read_text_table(
     else:
         raw = path.read_bytes() if raw is None else raw
         text = _prepare(path, raw, encoding, separator, decimal, valid_utf8=utf8)
+        size, quotes = len(text.data), text.data.count(b'"') if b'"' in text.data else 0
+        if text.data is raw:  # UTF-8 as written: parsed from the file, not kept in memory
+            text = replace(text, data=b"", on_disk=True)
         del raw
-        table = _named_columns(text, _parse(text, plan=plan))
+        table = _named_columns(text, _parse(text, size=size, quotes=quotes, plan=plan))
         _refuse_mojibake(text, table)
         dialect = text.dialect
     numbers = tuple(f.name for f in table.schema if pa.types.is_floating(f.type))
@@ -303,8 +311,10 @@ def _parse(
         bad_rows.append(row)
         return "skip"
 
+    if not text.on_disk and source is None and text.data:
+        source = pa.py_buffer(text.data)
     if size is None:
-        source, size = pa.py_buffer(text.data), len(text.data)
+        size = len(text.data)
         quotes = text.data.count(b'"') if b'"' in text.data else 0
     block_size, demoted = _BLOCK_BYTES, set()
     while True:  # each turn demotes a column to text or enlarges the block: it ends
@@ -385,7 +395,11 @@ def _refuse_ragged(text: _Text, count: int) -> None:
         wrong.clear()
     if not wrong:
         raise ReadError(f"{path}: {count} row(s) do not have the header's {width} fields")
-    if wrong[-1][0] == last[0] and len(last[1]) < width and not text.data.endswith((b"\n", b"\r")):
+    if (
+        wrong[-1][0] == last[0]
+        and len(last[1]) < width
+        and not _data(text).endswith((b"\n", b"\r"))
+    ):
         others = f"; lines {', '.join(str(n) for n, _ in wrong[:-1])} too" if wrong[1:] else ""
         raise ReadError(
             f"{path} is truncated: its last line ({last[0]}) has {len(last[1])} of the header's "
@@ -396,8 +410,13 @@ def _refuse_ragged(text: _Text, count: int) -> None:
     raise ReadError(f"{path}: the header (line 1) has {width} fields but {first}{more}")
 
 
+def _data(text: _Text) -> bytes | bytearray:
+    """The file's bytes in UTF-8, read again when it was parsed from the disk."""
+    return text.path.read_bytes() if text.on_disk else text.data
+
+
 def _decoded(text: _Text) -> str:
-    return str(text.data, "utf-8-sig")
+    return str(_data(text), "utf-8-sig")
 
 
 def _named_columns(text: _Text, table: pa.Table) -> pa.Table:
