@@ -166,7 +166,12 @@ def read_text_table(
     numbers = tuple(f.name for f in table.schema if pa.types.is_floating(f.type))
     # Column by column, each let go once converted; large_string columns become str
     # without a copy, dictionaries categoricals.
-    return table.to_pandas(split_blocks=True, self_destruct=True), dialect, numbers
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)
+    del table
+    # What pyarrow's allocator keeps of the parse goes back to the system (a few ms): the
+    # typed table that validation builds next comes from numpy's, and would add to it.
+    pa.default_memory_pool().release_unused()
+    return frame, dialect, numbers
 
 
 def _one_byte_table(
