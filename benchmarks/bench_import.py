@@ -4,10 +4,13 @@ Writes a French-style CSV (cp1252, ``;``, decimal commas, dd/mm/yyyy dates) of N
 30 columns (default 1 000 000) with its Table Schema, then times, each in a fresh process:
 
 - ``pandas``: ``pd.read_csv(sep=";", decimal=",", encoding="cp1252")`` then ``to_parquet``;
-- ``impact``: what ``impact import`` does to a partner's file: read it
-  (:mod:`impactlib.intake.readers`, dialect and mojibake checks), validate every column
-  against its schema (types, allowed values, ranges, key, undeclared identifiers), replace
-  the participant number by a keyed pseudonym, drop the e-mail column, write parquet.
+- ``impact``: what ``impact import`` does to a partner's file
+  (``FileSource.fetch_with_dictionary``, less the data dictionary page): read it with its
+  schema (:mod:`impactlib.intake.readers`, dialect and mojibake checks, numbers parsed as
+  numbers and dates, integers and allowed values as categories: ``intake.typed_text``),
+  validate every column against the schema (types, allowed values, ranges, key, undeclared
+  identifiers), replace the participant number by a keyed pseudonym, drop the e-mail
+  column, write parquet.
 
 For each: wall-clock time (best of ``--runs``) and the peak resident memory of the
 process above its peak after imports (``VmHWM`` of ``/proc/self/status``, Linux; of the
@@ -77,15 +80,12 @@ frame.to_parquet(sys.argv[2], index=False)
 
 IMPACT = """
 import sys
-from impactlib.intake.readers import read_file
 from impactlib.intake.schema import read_schema
-from impactlib.intake.validation import validate
-from impactlib.project.file_sources import deidentify
-def fetch():  # as FileSource.fetch: the table as read is let go when it returns
-    table = read_file(sys.argv[1], encoding="cp1252", separator=";", decimal=",")
-    frame = validate(table.frame, read_schema(sys.argv[3]), source="bench", decimal=",")
-    return deidentify(frame, read_schema(sys.argv[3]), key_file=None)
-frame = fetch()
+from impactlib.project.file_sources import deidentify, read_checked
+schema = read_schema(sys.argv[3])
+file_format = {"encoding": "cp1252", "separator": ";", "decimal": ","}
+frame, labels = read_checked(sys.argv[1], schema, source="bench", file_format=file_format)
+frame = deidentify(frame, schema, key_file=None)  # as FileSource.fetch_with_dictionary
 frame.to_parquet(sys.argv[2], index=False)
 """
 

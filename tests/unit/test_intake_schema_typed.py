@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from impactlib.intake import schema as schema_module
+from impactlib.intake import casting as casting_module
 from impactlib.intake import schema_from_descriptor, validate
+from impactlib.intake.casting import cast_field
 from impactlib.intake.errors import SchemaError
-from impactlib.intake.schema import Field, cast_field
+from impactlib.intake.schema import Field
 
 PHONES = ["06 12 34 56 78", "", "07 98 76 54 32", "01 23 45 67 89"]
 FIELDS = [
@@ -171,7 +172,7 @@ def test_a_text_column_cast_whole_gives_what_the_exact_cast_gives(kind, cells, m
         for missing in (("",), ("", "NA"), ()):
             fast = cast_field(series, field, missing_values=missing, decimal=decimal)
             with monkeypatch.context() as patch:
-                patch.setattr(schema_module, "cast_text", lambda *args: None)
+                patch.setattr(casting_module, "cast_text", lambda *args: None)
                 exact = cast_field(series, field, missing_values=missing, decimal=decimal)
             pd.testing.assert_series_equal(fast.values, exact.values)
             assert fast.missing.tolist() == exact.missing.tolist()

@@ -6,7 +6,8 @@ personal data. This part turns it into a table a study may read, and nothing els
 - ``readers``: a file into a table, its encoding, separator and decimal mark declared or
   detected, mojibake and truncation refused;
 - ``schema``: the file's Table Schema (Frictionless), types, allowed values, ranges, key,
-  the unit of observation; validation that names the rows, the column and the rule;
+  the unit of observation; ``casting`` and ``validation`` apply it and name the rows, the
+  column and the rule;
 - ``identifiers``: what a direct identifier looks like (names of columns, e-mails, French
   phone numbers, NIR with its key, street addresses);
 - ``pseudonyms``: keyed pseudonyms (HMAC-SHA256) for identifiers that must link records.

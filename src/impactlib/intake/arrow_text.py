@@ -4,7 +4,7 @@ A CSV read by ``intake.readers`` gives pandas ``str`` columns stored as pyarrow 
 Casting such a column cell by cell in pandas (strip, thousands separators, a regular
 expression per cell) costs seconds for a million rows; here a column that casts cleanly is
 cast by one pyarrow operation, and anything unusual sends it back to the exact path of
-``schema``, which finds and names the offending cells. What the fast path accepts, the
+``casting``, which finds and names the offending cells. What the fast path accepts, the
 exact path accepts too and reads as the same value:
 
 - numbers: the decimal comma made a point byte by byte (a column holding a point with

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from impactlib.intake.casting import missing_mask
 from impactlib.intake.errors import SchemaError
-from impactlib.intake.schema import Field, TableSchema, missing_mask
+from impactlib.intake.schema import Field, TableSchema
 
 TYPE_LABELS = {
     "string": "texte",

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from impactlib.intake.casting import Cast, cast_field, flags
 from impactlib.intake.identifiers import PATTERN_KINDS, identifier_kind_of_name
 from impactlib.intake.schema import (
     CONSTRAINTS,
@@ -28,10 +29,7 @@ from impactlib.intake.schema import (
     FIELD_KEYS,
     TABLE_KEYS,
     TRUE_VALUES,
-    Cast,
     Field,
-    cast_field,
-    flags,
     schema_from_descriptor,
 )
 from impactlib.intake.validation import find_identifier_rows

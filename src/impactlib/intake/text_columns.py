@@ -53,6 +53,11 @@ def chunk_values(chunk: pa.Array) -> tuple[memoryview, np.ndarray]:
     return view[int(offsets[0]) : int(offsets[-1])], offsets
 
 
+def is_text(kind: pa.DataType) -> bool:
+    """Whether an Arrow type is a string (small or large)."""
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
 def is_ascii(chunk: pa.Array) -> bool:
     """Whether every value of a string chunk is ASCII (one pass over its bytes)."""
     view, _ = chunk_values(chunk)
@@ -85,8 +90,14 @@ def matches(data: bytes | bytearray | memoryview, pattern: str, end: int) -> boo
 def may_match(column: pa.ChunkedArray, pattern: str) -> bool:
     """Whether the RE2 ``pattern`` may match a value of a text column: ``False`` when no
     value holds a byte beyond ASCII, or when the pattern matches nowhere in the bytes of
-    its values read as one text (a match across two values gives a false alarm only)."""
+    its values read as one text (a match across two values gives a false alarm only). The
+    values of a dictionary-encoded column are those of its dictionaries; a column that is
+    not text (numbers) holds none."""
     for chunk in column.chunks:
+        if pa.types.is_dictionary(chunk.type):
+            chunk = chunk.dictionary
+        if not is_text(chunk.type):
+            return False
         if not is_ascii(chunk):
             view, _ = chunk_values(chunk)
             if matches(view, pattern, len(view)):
@@ -98,8 +109,18 @@ def decoded_column(
     column: pa.ChunkedArray, encoding: str, leads: str = ""
 ) -> tuple[pa.ChunkedArray, bool]:
     """A column of one-byte-encoded values as UTF-8 (the same string type; a chunk that is
-    all ASCII is kept as it is), and whether a value holds one of the characters ``leads``.
-    Raises :class:`UnicodeDecodeError` on a byte the encoding does not decode."""
+    all ASCII is kept as it is; a dictionary-encoded column has its dictionaries decoded; a
+    column that is not text is kept), and whether a value holds one of the characters
+    ``leads``. Raises :class:`UnicodeDecodeError` on a byte the encoding does not decode."""
+    if pa.types.is_dictionary(column.type):
+        chunks, found = [], False
+        for chunk in column.chunks:
+            values, lead = decoded_column(pa.chunked_array([chunk.dictionary]), encoding, leads)
+            chunks.append(pa.DictionaryArray.from_arrays(chunk.indices, values.chunk(0)))
+            found = found or lead
+        return pa.chunked_array(chunks, column.type), found
+    if not is_text(column.type):
+        return column, False
     table = importlib.import_module(f"encodings.{_module_name(encoding)}").decoding_table
     growth = np.array([len(char.encode("utf-8")) - 1 for char in table])  # UTF-8 bytes gained
     sources = np.array([char in leads for char in table])

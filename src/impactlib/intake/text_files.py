@@ -5,7 +5,10 @@ Every column is text (pandas ``str``): the schema casts the types and names the 
 value that does not cast. An empty field (``;;`` or ``;"";``) is missing; every other field
 is kept as written, ``NA``, ``N/A``, ``NULL``, ``.`` or ``-99`` included, where pandas would
 silently turn the first ones into missing: which strings mean missing is the schema's
-``missingValues``, not a guess of the reader. Values are not stripped.
+``missingValues``, not a guess of the reader. Values are not stripped. Given the schema's
+plan (``typed_text``), the reader parses its numbers as numbers and its dates, integers
+and allowed values as categories of text, reads its missing values as missing, and gives
+the same table after validation in less memory.
 
 What is not declared is detected:
 
@@ -45,11 +48,8 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
-from itertools import islice
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -64,22 +64,29 @@ from impactlib.intake.text_columns import (
     decoded_table,
     is_one_byte,
     is_utf8_name,
-    matches,
     may_match,
     transcode,
     valid_utf8,
 )
+from impactlib.intake.text_dialect import (
+    DECIMALS,
+    decimal_in,
+    detect_decimal,
+    header_names,
+    records,
+    sniff_separator,
+)
+from impactlib.intake.typed_text import (
+    ColumnPlan,
+    arrow_types,
+    not_finite,
+    null_values,
+    refused_number,
+)
 
-SEPARATORS = (";", ",", "\t", "|")
-DECIMALS = (".", ",")
 _SAMPLE_BYTES = 1 << 20  # the separator, header and decimal mark are read from the first MiB
-_SNIFF_LINES = 50
 _BLOCK_BYTES = 1 << 22  # pyarrow parses blocks of 4 MiB in parallel
 _FIRST_LINES = 5  # lines named in a ragged-file message
-
-_SPACES = " \u00a0\u202f"  # thousands separators of French exports
-_COMMA_NUMBER = rf"[-+]?(?:\d{{1,3}}(?:[{_SPACES}]?\d{{3}})+|\d+),\d+"
-_POINT_NUMBER = r"[-+]?\d+\.\d+"
 
 
 @dataclass(frozen=True)
@@ -97,12 +104,17 @@ class TextDialect:
 
 @dataclass(frozen=True)
 class _Text:
-    """A text file ready to parse: its bytes in UTF-8, its dialect and its header."""
+    """A text file ready to parse: its bytes in UTF-8, its dialect and its header.
+
+    ``on_disk``: the file is UTF-8 as written, parsed from the disk, and ``data`` is left
+    empty (read again only to name the lines of an error).
+    """
 
     path: Path
     data: bytes | bytearray
     dialect: TextDialect
     names: list[str]
+    on_disk: bool = False
 
 
 def dialect_of(
@@ -119,12 +131,16 @@ def read_text_table(
     encoding: str | None,
     separator: str | None,
     decimal: str | None,
-) -> tuple[pd.DataFrame, TextDialect]:
-    """The table of a CSV (``tab=False``) or TSV file, every column as text, and its dialect.
+    plan: ColumnPlan | None = None,
+) -> tuple[pd.DataFrame, TextDialect, tuple[str, ...]]:
+    """The table of a CSV (``tab=False``) or TSV file, its dialect, and the columns parsed
+    as numbers.
 
-    A file in a one-byte encoding, declared or guessed, is parsed as it is and its columns
-    beyond ASCII decoded after (``text_columns``), unless anything is unusual: then, as for
-    any other file, the whole file is decoded to UTF-8 first and parsed.
+    Every column is text, unless ``plan`` (``typed_text``: a schema's) types it: then
+    number columns that parse cleanly are float64, and its categories categoricals of
+    text. A file in a one-byte encoding, declared or guessed, is parsed as it is and its
+    columns beyond ASCII decoded after (``text_columns``), unless anything is unusual:
+    then, as for any other file, the whole file is decoded to UTF-8 first and parsed.
     """
     if tab and separator is None:
         separator = "\t"
@@ -133,21 +149,38 @@ def read_text_table(
         raw = path.read_bytes()
         utf8 = valid_utf8(raw)
     guess = encoding or "cp1252"
-    one_byte = None if utf8 else _one_byte_table(path, raw, guess, separator, decimal)
+    one_byte = None if utf8 else _one_byte_table(path, raw, guess, separator, decimal, plan)
     if one_byte is not None:
         table, dialect = one_byte
+        del one_byte
     else:
         raw = path.read_bytes() if raw is None else raw
         text = _prepare(path, raw, encoding, separator, decimal, valid_utf8=utf8)
+        size, quotes = len(text.data), text.data.count(b'"') if b'"' in text.data else 0
+        if text.data is raw:  # UTF-8 as written: parsed from the file, not kept in memory
+            text = replace(text, data=b"", on_disk=True)
         del raw
-        table = _named_columns(text, _parse(text))
+        table = _named_columns(text, _parse(text, size=size, quotes=quotes, plan=plan))
         _refuse_mojibake(text, table)
         dialect = text.dialect
-    return table.to_pandas(), dialect  # large_string columns become str without a copy
+    numbers = tuple(f.name for f in table.schema if pa.types.is_floating(f.type))
+    # Column by column, each let go once converted; large_string columns become str
+    # without a copy, dictionaries categoricals.
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)
+    del table
+    # What pyarrow's allocator keeps of the parse goes back to the system (a few ms): the
+    # typed table that validation builds next comes from numpy's, and would add to it.
+    pa.default_memory_pool().release_unused()
+    return frame, dialect, numbers
 
 
 def _one_byte_table(
-    path: Path, raw: bytes | None, encoding: str, separator: str | None, decimal: str | None
+    path: Path,
+    raw: bytes | None,
+    encoding: str,
+    separator: str | None,
+    decimal: str | None,
+    plan: ColumnPlan | None = None,
 ) -> tuple[pa.Table, TextDialect] | None:
     """The table of a file in a one-byte encoding, parsed as it is (from ``raw``, or from the
     file), then its columns beyond ASCII decoded; ``None`` when the encoding is not one
@@ -167,8 +200,8 @@ def _one_byte_table(
         if text is None or quotes % 2:
             return None
         source = None if raw is None else pa.py_buffer(raw)
-        table = _named_columns(text, _parse(text, source=source, size=size, quotes=quotes))
-        table, leads = decoded_table(table, encoding, LEADS)
+        table = _parse(text, source=source, size=size, quotes=quotes, plan=plan)
+        table, leads = decoded_table(_named_columns(text, table), encoding, LEADS)
         _refuse_mojibake(text, table, leads)
     except (UnicodeDecodeError, ReadError):
         return None
@@ -185,11 +218,11 @@ def _prepare_head(path: Path, head: bytes, size: int, declared: TextDialect) -> 
     sample = head[: cut or _SAMPLE_BYTES].decode("utf-8-sig", errors="replace")
     if not sample.strip() or not cut:
         return None
-    separator = declared.separator or _sniff_separator(sample)
-    names = _header(path, sample, separator)
+    separator = declared.separator or sniff_separator(sample)
+    names = header_names(path, sample, separator)
     decimal = declared.decimal
     if decimal is None:
-        decimal = "." if separator == "," else _decimal_in(head, cut, separator)
+        decimal = "." if separator == "," else decimal_in(head, cut, separator)
         decimal = decimal or ("." if whole and cut == len(head) else None)
     dialect = TextDialect(declared.encoding, separator, decimal)
     return None if decimal is None else _Text(path, b"", dialect, names)
@@ -224,10 +257,10 @@ def _prepare(
     sample = bytes(data[: cut or _SAMPLE_BYTES]).decode("utf-8-sig", errors="replace")
     if not sample.strip():
         raise ReadError(f"{path} is empty")
-    separator = separator or _sniff_separator(sample)
-    names = _header(path, sample, separator)
+    separator = separator or sniff_separator(sample)
+    names = header_names(path, sample, separator)
     if decimal is None:
-        decimal = "." if separator == "," else _detect_decimal(data, cut, separator)
+        decimal = "." if separator == "," else detect_decimal(data, cut, separator)
     return _Text(path, data, TextDialect(encoding, separator, decimal), names)
 
 
@@ -261,100 +294,21 @@ def _to_utf8(
     return transcode(path, raw, "cp1252", guessed=True), "cp1252"
 
 
-def _sniff_separator(sample: str) -> str:
-    """The separator that splits the header and first lines alike (see the module docstring).
-
-    The last record looked at may be cut short (the end of the sample, a truncated file): it
-    does not count. With no consistent candidate, the widest header wins and the parse names
-    the ragged lines.
-    """
-    scores = []
-    for order, candidate in enumerate(SEPARATORS):
-        try:
-            records = islice(_records(sample, candidate), _SNIFF_LINES)
-            widths = [len(fields) for _, fields in records]
-        except csv.Error:
-            continue
-        if widths and widths[0] > 1:
-            body = widths[1:-1] if len(widths) > 2 else widths[1:]
-            consistent = all(width == widths[0] for width in body)
-            scores.append((consistent, widths[0], -order, candidate))
-    return max(scores)[3] if scores else ","
-
-
-def _header(path: Path, sample: str, separator: str) -> list[str]:
-    """The column names of line 1, stripped of spaces and BOM; duplicates refused."""
-    try:
-        first = next(_records(sample, separator), (1, []))
-    except csv.Error as error:
-        raise ReadError(f"{path}: the header (line 1) cannot be parsed: {error.args[0]}") from None
-    if first[0] != 1:
-        raise ReadError(f"{path}: line 1 is blank; the header must be the first line")
-    names = [name.strip().lstrip("\ufeff").strip() for name in first[1]]
-    seen: dict[str, int] = {}
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-    duplicates = [name for name, count in seen.items() if count > 1 and name]
-    if duplicates:
-        listed = ", ".join(repr(name) for name in duplicates)
-        raise ReadError(f"{path}: duplicate column names in the header (line 1): {listed}")
-    return names
-
-
-def _detect_decimal(data: bytes | bytearray, sample_end: int, separator: str) -> str:
-    """``,`` or ``.`` by the rule of the module docstring."""
-    for end in dict.fromkeys((sample_end or len(data), len(data))):
-        mark = _decimal_in(data, end, separator)
-        if mark:
-            return mark
-    return "."
-
-
-def _decimal_in(data: bytes | bytearray, end: int, separator: str) -> str | None:
-    """The decimal mark that the fields of ``data[:end]`` show, or ``None`` (no number)."""
-    sep = f"\\x{{{ord(separator):x}}}"  # RE2's escape of any character
-
-    def found(number: str) -> bool:
-        return matches(data, rf'(?m)(?:^|{sep})"?{number}"?(?:{sep}|\r?$)', end)
-
-    comma, point = found(_COMMA_NUMBER), found(_POINT_NUMBER)
-    return ("," if comma and not point else ".") if comma or point else None
-
-
-def _records(text: str, separator: str, *, strict: bool = False) -> Iterator[tuple[int, list[str]]]:
-    """The non-blank records of ``text`` with the file line each starts on (header = 1).
-
-    Fields may be of any length (the csv module stops at 128 KiB unless told otherwise); a
-    :class:`csv.Error` carries the line of the record at fault as its last argument.
-    """
-    limit = csv.field_size_limit(2**31 - 1)
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=strict)
-        line = 1
-        try:
-            for fields in reader:
-                if fields:
-                    yield line, fields
-                line = reader.line_num + 1
-        except csv.Error as error:
-            raise csv.Error(str(error), line) from None
-    finally:
-        csv.field_size_limit(limit)
-
-
 def _parse(
     text: _Text,
     *,
     source: pa.Buffer | None = None,
     size: int | None = None,
     quotes: int | None = None,
+    plan: ColumnPlan | None = None,
 ) -> pa.Table:
-    """Every field as text (empty = missing); an open quote and rows of the wrong width refused.
+    """Every field as text (empty = missing), or as ``plan`` types it (``typed_text``); an
+    open quote and rows of the wrong width refused.
 
     Blocks of 4 MiB are parsed in parallel; a record longer than a block (a huge quoted
-    text) makes pyarrow give up, and the file is parsed again as one block. The text is
-    ``text.data``, or ``source``, or else the file itself (of ``size`` bytes, ``quotes``
-    double quotes).
+    text) makes pyarrow give up, and the file is parsed again as one block. A number column
+    that does not parse cleanly is parsed again as text. The text is ``text.data``, or
+    ``source``, or else the file itself (of ``size`` bytes, ``quotes`` double quotes).
     """
     bad_rows: list[pa_csv.InvalidRow] = []
 
@@ -362,17 +316,22 @@ def _parse(
         bad_rows.append(row)
         return "skip"
 
+    if not text.on_disk and source is None and text.data:
+        source = pa.py_buffer(text.data)
     if size is None:
-        source, size = pa.py_buffer(text.data), len(text.data)
+        size = len(text.data)
         quotes = text.data.count(b'"') if b'"' in text.data else 0
-    names = [f"f{i}" for i in range(len(text.names))]
-    for block_size in (_BLOCK_BYTES, size + 1):
+    block_size, demoted = _BLOCK_BYTES, set()
+    while True:  # each turn demotes a column to text or enlarges the block: it ends
+        types = arrow_types(text.names, plan, demoted)
         bad_rows.clear()
         try:
             table = pa_csv.read_csv(
                 pa.input_stream(str(text.path), compression=None) if source is None else source,
                 read_options=pa_csv.ReadOptions(
-                    column_names=names, skip_rows=1, block_size=block_size
+                    column_names=[f"f{i}" for i in range(len(text.names))],
+                    skip_rows=1,
+                    block_size=block_size,
                 ),
                 parse_options=pa_csv.ParseOptions(
                     delimiter=text.dialect.separator,
@@ -381,16 +340,27 @@ def _parse(
                 ),
                 convert_options=pa_csv.ConvertOptions(
                     check_utf8=False,  # checked or transcoded before, or decoded after
+                    column_types=types,
                     default_column_type=pa.large_string(),
                     strings_can_be_null=True,
-                    null_values=[""],
+                    null_values=null_values(plan),
+                    decimal_point=text.dialect.decimal,
                 ),
             )
-            break
         except pa.ArrowInvalid as error:
+            refused = refused_number(error, text.names, types)
+            if refused is not None:
+                demoted.add(refused)
+                continue
             if "straddl" not in str(error) or block_size > size:
                 reason = str(error).splitlines()[0]
                 raise ReadError(f"{text.path} cannot be parsed as CSV: {reason}") from error
+            block_size = size + 1
+            continue
+        wrong = not_finite(table, text.names, types)
+        if not wrong:
+            break
+        demoted.update(wrong)
     if quotes % 2:
         _refuse_open_quote(text)
     if bad_rows:
@@ -407,7 +377,7 @@ def _refuse_open_quote(text: _Text) -> None:
     field (``12" screen``) also gives: the csv module in strict mode tells them apart.
     """
     try:
-        for _ in _records(_decoded(text), text.dialect.separator, strict=True):
+        for _ in records(_decoded(text), text.dialect.separator, strict=True):
             pass
     except csv.Error as error:
         if "unexpected end of data" in str(error.args[0]):
@@ -423,14 +393,18 @@ def _refuse_ragged(text: _Text, count: int) -> None:
     wrong: list[tuple[int, int]] = []
     last: tuple[int, list[str]] = (1, [])
     try:
-        for last in _records(_decoded(text), text.dialect.separator):
+        for last in records(_decoded(text), text.dialect.separator):
             if len(last[1]) != width and last[0] > 1:
                 wrong.append((last[0], len(last[1])))
     except csv.Error:  # a field beyond the csv module's limit: no line numbers then
         wrong.clear()
     if not wrong:
         raise ReadError(f"{path}: {count} row(s) do not have the header's {width} fields")
-    if wrong[-1][0] == last[0] and len(last[1]) < width and not text.data.endswith((b"\n", b"\r")):
+    if (
+        wrong[-1][0] == last[0]
+        and len(last[1]) < width
+        and not _data(text).endswith((b"\n", b"\r"))
+    ):
         others = f"; lines {', '.join(str(n) for n, _ in wrong[:-1])} too" if wrong[1:] else ""
         raise ReadError(
             f"{path} is truncated: its last line ({last[0]}) has {len(last[1])} of the header's "
@@ -441,8 +415,13 @@ def _refuse_ragged(text: _Text, count: int) -> None:
     raise ReadError(f"{path}: the header (line 1) has {width} fields but {first}{more}")
 
 
+def _data(text: _Text) -> bytes | bytearray:
+    """The file's bytes in UTF-8, read again when it was parsed from the disk."""
+    return text.path.read_bytes() if text.on_disk else text.data
+
+
 def _decoded(text: _Text) -> str:
-    return str(text.data, "utf-8-sig")
+    return str(_data(text), "utf-8-sig")
 
 
 def _named_columns(text: _Text, table: pa.Table) -> pa.Table:
@@ -465,7 +444,7 @@ def _row_and_line(text: _Text, row: int) -> str:
     """``row N (line L)``: data row ``row`` (1 = the first after the header) and the file
     line where it starts (blank lines and line breaks inside quotes make them differ)."""
     try:
-        for number, (line, _) in enumerate(_records(_decoded(text), text.dialect.separator)):
+        for number, (line, _) in enumerate(records(_decoded(text), text.dialect.separator)):
             if number == row:
                 return f"row {row} (line {line})"
     except csv.Error:
@@ -482,7 +461,9 @@ def _refuse_mojibake(text: _Text, table: pa.Table, columns: list[str] | None = N
         found = []
         for name, column in zip(table.column_names, table.columns, strict=True):
             if (columns is not None and name not in columns) or not may_match(column, SUSPECT):
-                continue  # ASCII, or nothing suspect: one quick pass
+                continue  # ASCII, numbers, or nothing suspect: one quick pass
+            if pa.types.is_dictionary(column.type):  # a suspect category: its cells as text
+                column = column.cast(column.type.value_type)
             row = pc.index(pc.match_substring_regex(column, SUSPECT), True).as_py()
             if row >= 0:
                 found.append((row, name, column[row].as_py()))

@@ -18,7 +18,7 @@ the cells of an object column mixing text and typed cells (Excel).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -28,9 +28,10 @@ import pandas as pd
 
 from impactlib.core.validation import plain
 from impactlib.intake.arrow_text import enum_codes, has_duplicates
+from impactlib.intake.casting import Cast, cast_field, flags
 from impactlib.intake.errors import SchemaError
 from impactlib.intake.identifiers import PATTERN_KINDS, find_identifier, identifier_kind_of_name
-from impactlib.intake.schema import Cast, Field, TableSchema, bound, cast_field, flags
+from impactlib.intake.schema import Field, TableSchema, bound
 
 _WORKERS = 4  # columns cast at once, in threads, in a table of _PARALLEL_ROWS rows or more
 _PARALLEL_ROWS = 50_000
@@ -213,6 +214,8 @@ def _check_constraints(
         outside = present & (~flags(values.isin(enum)) if codes is None else codes < 0)
         if outside.any() and field.type == "string":  # the same letters, composed otherwise
             codes = None
+            if isinstance(values.dtype, pd.CategoricalDtype):  # read as categories
+                values = values.astype("string")
             normal = values.str.normalize("NFC")
             values = values.where(~(outside & flags(normal.isin(enum))), normal)
             outside = present & ~flags(values.isin(enum))
@@ -286,9 +289,18 @@ def _check_constraints(
 
 
 def _checked(
-    series: pd.Series, field: Field, schema: TableSchema, ctx: _Context, decimal: str
+    series: pd.Series,
+    field: Field,
+    schema: TableSchema,
+    ctx: _Context,
+    decimal: str,
+    typed: Collection[str] = (),
 ) -> pd.Series:
-    cast = cast_field(series, field, missing_values=schema.missing_values, decimal=decimal)
+    if field.name in typed:  # cast by the reader: every cell of the type, or missing
+        missing = series.isna().to_numpy(dtype=bool)
+        cast = Cast(series, missing, np.zeros(len(series), dtype=bool))
+    else:
+        cast = cast_field(series, field, missing_values=schema.missing_values, decimal=decimal)
     raw = None if hidden(field) else series
     if cast.bad.any():
         rule, problem, fix = _describe(field, text=cast.bad_text, decimal=decimal)
@@ -383,6 +395,7 @@ def validate(
     source: str,
     decimal: str = ".",
     first_row: int = 1,
+    typed: Collection[str] = (),
 ) -> pd.DataFrame:
     """A partner's table, typed and checked against its schema; ``SchemaError`` if not.
 
@@ -400,6 +413,9 @@ def validate(
         and narrow no-break) may separate thousands.
     first_row : int
         The number the partner gives the first data row (1: the row after the header).
+    typed : collection of str
+        Columns already of their field's type, missing cells as NA (``FileTable.typed``:
+        the reader cast them with the same rules); they are checked, not cast again.
 
     Returns
     -------
@@ -422,7 +438,7 @@ def validate(
         raise ValueError(f"decimal must be '.' or ',', not {decimal!r}")
     ctx = _Context(source, first_row)
     _check_columns(frame, schema, source)
-    check = partial(_checked, schema=schema, ctx=ctx, decimal=decimal)
+    check = partial(_checked, schema=schema, ctx=ctx, decimal=decimal, typed=frozenset(typed))
     columns = _in_order(check, [frame[f.name] for f in schema.fields], schema.fields)
     typed = pd.DataFrame(  # not copied into blocks of one dtype: no second copy in memory
         dict(zip(schema.names, columns, strict=True)), index=frame.index, copy=False

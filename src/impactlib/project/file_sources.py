@@ -8,9 +8,10 @@ tracked by DVC, never by git (``.gitignore`` refuses everything under ``data/fil
 DVC's pointers); a confidential one, and the table imported from it, only ever go to the
 private DVC remote.
 
-Import reads the file (:mod:`impactlib.intake.readers`), validates it against its schema
-(:mod:`impactlib.intake.schema`), then removes the direct identifiers the schema declares:
-dropped, or replaced by keyed pseudonyms when records must be linked
+Import reads the file with its schema (:mod:`impactlib.intake.readers`: a CSV's typed
+columns parsed as such, :mod:`impactlib.intake.typed_text`), validates it against the
+schema (:mod:`impactlib.intake.validation`), then removes the direct identifiers the
+schema declares: dropped, or replaced by keyed pseudonyms when records must be linked
 (:mod:`impactlib.intake.pseudonyms`; the key comes from ``IMPACT_PSEUDONYM_KEY`` or the
 git-ignored ``.secrets/pseudonym.key``). Nothing personal reaches ``data/raw``.
 """
@@ -137,9 +138,7 @@ class FileSource:
     def fetch_with_dictionary(self, root: Path) -> tuple[pd.DataFrame, str]:
         """The table studies may read, and the data dictionary page of the book."""
         from impactlib.intake.dictionary import data_dictionary
-        from impactlib.intake.readers import read_file
         from impactlib.intake.schema import read_schema
-        from impactlib.intake.validation import validate
 
         path = self._present_file(root)
         actual = file_checksum(path)
@@ -150,12 +149,30 @@ class FileSource:
                 "checksum in data/sources.yaml deliberately."
             )
         schema = read_schema(root / self.schema)
-        table = read_file(path, **self.format)
-        decimal = table.dialect.decimal if table.dialect is not None else "."
-        frame = validate(table.frame, schema, source=self.name, decimal=decimal)
-        dictionary = data_dictionary(frame, schema, labels=table.labels)
+        frame, labels = read_checked(path, schema, source=self.name, file_format=self.format)
+        dictionary = data_dictionary(frame, schema, labels=labels)
         page = dictionary_page(self, dictionary, unit=schema.unit, rows=len(frame))
         return deidentify(frame, schema, key_file=root / KEY_FILE), page
+
+
+def read_checked(
+    path: Path, schema, *, source: str, file_format: dict[str, Any]
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A partner's file read with its schema and validated against it: the typed table (its
+    identifiers still in) and the file's variable labels.
+
+    The schema goes to the reader too, so that a CSV's typed columns are parsed as such
+    (``intake.typed_text``) rather than as text beside their typed copy; the table as read
+    is let go as soon as it is validated.
+    """
+    from impactlib.intake.readers import read_file
+    from impactlib.intake.validation import validate
+
+    table = read_file(path, schema=schema, **file_format)
+    decimal = table.dialect.decimal if table.dialect is not None else "."
+    frame, labels, typed = table.frame, table.labels, table.typed
+    del table
+    return validate(frame, schema, source=source, decimal=decimal, typed=typed), labels
 
 
 def _cell(value: object) -> str:
