@@ -10,7 +10,7 @@ Tables (``require_dataframe``, ``require_columns``, ``require_numeric``,
 Roles and degenerate data (``require_distinct_columns``: one column in two roles;
 ``require_varies``: a constant column; ``require_per_arm``: too few units in an arm;
 ``require_finite_array``; ``require_full_rank``: collinearity judged by the numerical rank;
-``require_range_pair``: a ``(low, high)`` pair where a range is expected).
+``has_full_rank``; ``require_range_pair``: a ``(low, high)`` pair where a range is expected).
 """
 
 from __future__ import annotations
@@ -289,9 +289,9 @@ def require_full_rank(matrix: object, *, columns: Sequence[str], role: str = "co
     if np.any(norms == 0):
         column = columns[int(np.flatnonzero(norms == 0)[0])]
         raise InputError(f"{role} column {column!r} is all zero")
-    scaled = array / norms
-    if np.linalg.matrix_rank(scaled) == array.shape[1]:
+    if has_full_rank(array):
         return
+    scaled = array / norms
     for j in range(1, array.shape[1] + 1):
         if np.linalg.matrix_rank(scaled[:, :j]) < j:
             raise InputError(
@@ -312,3 +312,19 @@ def require_range_pair(
     if a > b:
         raise InputError(f"{name} must be (low, high) with low <= high, got {value!r}")
     return a, b
+
+
+def has_full_rank(matrix: object) -> bool:
+    """Whether the columns of ``matrix`` are linearly independent, judged by the numerical rank
+    (``numpy.linalg.matrix_rank``) of the columns scaled to unit norm: a covariate measured
+    in 1e-12 or in 1e12 is judged like one measured in units, and an all-zero column is
+    dependent."""
+    array = np.asarray(matrix, dtype=float)
+    if array.ndim != 2 or array.shape[1] == 0:
+        return True
+    if not np.isfinite(array).all():
+        return False
+    norms = np.linalg.norm(array, axis=0)
+    if np.any(norms == 0) or array.shape[0] < array.shape[1]:
+        return False
+    return bool(np.linalg.matrix_rank(array / norms) == array.shape[1])
