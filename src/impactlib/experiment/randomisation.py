@@ -13,6 +13,7 @@ from impactlib.core.result import Result
 from impactlib.core.validation import (
     InputError,
     require_binary,
+    require_distinct_columns,
 )
 from impactlib.experiment.assignments import (
     _exact_counts,
@@ -320,6 +321,7 @@ def _test_sample(
 ) -> tuple[pd.DataFrame, int, np.ndarray]:
     """Check the columns; return the complete rows, the number dropped and the 0/1 arm."""
     roles = {"outcome": outcome, "treatment": treatment, "strata": strata, "cluster": cluster}
+    require_distinct_columns(outcome=outcome, treatment=treatment)
     kept, n_dropped = complete_rows(data, roles)
     numeric_outcome(kept, outcome)
     if kept[outcome].nunique() < 2:

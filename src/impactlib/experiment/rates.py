@@ -29,6 +29,7 @@ from impactlib.core.inference import wald_estimate
 from impactlib.core.validation import (
     InputError,
     as_list,
+    has_full_rank,
     require_binary,
     require_finite,
     require_numeric,
@@ -157,7 +158,7 @@ def _rate_sample(
     x = covariate_matrix(kept, covariates)
     # Centred covariates: the intercept is then the control log rate at the covariate means.
     design = np.column_stack([np.ones(len(y)), t.astype(float), x - x.mean(axis=0)])
-    if np.linalg.matrix_rank(design) < design.shape[1]:
+    if not has_full_rank(design):
         raise InputError(f"covariates {covariates} are collinear with each other or the treatment")
     for arm, label in ((1, "treated"), (0, "control")):
         if y[t == arm].sum() == 0:

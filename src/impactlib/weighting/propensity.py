@@ -23,12 +23,16 @@ from impactlib.core.validation import (
     InputError,
     as_list,
     drop_missing,
+    has_full_rank,
     is_real,
+    plain,
     require_binary,
     require_columns,
     require_dataframe,
+    require_distinct_columns,
     require_finite,
     require_numeric,
+    require_per_arm,
     require_probability,
 )
 
@@ -174,12 +178,14 @@ def _prepare(
     if outcome is not None:
         require_columns(data, [outcome], role="outcome")
     require_columns(data, [treatment], role="treatment")
+    require_distinct_columns(outcome=outcome, treatment=treatment)
     every = list(dict.fromkeys([*covariates, *more]))
     require_columns(data, every, role="covariate")
     clash = {treatment, *([outcome] if outcome else [])} & set(every)
     if clash:
         raise InputError(f"covariate(s) {sorted(clash)} also used as outcome or treatment")
     used = [*([outcome] if outcome else []), treatment, *every]
+    _require_observed_in_each_arm(data, treatment, [c for c in used if c != treatment])
     kept, n_dropped = drop_missing(data, used)
     if kept.empty:
         raise InputError(f"no row left after removing missing values in {used}")
@@ -190,7 +196,21 @@ def _prepare(
         require_numeric(kept, name, role="covariate")
     require_finite(kept, every, role="covariate")
     t = require_binary(kept, treatment)
+    require_per_arm(t, name=treatment, minimum=2, what="unit(s) with complete data")
     return kept, n_dropped, t
+
+
+def _require_observed_in_each_arm(data: pd.DataFrame, treatment: str, columns: list[str]) -> None:
+    """Refuse a column missing in every row of an arm: dropping those rows would remove the arm."""
+    arms = data[treatment].dropna()
+    for arm in pd.unique(arms):
+        rows = data.loc[arms.index[arms == arm]]
+        for column in columns:
+            if rows[column].isna().all():
+                raise InputError(
+                    f"column {column!r} is missing in every row where treatment column "
+                    f"{treatment!r} is {plain(arm)!r}: that arm would be dropped"
+                )
 
 
 def _log_odds(fit: Any, scores: np.ndarray) -> np.ndarray:
@@ -223,7 +243,7 @@ def _fit_propensity(
     if constant:
         raise InputError(f"covariate(s) {constant} never vary in the analysis sample")
     design = np.column_stack([np.ones(len(t)), (x - center) / scale])
-    if np.linalg.matrix_rank(design) < design.shape[1]:
+    if not has_full_rank(design):
         raise InputError(
             f"covariates {list(covariates)} are collinear in the propensity-score model: "
             "drop redundant ones"
