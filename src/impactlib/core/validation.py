@@ -328,3 +328,20 @@ def has_full_rank(matrix: object) -> bool:
     if np.any(norms == 0) or array.shape[0] < array.shape[1]:
         return False
     return bool(np.linalg.matrix_rank(array / norms) == array.shape[1])
+
+
+def is_negligible(values: object, *, scale: object, rtol: float = 1e-10) -> bool:
+    """Whether every value of ``values`` is zero up to rounding relative to ``scale``: at most
+    ``rtol`` times the largest absolute value of ``scale`` (residuals of a perfect fit,
+    the spread of effects that are all equal)."""
+    array = np.abs(np.asarray(values, dtype=float))
+    reference = float(np.max(np.abs(np.asarray(scale, dtype=float)), initial=0.0))
+    return bool(np.max(array, initial=0.0) <= rtol * reference)
+
+
+def is_constant(values: object, *, rtol: float = 1e-10) -> bool:
+    """Whether the values are all equal up to rounding (their range is negligible)."""
+    array = np.asarray(values, dtype=float).ravel()
+    if array.size == 0:
+        return True
+    return is_negligible(np.ptp(array), scale=array, rtol=rtol)

@@ -31,7 +31,7 @@ from scipy import stats
 
 from impactlib.core.estimate import TIDY_COLUMNS, Estimate
 from impactlib.core.result import Result
-from impactlib.core.validation import InputError
+from impactlib.core.validation import InputError, is_constant, is_negligible
 from impactlib.meta.pooling import MetaResult, pool_arrays, pooled_frame, require_result
 from impactlib.meta.regression import coefficient_estimate, regression_arrays
 from impactlib.meta.tau2 import fit_model
@@ -137,6 +137,11 @@ def egger_test(result: MetaResult, *, model: str = "rma") -> EggerResult:
     result = _studies(result, 3, "egger_test")
     y, v = result.effects, result.variances
     sei = np.sqrt(v)
+    if is_constant(sei):
+        raise InputError(
+            "egger_test: the variances are all equal, so the standard error (the predictor "
+            "of Egger's regression) never varies: there is no asymmetry to test"
+        )
     if model == "rma":
         fit = regression_arrays(
             y, v, pd.DataFrame({"sei": sei}), tau2_estimator=result.tau2_estimator,
@@ -146,6 +151,12 @@ def egger_test(result: MetaResult, *, model: str = "rma") -> EggerResult:
         kind = "fixed-effects" if result.tau2_estimator == "FE" else "mixed-effects"
         return EggerResult(fit.coefficients, fit.df, f"{kind} meta-regression", result)
     wls = sm.WLS(y, np.column_stack([np.ones_like(y), sei]), weights=1.0 / v).fit()
+    if is_negligible(wls.resid, scale=y):
+        raise InputError(
+            "egger_test(model='lm'): the effects lie exactly on a line in their standard "
+            "errors (all equal, for instance), so the estimated dispersion is 0 and the test "
+            "is undefined; use model='rma'"
+        )
     interval = wls.conf_int(alpha=result.alpha)
     coefficients = pd.DataFrame(
         {
@@ -207,6 +218,12 @@ def rank_test(result: MetaResult) -> RankTestResult:
     """
     result = _studies(result, 3, "rank_test")
     y, v = result.effects, result.variances
+    for name, values in (("effects", y), ("variances", v)):
+        if is_constant(values):
+            raise InputError(
+                f"rank_test: the {name} are all equal, so Kendall's tau between the "
+                "standardised effects and the variances is undefined"
+            )
     w = 1.0 / v
     theta = np.sum(w * y) / w.sum()
     y_star = (y - theta) / np.sqrt(v - 1.0 / w.sum())

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from impactlib.core.validation import InputError, require_probability
+from impactlib.core.validation import InputError, is_negligible, require_probability
 
 #: Estimators of the between-study variance tau^2 (``"FE"``: none, tau^2 = 0).
 TAU2_ESTIMATORS = ("FE", "DL", "REML", "PM")
@@ -318,6 +318,12 @@ def fit_model(
         if df_resid < 1:
             raise InputError(f"Knapp-Hartung needs k > p (k = {k}, p = {p})")
         kh_factor = float(np.sum(w * resid**2) / df_resid)
+        if knapp_hartung == "knha" and is_negligible(resid, scale=y):
+            raise InputError(
+                "Knapp-Hartung: the effects are fitted exactly (all equal, or exactly on the "
+                "moderators), so the Knapp-Hartung factor is 0 and the interval would have no "
+                "width; use knapp_hartung='truncated' or False"
+            )
         if knapp_hartung == "truncated":
             kh_factor = max(1.0, kh_factor)
         vcov = inv * kh_factor
