@@ -234,9 +234,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Arguments that name something (a notebook, a source, a file to create): a name with a
+# space, a newline or a control character in it is a paste accident, refused before use.
+_NAME_ARGUMENTS = {"id": "id", "source": "source", "sources": "source", "brief": "--brief",
+                   "name": "name"}  # fmt: skip
+
+
+def _check_names(args: argparse.Namespace) -> None:
+    for attribute, label in _NAME_ARGUMENTS.items():
+        values = getattr(args, attribute, None)
+        for value in [values] if isinstance(values, str) else values or []:
+            if not value or value != value.strip() or not value.isprintable() or " " in value:
+                raise InputError(
+                    f"{label} {value!r} is not a name: it holds a space, a newline or a control "
+                    "character (a stray one from a copy and paste?)"
+                )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _check_names(args)
         code = args.func(args)
     except (
         data.SourceError,
