@@ -21,6 +21,7 @@ from impactlib.core.validation import (
     require_distinct_columns,
     require_finite,
     require_numeric,
+    require_per_arm,
 )
 from impactlib.experiment.samples import (
     complete_rows,
@@ -113,6 +114,7 @@ def joint_balance_test(
     kept, n_dropped = complete_rows(data, roles | {"strata": strata, "cluster": cluster})
     x = covariate_matrix(kept, covariates)
     t = require_binary(kept, treatment).astype(float)
+    require_per_arm(t, name=treatment, minimum=2)
     columns = [np.ones(len(t)), *x.T]
     if strata is not None:
         codes, labels = stratum_codes(kept[strata])

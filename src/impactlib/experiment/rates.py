@@ -33,6 +33,7 @@ from impactlib.core.validation import (
     require_binary,
     require_finite,
     require_numeric,
+    require_per_arm,
     require_probability,
 )
 from impactlib.experiment.samples import (
@@ -155,6 +156,7 @@ def _rate_sample(
     y = _check_counts(kept, outcome)
     time = _check_exposure(kept, exposure)
     t = require_binary(kept, treatment)
+    require_per_arm(t, name=treatment, minimum=2)
     x = covariate_matrix(kept, covariates)
     # Centred covariates: the intercept is then the control log rate at the covariate means.
     design = np.column_stack([np.ones(len(y)), t.astype(float), x - x.mean(axis=0)])
