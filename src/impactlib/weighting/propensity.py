@@ -34,6 +34,7 @@ from impactlib.core.validation import (
     require_numeric,
     require_per_arm,
     require_probability,
+    require_varies,
 )
 
 _LINKS = {"logit": sm.Logit, "probit": sm.Probit}
@@ -192,6 +193,7 @@ def _prepare(
     if outcome is not None:
         require_numeric(kept, outcome, role="outcome")
         require_finite(kept, [outcome], role="outcome")
+        require_varies(kept[outcome], name=outcome, role="outcome column")
     for name in every:
         require_numeric(kept, name, role="covariate")
     require_finite(kept, every, role="covariate")
