@@ -31,7 +31,7 @@ from scipy import stats
 
 from impactlib.core.estimate import TIDY_COLUMNS, Estimate
 from impactlib.core.result import Result
-from impactlib.core.validation import InputError, is_constant, is_negligible
+from impactlib.core.validation import InputError, is_constant, is_negligible, require_integer
 from impactlib.meta.pooling import MetaResult, pool_arrays, pooled_frame, require_result
 from impactlib.meta.regression import coefficient_estimate, regression_arrays
 from impactlib.meta.tau2 import fit_model
@@ -315,8 +315,15 @@ def trim_and_fill(
     result = _studies(result, 3, "trim_and_fill")
     if estimator not in ("L0", "R0"):
         raise InputError(f"estimator must be 'L0' or 'R0'; got {estimator!r}")
+    max_iter = require_integer(max_iter, name="max_iter", minimum=1)
     y, v, k = result.effects, result.variances, result.k
     settings = result.settings()
+    if side is None and is_constant(v):
+        raise InputError(
+            "trim_and_fill: the variances are all equal, so the side of the missing studies "
+            "cannot be read from the regression of the effects on their standard errors: give "
+            "side='left' or side='right'"
+        )
     if side is None:
         design = np.column_stack([np.ones(k), np.sqrt(v)])
         fit = fit_model(y, v, design, result.tau2_estimator, None, result.reml_threshold)

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from impactlib.core.validation import InputError, is_negligible, require_probability
+from impactlib.core.validation import InputError, is_negligible, is_real, require_probability
 
 #: Estimators of the between-study variance tau^2 (``"FE"``: none, tau^2 = 0).
 TAU2_ESTIMATORS = ("FE", "DL", "REML", "PM")
@@ -127,9 +127,11 @@ def check_model(
 
 
 def _threshold(value: float | None) -> float | None:
-    if value is not None and not (math.isfinite(value) and value > 0):
+    if value is None:
+        return None
+    if not (is_real(value) and math.isfinite(value) and value > 0):
         raise InputError(f"reml_threshold must be a positive number; got {value!r}")
-    return value
+    return float(value)
 
 
 def _check_knapp_hartung(knapp_hartung: bool | str) -> str | None:
