@@ -399,9 +399,9 @@ def find_output_findings(
     list of OutputFinding
         In the notebook's order, then ``estimates.json``'s; empty when all may leave.
     """
-    if not isinstance(threshold, int) or threshold < 1:
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
         raise InputError(f"threshold must be a positive whole number, got {threshold!r}")
-    if not isinstance(min_row_match, int) or min_row_match < 1:
+    if isinstance(min_row_match, bool) or not isinstance(min_row_match, int) or min_row_match < 1:
         raise InputError(f"min_row_match must be a positive whole number, got {min_row_match!r}")
     for name, frame in tables.items():
         if not isinstance(frame, pd.DataFrame):
