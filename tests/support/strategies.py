@@ -164,6 +164,7 @@ META_MODES = (
     "two_studies",
     "nan_effect",
     "zero_variance",
+    "absurd_scale",
 )
 
 
@@ -184,6 +185,11 @@ def meta_inputs(draw: st.DrawFn, modes: Iterable[str] = META_MODES) -> tuple[str
     if mode == "huge_effects":
         y = y * 1e12
         v = v * 1e24
+    if mode == "absurd_scale":  # beyond what floating point can weigh
+        if draw(st.booleans()):
+            y, v = y * 1e200, v * 1e300
+        else:
+            v = v * 1e-298
     if mode == "nan_effect":
         y[draw(st.integers(0, k - 1))] = np.nan
     if mode == "zero_variance":

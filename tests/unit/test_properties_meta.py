@@ -37,7 +37,7 @@ from support.strategies import (
     meta_inputs,
 )
 
-NAMES = ("effects", "variances", "tau2_estimator", "knapp_hartung", "Knapp-Hartung")
+NAMES = ("effects", "variances", "tau2_estimator", "knapp_hartung", "Knapp-Hartung", "scale")
 INVALID = {"nan_effect": ("effects",), "zero_variance": ("variances",)}
 KH = st.sampled_from([False, True, "truncated"])
 
@@ -55,11 +55,14 @@ def _pooled(mode, y, v, tau2, kh):
 def test_pool_degenerate(inputs, tau2, kh):
     mode, y, v = inputs
     must = mode in INVALID or (mode in ("identical_effects", "both_identical") and kh is True)
-    check_outcome(
-        lambda: pool(y, v, tau2_estimator=tau2, knapp_hartung=kh),
+    outcome = check_outcome(
+        lambda: pool(y, v, tau2_estimator=tau2, knapp_hartung=kh, measure="RR"),
         must_refuse=must,
-        names=INVALID.get(mode, NAMES),
+        names=(*INVALID.get(mode, NAMES), "scale"),
     )
+    if outcome == "result":
+        result = pool(y, v, tau2_estimator=tau2, knapp_hartung=kh, measure="RR")
+        check_outcome(result.transformed, names=("transformed",))
 
 
 @PROPERTY
@@ -152,6 +155,13 @@ def test_effect_sizes_degenerate(table, measure, to):
         sizes = effect_sizes(table, measure, to=to)
         assert list(sizes.columns) == ["yi", "vi"] and len(sizes) == len(table)
         assert (sizes["vi"] > 0).all()
+
+
+@PROPERTY
+@given(table=two_by_two(), add=st.sampled_from(["0.5", -0.5, np.nan, np.inf, None, [0.5]]))
+def test_effect_sizes_name_a_bad_add(table, add):
+    with pytest.raises(InputError, match="add"):
+        effect_sizes(table.fillna(1).clip(lower=0), "OR", add=add)
 
 
 @PROPERTY

@@ -150,7 +150,11 @@ def egger_test(result: MetaResult, *, model: str = "rma") -> EggerResult:
         )  # fmt: skip
         kind = "fixed-effects" if result.tau2_estimator == "FE" else "mixed-effects"
         return EggerResult(fit.coefficients, fit.df, f"{kind} meta-regression", result)
-    wls = sm.WLS(y, np.column_stack([np.ones_like(y), sei]), weights=1.0 / v).fit()
+    # Regressed on sei / its largest value, with weights scaled to at most 1: the same
+    # test (t statistics and p-values do not change) at any scale of the variances.
+    unit = float(sei.max())
+    design = np.column_stack([np.ones_like(y), sei / unit])
+    wls = sm.WLS(y, design, weights=float(v.min()) / v).fit()
     if is_negligible(wls.resid, scale=y):
         raise InputError(
             "egger_test(model='lm'): the effects lie exactly on a line in their standard "
@@ -158,14 +162,15 @@ def egger_test(result: MetaResult, *, model: str = "rma") -> EggerResult:
             "is undefined; use model='rma'"
         )
     interval = wls.conf_int(alpha=result.alpha)
+    per_sei = np.array([1.0, 1.0 / unit])  # back to the coefficient of sei itself
     coefficients = pd.DataFrame(
         {
-            "estimate": wls.params,
-            "std_error": wls.bse,
+            "estimate": wls.params * per_sei,
+            "std_error": wls.bse * per_sei,
             "statistic": wls.tvalues,
             "p_value": wls.pvalues,
-            "ci_low": interval[:, 0],
-            "ci_high": interval[:, 1],
+            "ci_low": interval[:, 0] * per_sei,
+            "ci_high": interval[:, 1] * per_sei,
         },
         index=pd.Index(["intercept", "sei"], name="term"),
     )
@@ -318,6 +323,11 @@ def trim_and_fill(
     max_iter = require_integer(max_iter, name="max_iter", minimum=1)
     y, v, k = result.effects, result.variances, result.k
     settings = result.settings()
+    if is_constant(y):
+        raise InputError(
+            "trim_and_fill: the effects are all equal, so the funnel is symmetric by "
+            "construction and no study can be missing on either side"
+        )
     if side is None and is_constant(v):
         raise InputError(
             "trim_and_fill: the variances are all equal, so the side of the missing studies "

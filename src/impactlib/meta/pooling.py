@@ -125,9 +125,16 @@ class MetaResult(Result):
 
         The standard error does not carry over to the new scale and is not returned.
         """
-        ci = sorted((float(func(self.ci_low)), float(func(self.ci_high))))
-        pi = sorted((float(func(self.pi_low)), float(func(self.pi_high))))
-        return TransformedResult(float(func(self.value)), ci[0], ci[1], pi[0], pi[1])
+        with np.errstate(over="ignore"):
+            ci = sorted((float(func(self.ci_low)), float(func(self.ci_high))))
+            pi = sorted((float(func(self.pi_low)), float(func(self.pi_high))))
+            value = float(func(self.value))
+        if not all(math.isfinite(x) for x in (value, *ci, *pi)):
+            raise InputError(
+                f"transformed: the pooled effect {self.value:g} or its bounds have no finite "
+                "image by func (exp of a log ratio above 709 overflows): check the scale"
+            )
+        return TransformedResult(value, ci[0], ci[1], pi[0], pi[1])
 
     @property
     def estimate(self) -> Estimate:

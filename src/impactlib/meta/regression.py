@@ -18,7 +18,7 @@ from impactlib.core.designs import get_design
 from impactlib.core.estimate import Estimate
 from impactlib.core.inference import critical_value, wald_interval
 from impactlib.core.result import Result
-from impactlib.core.validation import InputError, require_columns
+from impactlib.core.validation import InputError, has_full_rank, require_columns
 from impactlib.meta.pooling import json_safe
 from impactlib.meta.tau2 import TAU2_ESTIMATOR_NAMES, check_model, fit_model
 
@@ -236,7 +236,7 @@ def regression_arrays(
     k, p = x.shape
     if k <= p:
         raise InputError(f"meta-regression with {p} coefficient(s) needs more than {p} studies")
-    if np.linalg.matrix_rank(x) < p:
+    if not has_full_rank(x):
         raise InputError(f"moderators {names} are collinear (with each other or the intercept)")
     fit = fit_model(y, v, x, tau2_estimator, knapp_hartung, reml_threshold)
     df = fit.df_resid if knapp_hartung is not None else None

@@ -284,6 +284,28 @@ def fit_model(
     knapp_hartung: str | None,
     reml_threshold: float | None = None,
 ) -> _Fit:
+    """Fit the fixed-, random- or mixed-effects model with design matrix ``x``; numbers
+    beyond what floating point can weigh (variances of 1e-300, effects of 1e200) are refused
+    with an :class:`InputError` rather than a numpy error."""
+    try:
+        with np.errstate(over="raise", divide="raise", invalid="raise"):
+            return _fit_model(y, v, x, tau2_estimator, knapp_hartung, reml_threshold)
+    except (np.linalg.LinAlgError, ZeroDivisionError, FloatingPointError, OverflowError):
+        raise InputError(
+            "the effects and variances are on a scale the model cannot be computed on "
+            f"(effects up to {np.max(np.abs(y)):g} in absolute value, variances from "
+            f"{np.min(v):g} to {np.max(v):g}): rescale them"
+        ) from None
+
+
+def _fit_model(
+    y: np.ndarray,
+    v: np.ndarray,
+    x: np.ndarray,
+    tau2_estimator: str,
+    knapp_hartung: str | None,
+    reml_threshold: float | None = None,
+) -> _Fit:
     """Fit the fixed-, random- or mixed-effects model with design matrix ``x``."""
     k, p = x.shape
     df_resid = k - p
