@@ -53,6 +53,7 @@ TRIAL_MODES = (
     "tiny_scale",
     "huge_scale",
     "duplicated_rows",
+    "duplicated_index",
     "tiny_n",
     "constant_covariate",
 )
@@ -130,9 +131,16 @@ def trial_frames(draw: st.DrawFn, modes: Iterable[str] = TRIAL_MODES) -> Case:
             frame[column] = frame[column] * scale
     elif mode == "duplicated_rows":
         frame = pd.concat([frame, frame], ignore_index=True)
+    elif mode == "duplicated_index":
+        frame.index = np.arange(n) // 2
     elif mode == "constant_covariate":
         frame["x2"] = 4.0
     return Case(mode, frame)
+
+
+def with_duplicated_column(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``frame`` with a second column named ``column`` (a careless merge or concat)."""
+    return pd.concat([frame, frame[[column]].rename(columns={column: column})], axis=1)
 
 
 def bad_probabilities() -> st.SearchStrategy[object]:

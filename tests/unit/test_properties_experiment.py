@@ -40,6 +40,7 @@ from support.strategies import (
     bad_probabilities,
     check_outcome,
     trial_frames,
+    with_duplicated_column,
 )
 
 OPTIONS = {
@@ -275,3 +276,21 @@ def test_wrong_type_alpha_is_named():
     frame = pd.DataFrame({"t": [0, 1] * 10, "y": np.arange(20.0)})
     with pytest.raises(InputError, match="alpha must be a number"):
         difference_in_means(frame, "y", "t", alpha="0.05")
+
+
+@PROPERTY
+@given(case=trial_frames(modes=["plain"]), column=st.sampled_from(["y", "t", "x1", "c"]))
+def test_a_repeated_column_name_is_named(case, column):
+    """Duplicated keys: a column name that appears twice (a careless merge) is named."""
+    frame = with_duplicated_column(case.data, column)
+    calls = [
+        (lambda: difference_in_means(frame, "y", "t", covariates="x1", cluster="c"), "ytx1c"),
+        (lambda: randomization_inference(frame, outcome="y", treatment="t", cluster="c"), "ytc"),
+        (lambda: balance_table(frame, "t", ["x1", "y"]), "tx1y"),
+        (lambda: intraclass_correlation(frame, outcome="y", cluster="c"), "yc"),
+    ]
+    for call, used in calls:
+        if column not in used:
+            continue
+        with pytest.raises(InputError, match=f"'{column}' appears more than once"):
+            call()

@@ -37,11 +37,16 @@ def require_dataframe(data: object, *, name: str = "data") -> pd.DataFrame:
 
 def require_columns(data: pd.DataFrame, columns: Iterable[str], *, role: str = "column") -> None:
     """Raise :class:`InputError` naming every requested column that ``data`` lacks."""
+    columns = list(columns)
     missing = [c for c in columns if c not in data.columns]
     if missing:
         listed = ", ".join(repr(c) for c in missing)
         available = ", ".join(repr(c) for c in data.columns[:20])
         raise InputError(f"{role} {listed} not found in data (columns: {available})")
+    repeated = [c for c in dict.fromkeys(columns) if int((data.columns == c).sum()) > 1]
+    if repeated:
+        listed = ", ".join(repr(c) for c in repeated)
+        raise InputError(f"{role} {listed} appears more than once among the columns of data")
 
 
 def require_numeric(data: pd.DataFrame, column: str, *, role: str) -> None:

@@ -197,6 +197,9 @@ def _check_moderators(moderators: object, k: int, *, name: str = "moderators") -
         raise InputError(f"{name} has {len(moderators)} rows but there are {k} studies")
     if moderators.shape[1] == 0:
         raise InputError(f"{name} has no column")
+    if moderators.columns.has_duplicates:
+        repeated = sorted({str(c) for c in moderators.columns[moderators.columns.duplicated()]})
+        raise InputError(f"{name}: column(s) {repeated} appear more than once")
     moderators = moderators.infer_objects()
     for column in moderators.columns:
         series = moderators[column]

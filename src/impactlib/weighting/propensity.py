@@ -379,6 +379,11 @@ def _scores_frame(
     """The rows of ``data`` that have a score, and the scores as an array."""
     data = require_dataframe(data)
     if isinstance(ps, PropensityScore):
+        if data.index.has_duplicates or ps.scores.index.has_duplicates:
+            raise InputError(
+                "ps: the scores of a PropensityScore are matched to data by row label, and the "
+                "index of data repeats labels: reset it (data.reset_index(drop=True)) first"
+            )
         missing = ps.scores.index.difference(data.index)
         if len(missing):
             raise InputError(
