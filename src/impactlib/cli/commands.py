@@ -236,11 +236,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Arguments that name something (a notebook, a source, a file to create): a name with a
 # space, a newline or a control character in it is a paste accident, refused before use.
-_NAME_ARGUMENTS = {"id": "id", "source": "source", "sources": "source", "brief": "--brief",
-                   "name": "name"}  # fmt: skip
+_NAME_ARGUMENTS = {
+    "id": "id",
+    "source": "source",
+    "sources": "source",
+    "brief": "--brief",
+    "name": "name",
+}
 
 
 def _check_names(args: argparse.Namespace) -> None:
+    """Refuse an argument of ``_NAME_ARGUMENTS`` that holds a space or an unprintable character."""
     for attribute, label in _NAME_ARGUMENTS.items():
         values = getattr(args, attribute, None)
         for value in [values] if isinstance(values, str) else values or []:
