@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from impactlib.core.validation import InputError
 from impactlib.experiment import (
     PowerDesign,
+    adjust_estimates,
     adjust_pvalues,
     assignment_indicator,
     attrition,
@@ -294,3 +295,41 @@ def test_a_repeated_column_name_is_named(case, column):
             continue
         with pytest.raises(InputError, match=f"'{column}' appears more than once"):
             call()
+
+
+@PROPERTY
+@given(
+    case=trial_frames(modes=["plain", "duplicated_rows", "huge_scale"]),
+    model=st.sampled_from(["means", "rates"]),
+)
+def test_clusters_that_are_the_arms_are_refused(case, model):
+    """One cluster per arm gave a cluster-robust p-value of 3e-16 (a silent number)."""
+    frame = case.data.assign(arm_cluster=case.data["t"])
+    if model == "means":
+        call = lambda: difference_in_means(frame, "y", "t", cluster="arm_cluster")  # noqa: E731
+    else:
+        call = lambda: rate_ratio(  # noqa: E731
+            frame, outcome="k", treatment="t", exposure="exposure", cluster="arm_cluster"
+        )
+    check_outcome(call, must_refuse=True, names=("arm_cluster",))
+
+
+@PROPERTY
+@given(
+    option=st.sampled_from(
+        [("seed", "x"), ("seed", -1), ("seed", 1.5), ("max_exact", "x"), ("alternative", "up")]
+    )
+)
+def test_randomization_inference_names_a_bad_option(option):
+    name, bad = option
+    frame = pd.DataFrame({"t": [0, 1] * 30, "y": np.arange(60.0) % 7})
+    with pytest.raises(InputError, match=name):
+        randomization_inference(frame, outcome="y", treatment="t", n_resamples=50, **{name: bad})
+
+
+def test_adjust_estimates_and_balance_flags_name_the_parameter():
+    with pytest.raises(InputError, match="do not hold an Estimate"):
+        adjust_estimates([1, 2])
+    frame = pd.DataFrame({"t": [0, 1] * 5, "x": np.arange(10.0)})
+    with pytest.raises(InputError, match="joint"):
+        balance_table(frame, "t", ["x"], joint="yes")

@@ -20,6 +20,7 @@ from impactlib.core.validation import (
     require_dataframe,
     require_distinct_columns,
     require_finite,
+    require_flag,
     require_numeric,
     require_per_arm,
 )
@@ -184,6 +185,7 @@ def balance_table(
     covariates = as_list(covariates)
     require_columns(data, [treatment], role="treatment")
     require_columns(data, covariates, role="covariate")
+    require_flag(joint, name="joint")
     require_distinct_columns(treatment=treatment, covariate=covariates)
     t = require_binary(data, treatment).astype(bool)
     rows = {}

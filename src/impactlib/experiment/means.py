@@ -227,7 +227,7 @@ def _fit_effect(
         df, groups, n_clusters = float(fit.df_resid), None, None
         variance = "HC2 (Neyman)" if neyman else "HC2"
     else:
-        groups, n_clusters = cluster_codes(kept, cluster)
+        groups, n_clusters = cluster_codes(kept, cluster, treated=design[:, 1])
         fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
         df, variance = float(n_clusters - 1), "CR1 cluster-robust"
     return float(fit.params[1]), float(fit.bse[1]), df, groups, n_clusters, variance

@@ -264,6 +264,8 @@ def randomization_inference(
         raise InputError(f"alternative must be one of {list(_ALTERNATIVES)}, got {alternative!r}")
     n_resamples = integer(n_resamples, name="n_resamples", minimum=1)
     max_exact = integer(max_exact, name="max_exact", minimum=0)
+    if seed is not None:
+        seed = integer(seed, name="seed", minimum=0)
     if estimate is not None and not isinstance(estimate, Estimate):
         raise InputError(f"estimate must be an Estimate, got {type(estimate).__name__}")
     kept, n_dropped, t = _test_sample(data, outcome, treatment, strata, cluster)

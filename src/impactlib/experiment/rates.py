@@ -209,7 +209,7 @@ def _fit(
         df = None
         variance = "HC0 robust (sandwich) standard errors, normal intervals"
     else:
-        groups, n_clusters = cluster_codes(kept, cluster)
+        groups, n_clusters = cluster_codes(kept, cluster, treated=design[:, 1])
         result = glm.fit(cov_type="cluster", cov_kwds={"groups": groups})
         df = float(n_clusters - 1)
         variance = f"CR1 cluster-robust standard errors, t intervals with {n_clusters - 1} df"
