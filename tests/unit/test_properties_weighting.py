@@ -281,3 +281,36 @@ def test_a_repeated_column_name_is_named(case, column):
     for call in calls:
         with pytest.raises(InputError, match=f"'{column}' appears more than once"):
             call()
+
+
+@PROPERTY
+@given(
+    option=st.sampled_from(
+        [
+            ("replace", "no"),
+            ("replace", 0),
+            ("bias_adjust", 1),
+            ("link", "cloglog"),
+            ("n_neighbors", "1"),
+            ("variance_neighbors", 0),
+            ("metric", "l1"),
+            ("on", "ps"),
+        ]
+    )
+)
+def test_matching_names_a_bad_option(option):
+    """A truthy string or an unused link was taken silently."""
+    name, bad = option
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"y": rng.normal(size=40), "x": rng.normal(size=40)})
+    frame["t"] = np.arange(40) % 2
+    with pytest.raises(InputError, match=name):
+        nearest_neighbor_match(frame, outcome="y", treatment="t", covariates="x", **{name: bad})
+
+
+def test_text_weights_and_scores_are_named():
+    frame = pd.DataFrame({"t": np.arange(10) % 2, "x": np.arange(10.0), "w": list("abcdefghij")})
+    with pytest.raises(InputError, match="weights"):
+        weighted_balance(frame, treatment="t", covariates="x", weights="w")
+    with pytest.raises(InputError, match="ps must hold numbers"):
+        overlap(frame, treatment="t", ps=list("abcdefghij"))

@@ -395,7 +395,10 @@ def _scores_frame(
         require_numeric(data, ps, role="propensity score")
         frame, scores = data, data[ps].to_numpy(dtype=float)
     else:
-        scores = np.asarray(ps, dtype=float)
+        try:
+            scores = np.asarray(ps, dtype=float)
+        except (TypeError, ValueError):
+            raise InputError("ps must hold numbers (propensity scores), one per row") from None
         if scores.shape != (len(data),):
             raise InputError(
                 f"ps must have one value per row of data ({len(data)}), got shape {scores.shape}"

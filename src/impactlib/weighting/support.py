@@ -165,9 +165,13 @@ def weighted_balance(
     require_distinct_columns(treatment=treatment, covariate=covariates)
     if isinstance(weights, str):
         require_columns(data, [weights], role="weights")
+        require_numeric(data, weights, role="weights")
         w = data[weights].to_numpy(dtype=float)
     else:
-        w = np.asarray(weights, dtype=float)
+        try:
+            w = np.asarray(weights, dtype=float)
+        except (TypeError, ValueError):
+            raise InputError("weights must hold numbers, one per row of data") from None
         if w.shape != (len(data),):
             raise InputError(f"weights must have one value per row of data ({len(data)})")
     if not np.isfinite(w).all() or (w < 0).any():
