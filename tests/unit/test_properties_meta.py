@@ -227,3 +227,31 @@ def test_trim_and_fill_names_a_bad_option(option):
     result = pool([0.1, 0.3, 0.35, 0.6, 0.2], [0.01, 0.02, 0.05, 0.09, 0.03])
     with pytest.raises(InputError, match=name):
         trim_and_fill(result, **{name: bad})
+
+
+@PROPERTY
+@given(inputs=meta_inputs(modes=["plain"]), shift=st.integers(1, 4))
+def test_misaligned_series_are_refused(inputs, shift):
+    """Duplicated or shuffled keys: Series are paired by study, never silently by position."""
+    _, y, v = inputs
+    labels = [f"s{i}" for i in range(len(y))]
+    effects = pd.Series(y, index=labels)
+    variances = pd.Series(v, index=labels[shift % len(y) :] + labels[: shift % len(y)])
+    with pytest.raises(InputError, match="different indexes"):
+        pool(effects, variances)
+    moderators = pd.DataFrame({"m": np.arange(len(y), dtype=float)}, index=variances.index)
+    with pytest.raises(InputError, match="different indexes"):
+        meta_regression(effects, variances.reindex(effects.index), moderators)
+
+
+@pytest.mark.parametrize(
+    ("option", "named"),
+    [
+        ({"measure": "XX"}, "measure"),
+        ({"labels": ["a", "b", None]}, "labels"),
+        ({"labels": "abc"}, "labels"),
+    ],
+)
+def test_pool_names_bad_labels_and_measure(option, named):
+    with pytest.raises(InputError, match=named):
+        pool([0.1, 0.3, 0.2], [0.01, 0.02, 0.03], **option)

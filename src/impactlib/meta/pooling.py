@@ -22,6 +22,7 @@ from impactlib.core.estimate import Estimate, tidy_frame
 from impactlib.core.inference import critical_value, wald_estimate, wald_interval
 from impactlib.core.result import Result
 from impactlib.core.validation import InputError
+from impactlib.meta.effects import require_measure
 from impactlib.meta.tau2 import TAU2_ESTIMATOR_NAMES, check_model, fit_model
 
 #: What a pooled result was computed and recorded with; a sensitivity analysis repeats it.
@@ -347,7 +348,11 @@ def study_labels(effects: object, labels: Sequence | None, k: int) -> Sequence:
             labels = effects.index
     if labels is None:
         return DefaultLabels(k)
+    if isinstance(labels, str):
+        raise InputError(f"labels must be a sequence of study labels, got the string {labels!r}")
     labels = tuple(labels)
+    if any(pd.isna(label) for label in labels if not isinstance(label, list | tuple)):
+        raise InputError("labels has missing value(s): every study needs a label")
     if len(labels) != k:
         raise InputError(f"labels must have one entry per study ({k}), got {len(labels)}")
     seen = pd.Series(labels)
@@ -418,6 +423,8 @@ def pool(
     )  # fmt: skip
     if kh is not None and len(y) < 2:
         raise InputError("knapp_hartung needs at least 2 studies")
+    if measure is not None:
+        require_measure(measure)
     get_design(design)
     return pool_arrays(
         y, v, study_labels(effects, labels, len(y)), tau2_estimator=tau2_estimator,

@@ -18,7 +18,7 @@ from impactlib.core.designs import get_design
 from impactlib.core.estimate import Estimate
 from impactlib.core.inference import critical_value, wald_interval
 from impactlib.core.result import Result
-from impactlib.core.validation import InputError, has_full_rank, require_columns
+from impactlib.core.validation import InputError, has_full_rank, require_columns, require_flag
 from impactlib.meta.pooling import json_safe
 from impactlib.meta.tau2 import TAU2_ESTIMATOR_NAMES, check_model, fit_model
 
@@ -332,6 +332,13 @@ def meta_regression(
         alpha=alpha, reml_threshold=reml_threshold,
     )  # fmt: skip
     get_design(design)
+    intercept = require_flag(intercept, name="intercept")
+    if isinstance(effects, pd.Series) and isinstance(moderators, pd.DataFrame | pd.Series):
+        if len(moderators) == len(y) and not effects.index.equals(moderators.index):
+            raise InputError(
+                "effects and moderators have different indexes: they would be paired by "
+                "position, not by study; align them (moderators.reindex(effects.index))"
+            )
     return regression_arrays(
         y, v, _check_moderators(moderators, len(y)), tau2_estimator=tau2_estimator,
         knapp_hartung=kh, alpha=alpha, reml_threshold=threshold, intercept=intercept,

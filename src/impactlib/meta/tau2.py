@@ -81,6 +81,12 @@ def check_inputs(
         raise InputError(
             f"tau2_estimator must be one of {', '.join(TAU2_ESTIMATORS)}; got {tau2_estimator!r}"
         )
+    if isinstance(effects, pd.Series) and isinstance(variances, pd.Series):
+        if not effects.index.equals(variances.index):
+            raise InputError(
+                "effects and variances are Series with different indexes: they would be paired "
+                "by position, not by study; align them (variances.reindex(effects.index))"
+            )
     y = _as_vector(effects, "effects")
     v = _as_vector(variances, "variances")
     if len(y) != len(v):
