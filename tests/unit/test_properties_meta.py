@@ -235,8 +235,9 @@ def test_misaligned_series_are_refused(inputs, shift):
     """Duplicated or shuffled keys: Series are paired by study, never silently by position."""
     _, y, v = inputs
     labels = [f"s{i}" for i in range(len(y))]
+    turn = shift % len(y) or 1  # a rotation that moves every label
     effects = pd.Series(y, index=labels)
-    variances = pd.Series(v, index=labels[shift % len(y) :] + labels[: shift % len(y)])
+    variances = pd.Series(v, index=labels[turn:] + labels[:turn])
     with pytest.raises(InputError, match="different indexes"):
         pool(effects, variances)
     moderators = pd.DataFrame({"m": np.arange(len(y), dtype=float)}, index=variances.index)
