@@ -19,6 +19,7 @@ from impactlib.publish.disclosure import (
     DisclosureError,
     check_table,
     find_direct_identifiers,
+    find_output_findings,
     recoverable_cells,
     smallest_class,
     suppress_small_counts,
@@ -175,3 +176,29 @@ def test_named_classes():
     labelled = pd.DataFrame({"jean.dupont@example.org": [20, 30]})
     with pytest.raises(DisclosureError, match="looks like an e-mail address"):
         check_table(labelled, name="t")
+
+
+@pytest.mark.parametrize(
+    ("option", "named"),
+    [
+        ({"tables": [1]}, "tables must map"),
+        ({"tables": None}, "tables must map"),
+        ({"identifier_values": "AB123456"}, "identifier_values"),
+        ({"identifier_values": 5}, "identifier_values"),
+        ({"threshold": True}, "threshold"),
+        ({"min_row_match": "1"}, "min_row_match"),
+    ],
+)
+def test_output_check_names_a_bad_argument(tmp_path, option, named):
+    notebook = tmp_path / "n.ipynb"
+    notebook.write_text('{"cells": []}', encoding="utf-8")
+    arguments = {"notebook": notebook, "estimates": None, "tables": {}, **option}
+    with pytest.raises(InputError, match=named):
+        find_output_findings("etude", **arguments)
+
+
+def test_output_check_names_a_corrupt_file(tmp_path):
+    notebook = tmp_path / "n.ipynb"
+    notebook.write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputError, match="is not valid JSON"):
+        find_output_findings("etude", notebook=notebook, estimates=None, tables={})
