@@ -89,3 +89,9 @@ def test_misspelt_loader_is_one_line(capsys, scratch_project, command, loader, n
     err = _one_line_refusal(capsys, [command, "broken"])
     assert named in err and "'broken'" in err
     assert not (scratch_project / "data" / "raw" / "broken.parquet").exists()
+
+
+def test_checksum_of_a_missing_partner_file_is_one_line(capsys, scratch_project):
+    """A partner's file not pulled printed a FileNotFoundError traceback."""
+    err = _one_line_refusal(capsys, ["checksum", "ar_suivi"])
+    assert "'ar_suivi'" in err and "dvc pull" in err

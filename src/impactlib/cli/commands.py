@@ -88,7 +88,13 @@ def _cmd_checksum(args: argparse.Namespace) -> None:
 
     source = data.get_source(args.source)
     if isinstance(source, FileSource):  # a partner's file: the SHA-256 of its bytes
-        print(file_checksum(source.file(project_root())))
+        path = source.file(project_root())
+        if not path.is_file():
+            raise data.SourceError(
+                f"source {source.name!r}: {source.path} does not exist: `dvc pull` it (with "
+                "access to the private remote for a confidential file)"
+            )
+        print(file_checksum(path))
     else:
         print(data.content_checksum(source.fetch()))
 
