@@ -88,7 +88,13 @@ def _cmd_checksum(args: argparse.Namespace) -> None:
 
     source = data.get_source(args.source)
     if isinstance(source, FileSource):  # a partner's file: the SHA-256 of its bytes
-        print(file_checksum(source.file(project_root())))
+        path = source.file(project_root())
+        if not path.is_file():
+            raise data.SourceError(
+                f"source {source.name!r}: {source.path} does not exist: `dvc pull` it (with "
+                "access to the private remote for a confidential file)"
+            )
+        print(file_checksum(path))
     else:
         print(data.content_checksum(source.fetch()))
 
@@ -231,9 +237,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Arguments that name something (a notebook, a source, a file to create): a name with a
+# space, a newline or a control character in it is a paste accident, refused before use.
+_NAME_ARGUMENTS = {
+    "id": "id",
+    "source": "source",
+    "sources": "source",
+    "brief": "--brief",
+    "name": "name",
+}
+
+
+def _check_names(args: argparse.Namespace) -> None:
+    """Refuse an argument of ``_NAME_ARGUMENTS`` that holds a space or an unprintable character."""
+    for attribute, label in _NAME_ARGUMENTS.items():
+        values = getattr(args, attribute, None)
+        for value in [values] if isinstance(values, str) else values or []:
+            if not value or value != value.strip() or not value.isprintable() or " " in value:
+                raise InputError(
+                    f"{label} {value!r} is not a name: it holds a space, a newline or a control "
+                    "character (a stray one from a copy and paste?)"
+                )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _check_names(args)
         code = args.func(args)
     except (
         data.SourceError,

@@ -91,6 +91,9 @@ def adjust_estimates(estimates: Sequence[Estimate], *, correction: str = "holm")
     estimates = list(estimates)
     if not estimates:
         raise InputError("estimates must hold at least one Estimate")
+    wrong = [i for i, est in enumerate(estimates) if not isinstance(est, Estimate)]
+    if wrong:
+        raise InputError(f"estimates: position(s) {wrong} do not hold an Estimate")
     missing = [i for i, est in enumerate(estimates) if est.p_value is None]
     if missing:
         raise InputError(f"estimate(s) at position(s) {missing} have no p-value to adjust")

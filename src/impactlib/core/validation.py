@@ -7,6 +7,10 @@ Scalars (``require_number``, ``require_positive``, ``require_non_negative``,
 so that a caller writes ``rate = require_in_range(rate, name="rate", low=0, high=1)``.
 Tables (``require_dataframe``, ``require_columns``, ``require_numeric``,
 ``require_binary``, ``require_finite``, ``require_unique_unit_period``) name the column.
+Roles and degenerate data (``require_distinct_columns``: one column in two roles;
+``require_varies``: a constant column; ``require_per_arm``: too few units in an arm;
+``require_finite_array``; ``require_full_rank``: collinearity judged by the numerical rank;
+``has_full_rank``; ``require_range_pair``: a ``(low, high)`` pair where a range is expected).
 """
 
 from __future__ import annotations
@@ -33,11 +37,16 @@ def require_dataframe(data: object, *, name: str = "data") -> pd.DataFrame:
 
 def require_columns(data: pd.DataFrame, columns: Iterable[str], *, role: str = "column") -> None:
     """Raise :class:`InputError` naming every requested column that ``data`` lacks."""
+    columns = list(columns)
     missing = [c for c in columns if c not in data.columns]
     if missing:
         listed = ", ".join(repr(c) for c in missing)
         available = ", ".join(repr(c) for c in data.columns[:20])
         raise InputError(f"{role} {listed} not found in data (columns: {available})")
+    repeated = [c for c in dict.fromkeys(columns) if int((data.columns == c).sum()) > 1]
+    if repeated:
+        listed = ", ".join(repr(c) for c in repeated)
+        raise InputError(f"{role} {listed} appears more than once among the columns of data")
 
 
 def require_numeric(data: pd.DataFrame, column: str, *, role: str) -> None:
@@ -218,3 +227,126 @@ def require_unique_unit_period(data: pd.DataFrame, unit: str, time: str) -> None
             f"(column {time!r}); {n_pairs} unit-period pair(s) are repeated: a panel needs "
             "one row per unit and period"
         )
+
+
+def require_distinct_columns(**columns: str | Sequence[str] | None) -> None:
+    """Refuse one column playing two roles (``outcome="y", treatment="y"``), naming both roles.
+
+    Each keyword is a role and its column (or columns, or ``None`` when the role is unused).
+    An outcome equal to the treatment would give an effect of exactly 1 with p = 0.
+    """
+    seen: dict[str, str] = {}
+    for role, names in columns.items():
+        for column in as_list(names):  # type: ignore[arg-type]
+            if column in seen and seen[column] != role:
+                raise InputError(
+                    f"column {column!r} is given both as {seen[column]} and as {role}: "
+                    "each role needs its own column"
+                )
+            seen.setdefault(column, role)
+
+
+def require_varies(values: object, *, name: str, role: str = "column") -> None:
+    """Refuse a column (or array) whose non-missing values are all equal, or fewer than two."""
+    array = pd.Series(np.asarray(values).ravel()).dropna()
+    if array.nunique() < 2:
+        shown = f" (only {plain(array.iloc[0])!r})" if len(array) else ""
+        raise InputError(f"{role} {name!r} never varies{shown}: nothing to estimate from it")
+
+
+def require_per_arm(
+    treatment: object, *, name: str = "treatment", minimum: int = 2, what: str = "unit(s)"
+) -> None:
+    """Refuse a 0/1 arm indicator with fewer than ``minimum`` observations in either arm."""
+    values = np.asarray(treatment).ravel()
+    for arm, label in ((1, "treated"), (0, "control")):
+        count = int((values == arm).sum())
+        if count < minimum:
+            raise InputError(
+                f"treatment column {name!r} has {count} {label} {what}; at least {minimum} "
+                "per arm are needed for a standard error"
+            )
+
+
+def require_finite_array(values: object, *, name: str) -> np.ndarray:
+    """``values`` as a float array with no NaN or inf, naming ``name`` otherwise."""
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise InputError(f"{name} must hold numbers: {error}") from None
+    n_bad = int((~np.isfinite(array)).sum())
+    if n_bad:
+        raise InputError(f"{name} has {n_bad} missing or infinite value(s)")
+    return array
+
+
+def require_full_rank(matrix: object, *, columns: Sequence[str], role: str = "covariates") -> None:
+    """Refuse a design matrix whose columns are linearly dependent, judged by its numerical rank.
+
+    The rank is ``numpy.linalg.matrix_rank`` of the columns scaled to unit norm (so that a
+    covariate in euros and one in thousands of euros are judged alike); the message names
+    the first column that adds nothing to those before it.
+    """
+    array = np.asarray(matrix, dtype=float)
+    if array.ndim != 2 or array.shape[1] == 0:
+        return
+    norms = np.linalg.norm(array, axis=0)
+    if np.any(norms == 0):
+        column = columns[int(np.flatnonzero(norms == 0)[0])]
+        raise InputError(f"{role} column {column!r} is all zero")
+    if has_full_rank(array):
+        return
+    scaled = array / norms
+    for j in range(1, array.shape[1] + 1):
+        if np.linalg.matrix_rank(scaled[:, :j]) < j:
+            raise InputError(
+                f"{role} column {columns[j - 1]!r} is collinear with the columns before it "
+                f"({', '.join(repr(c) for c in columns[: j - 1]) or 'the intercept'}); "
+                "drop it or one of them"
+            )
+
+
+def require_range_pair(
+    value: object, *, name: str, low: float | None = None, high: float | None = None
+) -> tuple[float, float]:
+    """A pair ``(a, b)`` of finite numbers with ``a <= b`` (each within ``low``/``high``)."""
+    if isinstance(value, str) or not isinstance(value, Sequence | np.ndarray) or len(value) != 2:
+        raise InputError(f"{name} must be a pair (low, high), got {value!r}")
+    a = require_in_range(value[0], name=f"{name}[0]", low=low, high=high)
+    b = require_in_range(value[1], name=f"{name}[1]", low=low, high=high)
+    if a > b:
+        raise InputError(f"{name} must be (low, high) with low <= high, got {value!r}")
+    return a, b
+
+
+def has_full_rank(matrix: object) -> bool:
+    """Whether the columns of ``matrix`` are linearly independent, judged by the numerical rank
+    (``numpy.linalg.matrix_rank``) of the columns scaled to unit norm: a covariate measured
+    in 1e-12 or in 1e12 is judged like one measured in units, and an all-zero column is
+    dependent."""
+    array = np.asarray(matrix, dtype=float)
+    if array.ndim != 2 or array.shape[1] == 0:
+        return True
+    if not np.isfinite(array).all():
+        return False
+    norms = np.linalg.norm(array, axis=0)
+    if np.any(norms == 0) or array.shape[0] < array.shape[1]:
+        return False
+    return bool(np.linalg.matrix_rank(array / norms) == array.shape[1])
+
+
+def is_negligible(values: object, *, scale: object, rtol: float = 1e-10) -> bool:
+    """Whether every value of ``values`` is zero up to rounding relative to ``scale``: at most
+    ``rtol`` times the largest absolute value of ``scale`` (residuals of a perfect fit,
+    the spread of effects that are all equal)."""
+    array = np.abs(np.asarray(values, dtype=float))
+    reference = float(np.max(np.abs(np.asarray(scale, dtype=float)), initial=0.0))
+    return bool(np.max(array, initial=0.0) <= rtol * reference)
+
+
+def is_constant(values: object, *, rtol: float = 1e-10) -> bool:
+    """Whether the values are all equal up to rounding (their range is negligible)."""
+    array = np.asarray(values, dtype=float).ravel()
+    if array.size == 0:
+        return True
+    return is_negligible(np.ptp(array), scale=array, rtol=rtol)

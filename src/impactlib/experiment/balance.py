@@ -14,10 +14,15 @@ from scipy import stats
 from impactlib.core.validation import (
     InputError,
     as_list,
+    has_full_rank,
     require_binary,
     require_columns,
     require_dataframe,
+    require_distinct_columns,
+    require_finite,
+    require_flag,
     require_numeric,
+    require_per_arm,
 )
 from impactlib.experiment.samples import (
     complete_rows,
@@ -106,15 +111,17 @@ def joint_balance_test(
     if not covariates:
         raise InputError("covariates must name at least one column")
     roles = {"treatment": treatment, "covariate": covariates}
+    require_distinct_columns(treatment=treatment, covariate=covariates)
     kept, n_dropped = complete_rows(data, roles | {"strata": strata, "cluster": cluster})
     x = covariate_matrix(kept, covariates)
     t = require_binary(kept, treatment).astype(float)
+    require_per_arm(t, name=treatment, minimum=2)
     columns = [np.ones(len(t)), *x.T]
     if strata is not None:
         codes, labels = stratum_codes(kept[strata])
         columns += [*stratum_dummies(codes, len(labels)).T]
     design = np.column_stack(columns)
-    if np.linalg.matrix_rank(design) < design.shape[1]:
+    if not has_full_rank(design):
         raise InputError(f"covariates {covariates} are collinear: drop redundant ones")
     if design.shape[0] <= design.shape[1]:
         raise InputError(
@@ -178,12 +185,21 @@ def balance_table(
     covariates = as_list(covariates)
     require_columns(data, [treatment], role="treatment")
     require_columns(data, covariates, role="covariate")
+    require_flag(joint, name="joint")
+    require_distinct_columns(treatment=treatment, covariate=covariates)
     t = require_binary(data, treatment).astype(bool)
     rows = {}
     for name in covariates:
         require_numeric(data, name, role="covariate")
+        require_finite(data, [name], role="covariate")
         treated = data.loc[t, name].dropna().astype(float)
         control = data.loc[~t, name].dropna().astype(float)
+        for arm, values in (("treated", treated), ("control", control)):
+            if len(values) < 2:
+                raise InputError(
+                    f"covariate column {name!r} has {len(values)} observed value(s) in the "
+                    f"{arm} arm: at least 2 per arm are needed to compare the arms"
+                )
         pooled_sd = np.sqrt((treated.var() + control.var()) / 2)
         difference = treated.mean() - control.mean()
         rows[name] = {

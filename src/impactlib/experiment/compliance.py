@@ -8,7 +8,12 @@ import warnings
 import pandas as pd
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.validation import InputError, require_binary, require_probability
+from impactlib.core.validation import (
+    InputError,
+    require_binary,
+    require_per_arm,
+    require_probability,
+)
 from impactlib.experiment.samples import complete_rows, numeric_outcome
 
 
@@ -60,7 +65,10 @@ def complier_effect(
     if len(set(roles.values())) < 3:
         raise InputError("outcome, treatment and received must be three different columns")
     numeric_outcome(kept, outcome)
+    if kept[outcome].nunique() < 2:
+        raise InputError(f"outcome column {outcome!r} is constant: there is no effect to estimate")
     assigned = require_binary(kept, treatment)
+    require_per_arm(assigned, name=treatment, minimum=2)
     took = require_binary(kept, received, role="received")
     rates = {arm: float(took[assigned == arm].mean()) for arm in (1, 0)}
     if rates[1] == rates[0]:

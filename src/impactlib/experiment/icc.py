@@ -17,6 +17,7 @@ from impactlib.core.validation import (
     drop_missing,
     require_columns,
     require_dataframe,
+    require_finite,
     require_numeric,
 )
 from impactlib.experiment.checks import finite
@@ -67,6 +68,7 @@ def intraclass_correlation(data: pd.DataFrame, *, outcome: str, cluster: str) ->
     require_columns(data, [cluster], role="cluster")
     kept, _ = drop_missing(data, [outcome, cluster])
     require_numeric(kept, outcome, role="outcome")
+    require_finite(kept, [outcome], role="outcome")
     codes = pd.factorize(kept[cluster])[0]
     y = kept[outcome].to_numpy(dtype=float)
     sizes = np.bincount(codes)

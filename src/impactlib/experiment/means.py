@@ -14,7 +14,9 @@ from impactlib.core.inference import wald_estimate
 from impactlib.core.validation import (
     InputError,
     as_list,
+    has_full_rank,
     require_binary,
+    require_distinct_columns,
     require_probability,
 )
 from impactlib.experiment.samples import (
@@ -148,6 +150,7 @@ def _analysis_sample(
     """Check the arguments; return the complete rows, the number dropped, the 0/1 arm and
     the covariate matrix."""
     require_probability(alpha, name="alpha")
+    require_distinct_columns(outcome=outcome, treatment=treatment)
     overlap = {outcome, treatment} & set(covariates)
     if overlap:
         raise InputError(f"covariate(s) {sorted(overlap)} also used as outcome or treatment")
@@ -201,7 +204,7 @@ def _lin_design(
         centred = x - x.mean(axis=0)
         columns += [*centred.T, *(centred * t[:, None]).T]
     design = np.column_stack(columns)
-    if np.linalg.matrix_rank(design) < design.shape[1]:
+    if not has_full_rank(design):
         where = " and the strata" if strata else ""
         raise InputError(
             f"covariates {covariates}{where} are collinear (with each other or within a "
@@ -224,7 +227,7 @@ def _fit_effect(
         df, groups, n_clusters = float(fit.df_resid), None, None
         variance = "HC2 (Neyman)" if neyman else "HC2"
     else:
-        groups, n_clusters = cluster_codes(kept, cluster)
+        groups, n_clusters = cluster_codes(kept, cluster, treated=design[:, 1])
         fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
         df, variance = float(n_clusters - 1), "CR1 cluster-robust"
     return float(fit.params[1]), float(fit.bse[1]), df, groups, n_clusters, variance

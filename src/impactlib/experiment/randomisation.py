@@ -13,6 +13,7 @@ from impactlib.core.result import Result
 from impactlib.core.validation import (
     InputError,
     require_binary,
+    require_distinct_columns,
 )
 from impactlib.experiment.assignments import (
     _exact_counts,
@@ -263,6 +264,8 @@ def randomization_inference(
         raise InputError(f"alternative must be one of {list(_ALTERNATIVES)}, got {alternative!r}")
     n_resamples = integer(n_resamples, name="n_resamples", minimum=1)
     max_exact = integer(max_exact, name="max_exact", minimum=0)
+    if seed is not None:
+        seed = integer(seed, name="seed", minimum=0)
     if estimate is not None and not isinstance(estimate, Estimate):
         raise InputError(f"estimate must be an Estimate, got {type(estimate).__name__}")
     kept, n_dropped, t = _test_sample(data, outcome, treatment, strata, cluster)
@@ -320,6 +323,7 @@ def _test_sample(
 ) -> tuple[pd.DataFrame, int, np.ndarray]:
     """Check the columns; return the complete rows, the number dropped and the 0/1 arm."""
     roles = {"outcome": outcome, "treatment": treatment, "strata": strata, "cluster": cluster}
+    require_distinct_columns(outcome=outcome, treatment=treatment)
     kept, n_dropped = complete_rows(data, roles)
     numeric_outcome(kept, outcome)
     if kept[outcome].nunique() < 2:

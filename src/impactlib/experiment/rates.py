@@ -29,9 +29,11 @@ from impactlib.core.inference import wald_estimate
 from impactlib.core.validation import (
     InputError,
     as_list,
+    has_full_rank,
     require_binary,
     require_finite,
     require_numeric,
+    require_per_arm,
     require_probability,
 )
 from impactlib.experiment.samples import (
@@ -154,10 +156,11 @@ def _rate_sample(
     y = _check_counts(kept, outcome)
     time = _check_exposure(kept, exposure)
     t = require_binary(kept, treatment)
+    require_per_arm(t, name=treatment, minimum=2)
     x = covariate_matrix(kept, covariates)
     # Centred covariates: the intercept is then the control log rate at the covariate means.
     design = np.column_stack([np.ones(len(y)), t.astype(float), x - x.mean(axis=0)])
-    if np.linalg.matrix_rank(design) < design.shape[1]:
+    if not has_full_rank(design):
         raise InputError(f"covariates {covariates} are collinear with each other or the treatment")
     for arm, label in ((1, "treated"), (0, "control")):
         if y[t == arm].sum() == 0:
@@ -206,7 +209,7 @@ def _fit(
         df = None
         variance = "HC0 robust (sandwich) standard errors, normal intervals"
     else:
-        groups, n_clusters = cluster_codes(kept, cluster)
+        groups, n_clusters = cluster_codes(kept, cluster, treated=design[:, 1])
         result = glm.fit(cov_type="cluster", cov_kwds={"groups": groups})
         df = float(n_clusters - 1)
         variance = f"CR1 cluster-robust standard errors, t intervals with {n_clusters - 1} df"

@@ -97,12 +97,25 @@ def stratum_codes(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
     return codes, list(labels)
 
 
-def cluster_codes(data: pd.DataFrame, cluster: str) -> tuple[np.ndarray, int]:
-    """Integer codes of the clusters and their number; a single cluster is refused."""
+def cluster_codes(
+    data: pd.DataFrame, cluster: str, treated: np.ndarray | None = None
+) -> tuple[np.ndarray, int]:
+    """Integer codes of the clusters and their number; a single cluster is refused, and so,
+    given the arm of each row (``treated``), is an arm found in fewer than two clusters: its
+    cluster-robust variance would be zero up to rounding (a p-value of 1e-16)."""
     groups = pd.factorize(data[cluster])[0]
     n_clusters = int(groups.max() + 1)
     if n_clusters < 2:
         raise InputError(f"cluster column {cluster!r} has a single cluster")
+    if treated is not None:
+        arms = np.asarray(treated).astype(bool)
+        for arm, label in ((arms, "treated"), (~arms, "control")):
+            found = len(np.unique(groups[arm]))
+            if found < 2:
+                raise InputError(
+                    f"cluster column {cluster!r}: the {label} arm is found in {found} "
+                    "cluster(s); at least 2 per arm are needed for a cluster-robust standard error"
+                )
     return groups, n_clusters
 
 

@@ -31,7 +31,7 @@ from scipy import stats
 
 from impactlib.core.estimate import TIDY_COLUMNS, Estimate
 from impactlib.core.result import Result
-from impactlib.core.validation import InputError
+from impactlib.core.validation import InputError, is_constant, is_negligible, require_integer
 from impactlib.meta.pooling import MetaResult, pool_arrays, pooled_frame, require_result
 from impactlib.meta.regression import coefficient_estimate, regression_arrays
 from impactlib.meta.tau2 import fit_model
@@ -137,6 +137,11 @@ def egger_test(result: MetaResult, *, model: str = "rma") -> EggerResult:
     result = _studies(result, 3, "egger_test")
     y, v = result.effects, result.variances
     sei = np.sqrt(v)
+    if is_constant(sei):
+        raise InputError(
+            "egger_test: the variances are all equal, so the standard error (the predictor "
+            "of Egger's regression) never varies: there is no asymmetry to test"
+        )
     if model == "rma":
         fit = regression_arrays(
             y, v, pd.DataFrame({"sei": sei}), tau2_estimator=result.tau2_estimator,
@@ -145,16 +150,27 @@ def egger_test(result: MetaResult, *, model: str = "rma") -> EggerResult:
         )  # fmt: skip
         kind = "fixed-effects" if result.tau2_estimator == "FE" else "mixed-effects"
         return EggerResult(fit.coefficients, fit.df, f"{kind} meta-regression", result)
-    wls = sm.WLS(y, np.column_stack([np.ones_like(y), sei]), weights=1.0 / v).fit()
+    # Regressed on sei / its largest value, with weights scaled to at most 1: the same
+    # test (t statistics and p-values do not change) at any scale of the variances.
+    unit = float(sei.max())
+    design = np.column_stack([np.ones_like(y), sei / unit])
+    wls = sm.WLS(y, design, weights=float(v.min()) / v).fit()
+    if is_negligible(wls.resid, scale=y):
+        raise InputError(
+            "egger_test(model='lm'): the effects lie exactly on a line in their standard "
+            "errors (all equal, for instance), so the estimated dispersion is 0 and the test "
+            "is undefined; use model='rma'"
+        )
     interval = wls.conf_int(alpha=result.alpha)
+    per_sei = np.array([1.0, 1.0 / unit])  # back to the coefficient of sei itself
     coefficients = pd.DataFrame(
         {
-            "estimate": wls.params,
-            "std_error": wls.bse,
+            "estimate": wls.params * per_sei,
+            "std_error": wls.bse * per_sei,
             "statistic": wls.tvalues,
             "p_value": wls.pvalues,
-            "ci_low": interval[:, 0],
-            "ci_high": interval[:, 1],
+            "ci_low": interval[:, 0] * per_sei,
+            "ci_high": interval[:, 1] * per_sei,
         },
         index=pd.Index(["intercept", "sei"], name="term"),
     )
@@ -207,6 +223,12 @@ def rank_test(result: MetaResult) -> RankTestResult:
     """
     result = _studies(result, 3, "rank_test")
     y, v = result.effects, result.variances
+    for name, values in (("effects", y), ("variances", v)):
+        if is_constant(values):
+            raise InputError(
+                f"rank_test: the {name} are all equal, so Kendall's tau between the "
+                "standardised effects and the variances is undefined"
+            )
     w = 1.0 / v
     theta = np.sum(w * y) / w.sum()
     y_star = (y - theta) / np.sqrt(v - 1.0 / w.sum())
@@ -298,8 +320,20 @@ def trim_and_fill(
     result = _studies(result, 3, "trim_and_fill")
     if estimator not in ("L0", "R0"):
         raise InputError(f"estimator must be 'L0' or 'R0'; got {estimator!r}")
+    max_iter = require_integer(max_iter, name="max_iter", minimum=1)
     y, v, k = result.effects, result.variances, result.k
     settings = result.settings()
+    if is_constant(y):
+        raise InputError(
+            "trim_and_fill: the effects are all equal, so the funnel is symmetric by "
+            "construction and no study can be missing on either side"
+        )
+    if side is None and is_constant(v):
+        raise InputError(
+            "trim_and_fill: the variances are all equal, so the side of the missing studies "
+            "cannot be read from the regression of the effects on their standard errors: give "
+            "side='left' or side='right'"
+        )
     if side is None:
         design = np.column_stack([np.ones(k), np.sqrt(v)])
         fit = fit_model(y, v, design, result.tau2_estimator, None, result.reml_threshold)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from impactlib.core.validation import InputError, require_dataframe
+from impactlib.core.validation import InputError, is_real, require_columns, require_dataframe
 
 MEASURES = ("SMD", "RR", "OR", "RD", "ZCOR", "GEN")
 TWO_BY_TWO = ("RR", "OR", "RD")
@@ -157,7 +157,9 @@ def _resolve_columns(data: pd.DataFrame, measure: str, given: dict[str, str | No
             f"measure {measure!r} needs the column(s) {', '.join(missing)} "
             "(pass them as keyword arguments, e.g. ai='events_treated')"
         )
-    return {role: explicit.get(role, role) for role in roles}
+    resolved = {role: explicit.get(role, role) for role in roles}
+    require_columns(data, list(resolved.values()), role="column")
+    return resolved
 
 
 def hedges_correction(df: np.ndarray) -> np.ndarray:
@@ -242,7 +244,7 @@ def effect_sizes(
         raise InputError(f"to must be 'only0', 'all' or 'none'; got {to!r}")
     if vtype not in ("LS", "UB"):
         raise InputError(f"vtype must be 'LS' or 'UB'; got {vtype!r}")
-    if not np.isfinite(add) or add < 0:
+    if not is_real(add) or not np.isfinite(add) or add < 0:
         raise InputError(f"add must be a non-negative number; got {add!r}")
     given = {"ai": ai, "bi": bi, "ci": ci, "di": di, "n1i": n1i, "n2i": n2i}
     if measure == "SMD":

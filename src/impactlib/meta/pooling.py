@@ -22,6 +22,7 @@ from impactlib.core.estimate import Estimate, tidy_frame
 from impactlib.core.inference import critical_value, wald_estimate, wald_interval
 from impactlib.core.result import Result
 from impactlib.core.validation import InputError
+from impactlib.meta.effects import require_measure
 from impactlib.meta.tau2 import TAU2_ESTIMATOR_NAMES, check_model, fit_model
 
 #: What a pooled result was computed and recorded with; a sensitivity analysis repeats it.
@@ -125,9 +126,16 @@ class MetaResult(Result):
 
         The standard error does not carry over to the new scale and is not returned.
         """
-        ci = sorted((float(func(self.ci_low)), float(func(self.ci_high))))
-        pi = sorted((float(func(self.pi_low)), float(func(self.pi_high))))
-        return TransformedResult(float(func(self.value)), ci[0], ci[1], pi[0], pi[1])
+        with np.errstate(over="ignore"):
+            ci = sorted((float(func(self.ci_low)), float(func(self.ci_high))))
+            pi = sorted((float(func(self.pi_low)), float(func(self.pi_high))))
+            value = float(func(self.value))
+        if not all(math.isfinite(x) for x in (value, *ci, *pi)):
+            raise InputError(
+                f"transformed: the pooled effect {self.value:g} or its bounds have no finite "
+                "image by func (exp of a log ratio above 709 overflows): check the scale"
+            )
+        return TransformedResult(value, ci[0], ci[1], pi[0], pi[1])
 
     @property
     def estimate(self) -> Estimate:
@@ -340,7 +348,11 @@ def study_labels(effects: object, labels: Sequence | None, k: int) -> Sequence:
             labels = effects.index
     if labels is None:
         return DefaultLabels(k)
+    if isinstance(labels, str):
+        raise InputError(f"labels must be a sequence of study labels, got the string {labels!r}")
     labels = tuple(labels)
+    if any(pd.isna(label) for label in labels if not isinstance(label, list | tuple)):
+        raise InputError("labels has missing value(s): every study needs a label")
     if len(labels) != k:
         raise InputError(f"labels must have one entry per study ({k}), got {len(labels)}")
     seen = pd.Series(labels)
@@ -411,6 +423,8 @@ def pool(
     )  # fmt: skip
     if kh is not None and len(y) < 2:
         raise InputError("knapp_hartung needs at least 2 studies")
+    if measure is not None:
+        require_measure(measure)
     get_design(design)
     return pool_arrays(
         y, v, study_labels(effects, labels, len(y)), tau2_estimator=tau2_estimator,

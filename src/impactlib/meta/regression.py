@@ -18,7 +18,7 @@ from impactlib.core.designs import get_design
 from impactlib.core.estimate import Estimate
 from impactlib.core.inference import critical_value, wald_interval
 from impactlib.core.result import Result
-from impactlib.core.validation import InputError, require_columns
+from impactlib.core.validation import InputError, has_full_rank, require_columns, require_flag
 from impactlib.meta.pooling import json_safe
 from impactlib.meta.tau2 import TAU2_ESTIMATOR_NAMES, check_model, fit_model
 
@@ -197,6 +197,9 @@ def _check_moderators(moderators: object, k: int, *, name: str = "moderators") -
         raise InputError(f"{name} has {len(moderators)} rows but there are {k} studies")
     if moderators.shape[1] == 0:
         raise InputError(f"{name} has no column")
+    if moderators.columns.has_duplicates:
+        repeated = sorted({str(c) for c in moderators.columns[moderators.columns.duplicated()]})
+        raise InputError(f"{name}: column(s) {repeated} appear more than once")
     moderators = moderators.infer_objects()
     for column in moderators.columns:
         series = moderators[column]
@@ -236,7 +239,7 @@ def regression_arrays(
     k, p = x.shape
     if k <= p:
         raise InputError(f"meta-regression with {p} coefficient(s) needs more than {p} studies")
-    if np.linalg.matrix_rank(x) < p:
+    if not has_full_rank(x):
         raise InputError(f"moderators {names} are collinear (with each other or the intercept)")
     fit = fit_model(y, v, x, tau2_estimator, knapp_hartung, reml_threshold)
     df = fit.df_resid if knapp_hartung is not None else None
@@ -329,6 +332,13 @@ def meta_regression(
         alpha=alpha, reml_threshold=reml_threshold,
     )  # fmt: skip
     get_design(design)
+    intercept = require_flag(intercept, name="intercept")
+    if isinstance(effects, pd.Series) and isinstance(moderators, pd.DataFrame | pd.Series):
+        if len(moderators) == len(y) and not effects.index.equals(moderators.index):
+            raise InputError(
+                "effects and moderators have different indexes: they would be paired by "
+                "position, not by study; align them (moderators.reindex(effects.index))"
+            )
     return regression_arrays(
         y, v, _check_moderators(moderators, len(y)), tau2_estimator=tau2_estimator,
         knapp_hartung=kh, alpha=alpha, reml_threshold=threshold, intercept=intercept,

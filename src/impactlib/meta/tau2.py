@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from impactlib.core.validation import InputError, require_probability
+from impactlib.core.validation import InputError, is_negligible, is_real, require_probability
 
 #: Estimators of the between-study variance tau^2 (``"FE"``: none, tau^2 = 0).
 TAU2_ESTIMATORS = ("FE", "DL", "REML", "PM")
@@ -81,6 +81,12 @@ def check_inputs(
         raise InputError(
             f"tau2_estimator must be one of {', '.join(TAU2_ESTIMATORS)}; got {tau2_estimator!r}"
         )
+    if isinstance(effects, pd.Series) and isinstance(variances, pd.Series):
+        if not effects.index.equals(variances.index):
+            raise InputError(
+                "effects and variances are Series with different indexes: they would be paired "
+                "by position, not by study; align them (variances.reindex(effects.index))"
+            )
     y = _as_vector(effects, "effects")
     v = _as_vector(variances, "variances")
     if len(y) != len(v):
@@ -127,9 +133,11 @@ def check_model(
 
 
 def _threshold(value: float | None) -> float | None:
-    if value is not None and not (math.isfinite(value) and value > 0):
+    if value is None:
+        return None
+    if not (is_real(value) and math.isfinite(value) and value > 0):
         raise InputError(f"reml_threshold must be a positive number; got {value!r}")
-    return value
+    return float(value)
 
 
 def _check_knapp_hartung(knapp_hartung: bool | str) -> str | None:
@@ -282,6 +290,28 @@ def fit_model(
     knapp_hartung: str | None,
     reml_threshold: float | None = None,
 ) -> _Fit:
+    """Fit the fixed-, random- or mixed-effects model with design matrix ``x``; numbers
+    beyond what floating point can weigh (variances of 1e-300, effects of 1e200) are refused
+    with an :class:`InputError` rather than a numpy error."""
+    try:
+        with np.errstate(over="raise", divide="raise", invalid="raise"):
+            return _fit_model(y, v, x, tau2_estimator, knapp_hartung, reml_threshold)
+    except (np.linalg.LinAlgError, ZeroDivisionError, FloatingPointError, OverflowError):
+        raise InputError(
+            "the effects and variances are on a scale the model cannot be computed on "
+            f"(effects up to {np.max(np.abs(y)):g} in absolute value, variances from "
+            f"{np.min(v):g} to {np.max(v):g}): rescale them"
+        ) from None
+
+
+def _fit_model(
+    y: np.ndarray,
+    v: np.ndarray,
+    x: np.ndarray,
+    tau2_estimator: str,
+    knapp_hartung: str | None,
+    reml_threshold: float | None = None,
+) -> _Fit:
     """Fit the fixed-, random- or mixed-effects model with design matrix ``x``."""
     k, p = x.shape
     df_resid = k - p
@@ -318,6 +348,12 @@ def fit_model(
         if df_resid < 1:
             raise InputError(f"Knapp-Hartung needs k > p (k = {k}, p = {p})")
         kh_factor = float(np.sum(w * resid**2) / df_resid)
+        if knapp_hartung == "knha" and is_negligible(resid, scale=y):
+            raise InputError(
+                "Knapp-Hartung: the effects are fitted exactly (all equal, or exactly on the "
+                "moderators), so the Knapp-Hartung factor is 0 and the interval would have no "
+                "width; use knapp_hartung='truncated' or False"
+            )
         if knapp_hartung == "truncated":
             kh_factor = max(1.0, kh_factor)
         vcov = inv * kh_factor

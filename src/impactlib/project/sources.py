@@ -71,8 +71,22 @@ class Source:
                 f"source {self.name!r}: cannot import {module_name!r} (install package "
                 f"{self.package!r}): {exc}"
             ) from exc
-        result = getattr(module, func_name)(**self.kwargs)
+        loader = getattr(module, func_name, None)
+        if not callable(loader):
+            raise SourceError(
+                f"source {self.name!r}: loader {self.loader!r}: module {module_name!r} has no "
+                f"function {func_name!r} (check the spelling in data/sources.yaml)"
+            )
+        try:
+            result = loader(**self.kwargs)
+        except TypeError as exc:  # kwargs the loader does not take
+            raise SourceError(f"source {self.name!r}: loader {self.loader!r}: {exc}") from exc
         if self.attribute:
+            if not hasattr(result, self.attribute):
+                raise SourceError(
+                    f"source {self.name!r}: the result of loader {self.loader!r} has no "
+                    f"attribute {self.attribute!r}"
+                )
             result = getattr(result, self.attribute)
         if not isinstance(result, pd.DataFrame) and hasattr(result, "to_pandas"):
             result = result.to_pandas()  # polars frames (moderndid's loaders)

@@ -9,12 +9,12 @@ import pandas as pd
 import statsmodels.api as sm
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.validation import InputError, as_list
+from impactlib.core.validation import InputError, as_list, has_full_rank
 from impactlib.weighting.mestimation import _estimate, _fit_for_effect, _Fitted, _ps_blocks
 
 
 def _ols(y: np.ndarray, x: np.ndarray, arm: str, outcome: str) -> np.ndarray:
-    if len(y) <= x.shape[1] or np.linalg.matrix_rank(x) < x.shape[1]:
+    if len(y) <= x.shape[1] or not has_full_rank(x):
         raise InputError(
             f"outcome model of {outcome!r} in the {arm} arm: {len(y)} units cannot fit "
             f"{x.shape[1]} coefficients (too few units or collinear outcome_covariates in "

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.validation import require_binary, require_columns
+from impactlib.core.validation import InputError, require_binary, require_columns
 from impactlib.weighting.mestimation import (
     _estimate,
     _fit_for_effect,
@@ -44,12 +44,18 @@ def ipw_weights(
     require_columns(frame, [treatment], role="treatment")
     t = require_binary(frame, treatment) == 1
     _refuse_infinite_weights(scores, t.astype(float), estimand, treatment)
-    if estimand == "ATE":
-        raw = np.where(t, 1 / scores, 1 / (1 - scores))
-    else:
-        raw = np.where(t, 1.0, scores / (1 - scores))
+    with np.errstate(divide="ignore"):  # np.where computes both branches; finite where used
+        if estimand == "ATE":
+            raw = np.where(t, 1 / scores, 1 / (1 - scores))
+        else:
+            raw = np.where(t, 1.0, scores / (1 - scores))
     weights = raw.copy()
-    for arm in (t, ~t):
+    for arm, label in ((t, "treated"), (~t, "control")):
+        if raw[arm].sum() == 0:
+            raise InputError(
+                f"ps: every {label} unit of treatment {treatment!r} has a propensity score of 0, "
+                f"so the {label} arm gets no weight ({estimand})"
+            )
         weights[arm] = raw[arm] / raw[arm].sum() * arm.sum()
     return pd.Series(weights, index=frame.index, name="weight")
 

@@ -15,8 +15,9 @@ from scipy.spatial import cKDTree
 
 from impactlib.core.estimate import Estimate
 from impactlib.core.inference import wald_estimate
-from impactlib.core.validation import InputError, is_real
+from impactlib.core.validation import InputError, is_real, require_flag
 from impactlib.weighting.propensity import (
+    _LINKS,
     _check_effect_options,
     _fit_propensity,
     _log_odds,
@@ -314,14 +315,16 @@ def nearest_neighbor_match(
     (2.16, 0.072, 791)
     """
     covariates = _check_effect_options(covariates, estimand=estimand, alpha=alpha)
+    if link not in _LINKS:
+        raise InputError(f"link must be one of {sorted(_LINKS)}, got {link!r}")
     options = _Options(
         on=on,
         n_neighbors=n_neighbors,
         caliper=caliper,
-        replace=replace,
+        replace=require_flag(replace, name="replace"),
         estimand=estimand,
         metric=metric,
-        bias_adjust=bias_adjust,
+        bias_adjust=require_flag(bias_adjust, name="bias_adjust"),
         variance_neighbors=variance_neighbors,
         link=link,
     )

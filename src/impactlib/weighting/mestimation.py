@@ -59,10 +59,10 @@ def _fit_for_effect(
     """Check the options, fit the propensity score (again on the units inside ``trim``) and
     refuse scores that give infinite weights."""
     covariates = _check_effect_options(covariates, estimand=estimand, alpha=alpha)
+    bounds = _trim_bounds(trim)
     kept, n_dropped, t = _prepare(
         data, treatment=treatment, covariates=covariates, outcome=outcome, more=more
     )
-    bounds = _trim_bounds(trim)
     x = kept[covariates].to_numpy(dtype=float)
     fit, scores, _, _ = _fit_propensity(t, x, treatment=treatment, covariates=covariates, link=link)
     n_trimmed = 0

@@ -23,13 +23,18 @@ from impactlib.core.validation import (
     InputError,
     as_list,
     drop_missing,
+    has_full_rank,
     is_real,
+    plain,
     require_binary,
     require_columns,
     require_dataframe,
+    require_distinct_columns,
     require_finite,
     require_numeric,
+    require_per_arm,
     require_probability,
+    require_varies,
 )
 
 _LINKS = {"logit": sm.Logit, "probit": sm.Probit}
@@ -174,23 +179,40 @@ def _prepare(
     if outcome is not None:
         require_columns(data, [outcome], role="outcome")
     require_columns(data, [treatment], role="treatment")
+    require_distinct_columns(outcome=outcome, treatment=treatment)
     every = list(dict.fromkeys([*covariates, *more]))
     require_columns(data, every, role="covariate")
     clash = {treatment, *([outcome] if outcome else [])} & set(every)
     if clash:
         raise InputError(f"covariate(s) {sorted(clash)} also used as outcome or treatment")
     used = [*([outcome] if outcome else []), treatment, *every]
+    _require_observed_in_each_arm(data, treatment, [c for c in used if c != treatment])
     kept, n_dropped = drop_missing(data, used)
     if kept.empty:
         raise InputError(f"no row left after removing missing values in {used}")
     if outcome is not None:
         require_numeric(kept, outcome, role="outcome")
         require_finite(kept, [outcome], role="outcome")
+        require_varies(kept[outcome], name=outcome, role="outcome column")
     for name in every:
         require_numeric(kept, name, role="covariate")
     require_finite(kept, every, role="covariate")
     t = require_binary(kept, treatment)
+    require_per_arm(t, name=treatment, minimum=2, what="unit(s) with complete data")
     return kept, n_dropped, t
+
+
+def _require_observed_in_each_arm(data: pd.DataFrame, treatment: str, columns: list[str]) -> None:
+    """Refuse a column missing in every row of an arm: dropping those rows would remove the arm."""
+    arms = data[treatment].dropna()
+    for arm in pd.unique(arms):
+        rows = data.loc[arms.index[arms == arm]]
+        for column in columns:
+            if rows[column].isna().all():
+                raise InputError(
+                    f"column {column!r} is missing in every row where treatment column "
+                    f"{treatment!r} is {plain(arm)!r}: that arm would be dropped"
+                )
 
 
 def _log_odds(fit: Any, scores: np.ndarray) -> np.ndarray:
@@ -223,7 +245,7 @@ def _fit_propensity(
     if constant:
         raise InputError(f"covariate(s) {constant} never vary in the analysis sample")
     design = np.column_stack([np.ones(len(t)), (x - center) / scale])
-    if np.linalg.matrix_rank(design) < design.shape[1]:
+    if not has_full_rank(design):
         raise InputError(
             f"covariates {list(covariates)} are collinear in the propensity-score model: "
             "drop redundant ones"
@@ -357,6 +379,11 @@ def _scores_frame(
     """The rows of ``data`` that have a score, and the scores as an array."""
     data = require_dataframe(data)
     if isinstance(ps, PropensityScore):
+        if data.index.has_duplicates or ps.scores.index.has_duplicates:
+            raise InputError(
+                "ps: the scores of a PropensityScore are matched to data by row label, and the "
+                "index of data repeats labels: reset it (data.reset_index(drop=True)) first"
+            )
         missing = ps.scores.index.difference(data.index)
         if len(missing):
             raise InputError(
@@ -368,7 +395,10 @@ def _scores_frame(
         require_numeric(data, ps, role="propensity score")
         frame, scores = data, data[ps].to_numpy(dtype=float)
     else:
-        scores = np.asarray(ps, dtype=float)
+        try:
+            scores = np.asarray(ps, dtype=float)
+        except (TypeError, ValueError):
+            raise InputError("ps must hold numbers (propensity scores), one per row") from None
         if scores.shape != (len(data),):
             raise InputError(
                 f"ps must have one value per row of data ({len(data)}), got shape {scores.shape}"

@@ -15,6 +15,8 @@ from impactlib.core.validation import (
     require_binary,
     require_columns,
     require_dataframe,
+    require_distinct_columns,
+    require_finite,
     require_numeric,
 )
 from impactlib.weighting.propensity import PropensityScore, _scores_frame, _trim_bounds
@@ -160,11 +162,16 @@ def weighted_balance(
     covariates = as_list(covariates)
     require_columns(data, [treatment], role="treatment")
     require_columns(data, covariates, role="covariate")
+    require_distinct_columns(treatment=treatment, covariate=covariates)
     if isinstance(weights, str):
         require_columns(data, [weights], role="weights")
+        require_numeric(data, weights, role="weights")
         w = data[weights].to_numpy(dtype=float)
     else:
-        w = np.asarray(weights, dtype=float)
+        try:
+            w = np.asarray(weights, dtype=float)
+        except (TypeError, ValueError):
+            raise InputError("weights must hold numbers, one per row of data") from None
         if w.shape != (len(data),):
             raise InputError(f"weights must have one value per row of data ({len(data)})")
     if not np.isfinite(w).all() or (w < 0).any():
@@ -175,10 +182,17 @@ def weighted_balance(
     rows = {}
     for name in covariates:
         require_numeric(data, name, role="covariate")
+        require_finite(data, [name], role="covariate")
         x = data[name].to_numpy(dtype=float)
         ok = ~np.isnan(x)
         x1, x0 = x[t & ok], x[~t & ok]
         w1, w0 = w[t & ok], w[~t & ok]
+        for arm, values, arm_weights in (("treated", x1, w1), ("control", x0, w0)):
+            if len(values) < 2 or arm_weights.sum() == 0:
+                raise InputError(
+                    f"covariate column {name!r} has {len(values)} observed value(s) with a "
+                    f"positive total weight in the {arm} arm: at least 2 are needed"
+                )
         sd = math.sqrt((x1.var(ddof=1) + x0.var(ddof=1)) / 2)
         m1, m0 = x1.mean(), x0.mean()
         mw1, mw0 = np.average(x1, weights=w1), np.average(x0, weights=w0)

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from impactlib.core.validation import InputError, as_list, plain, require_columns
+from impactlib.core.validation import InputError, as_list, plain, require_columns, require_flag
 from impactlib.intake.identifiers import (
     Finding,
     find_direct_identifiers,
     scanned_columns,
 )
 from impactlib.publish.disclosure.errors import DisclosureError
+from impactlib.publish.disclosure.hidden import find_hidden_identifiers
 from impactlib.publish.disclosure.suppression import (
     DEFAULT_THRESHOLD,
     SuppressedCell,
@@ -153,12 +154,17 @@ def check_table(
     """
     if not isinstance(frame, pd.DataFrame):
         raise InputError(f"table {name!r} must be a pandas DataFrame, got {type(frame).__name__}")
-    if not isinstance(k, int | np.integer) or k < 1:
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         raise InputError(f"k must be a positive whole number, got {k!r}")
+    if isinstance(threshold, bool) or not isinstance(threshold, int | np.integer) or threshold < 1:
+        raise InputError(f"threshold must be a positive whole number, got {threshold!r}")
+    require_flag(strict, name="strict")
+    require_flag(keep_zeros, name="keep_zeros")
     qis = as_list(quasi_identifiers)
     counts = as_list(count_columns)
 
     findings = find_direct_identifiers(frame, allow_names=allow_names)
+    findings += find_hidden_identifiers(frame)
     if findings:
         listed = "\n  ".join(f.detail for f in findings)
         sep = "\n  " if len(findings) > 1 else ""

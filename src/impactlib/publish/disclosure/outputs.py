@@ -332,7 +332,7 @@ def _output_texts(output: Mapping) -> tuple[str, list[tuple[str, str]]]:
 
 
 def _estimates_findings(study: str, path: Path, checker: _Checker) -> list[OutputFinding]:
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = _read_json(path, study)
     blocks = [(f"estimates.{k}", v) for k, v in (data.get("estimates") or {}).items()]
     blocks.append(("comparison.headline", (data.get("comparison") or {}).get("headline")))
     counts = [
@@ -399,10 +399,17 @@ def find_output_findings(
     list of OutputFinding
         In the notebook's order, then ``estimates.json``'s; empty when all may leave.
     """
-    if not isinstance(threshold, int) or threshold < 1:
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
         raise InputError(f"threshold must be a positive whole number, got {threshold!r}")
-    if not isinstance(min_row_match, int) or min_row_match < 1:
+    if isinstance(min_row_match, bool) or not isinstance(min_row_match, int) or min_row_match < 1:
         raise InputError(f"min_row_match must be a positive whole number, got {min_row_match!r}")
+    if not isinstance(tables, Mapping):
+        raise InputError(f"tables must map table names to DataFrames, got {type(tables).__name__}")
+    if isinstance(identifier_values, str | bytes) or not isinstance(identifier_values, Iterable):
+        raise InputError(
+            f"identifier_values must be a list of values (or a mapping of lists), got "
+            f"{type(identifier_values).__name__}: a single string would be read letter by letter"
+        )
     for name, frame in tables.items():
         if not isinstance(frame, pd.DataFrame):
             raise InputError(f"table {name!r} of study {study!r} must be a pandas DataFrame")
@@ -410,7 +417,7 @@ def find_output_findings(
         if path is not None and not Path(path).is_file():
             raise InputError(f"study {study!r}: no file {str(path)!r} to check")
     checker = _Checker(tables, identifier_values, threshold, min_row_match)
-    cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
+    cells = _read_json(Path(notebook), study).get("cells", [])
     findings = []
     for index, cell in enumerate(cells):
         where = f"cell {index}" + (f" (id {cell['id']})" if cell.get("id") else "")
@@ -421,6 +428,17 @@ def find_output_findings(
     if estimates is not None:
         findings += _estimates_findings(study, Path(estimates), checker)
     return findings
+
+
+def _read_json(path: Path, study: str) -> dict:
+    """A JSON file (notebook, estimates) as a mapping; a corrupt one is named."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise InputError(f"study {study!r}: {str(path)!r} is not valid JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"study {study!r}: {str(path)!r} does not hold a JSON object")
+    return data
 
 
 def check_study_outputs(

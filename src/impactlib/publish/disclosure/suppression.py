@@ -201,7 +201,7 @@ def suppress_small_counts(
     columns = as_list(count_columns)
     if not columns:
         raise InputError("count_columns is empty: name the columns that hold counts")
-    if not isinstance(threshold, int | np.integer) or threshold < 1:
+    if isinstance(threshold, bool) or not isinstance(threshold, int | np.integer) or threshold < 1:
         raise InputError(f"threshold must be a positive whole number, got {threshold!r}")
     require_counts(table, columns, allow_missing=False)
     if row_total is not None and row_total not in columns:
@@ -255,6 +255,13 @@ def recoverable_cells(
     [('x', 'a')]
     """
     columns = as_list(count_columns)
+    if not isinstance(table, pd.DataFrame):
+        raise InputError(f"table must be a pandas DataFrame, got {type(table).__name__}")
+    require_counts(table, columns, allow_missing=True)
+    if row_total is not None and row_total not in columns:
+        raise InputError(f"row_total {row_total!r} must be one of count_columns")
+    if total_row is not None and total_row not in table.index:
+        raise InputError(f"total_row {total_row!r} is not a row label of the table")
     missing = table[columns].isna().to_numpy()
     rows = [plain(r) for r in table.index]
     t_col = columns.index(row_total) if row_total is not None else None
