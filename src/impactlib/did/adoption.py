@@ -8,6 +8,7 @@ import pandas as pd
 from impactlib.core.validation import (
     InputError,
     plain,
+    require_column_name,
     require_columns,
     require_dataframe,
     require_finite,
@@ -22,7 +23,8 @@ def _cohort_panel(data: object, *, unit: str | None, time: str, cohort: str) -> 
     frame = require_dataframe(data)
     roles = {"unit": unit, "time": time, "cohort": cohort}
     for role, column in roles.items():
-        if column is not None:
+        if column is not None or role != "unit":
+            require_column_name(column, role=role)
             require_columns(frame, [column], role=role)
     _refuse_missing_cohort(frame, cohort)
     require_numeric(frame, time, role="time")

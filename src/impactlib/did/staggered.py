@@ -3,6 +3,7 @@ aggregations (moderndid)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +14,12 @@ import pandas as pd
 from impactlib.core.estimate import Estimate
 from impactlib.core.inference import wald_estimate, wald_interval
 from impactlib.core.result import Result
-from impactlib.core.validation import InputError, as_list
+from impactlib.core.validation import (
+    InputError,
+    as_list,
+    is_real,
+    require_std_error,
+)
 from impactlib.did.panel import (
     AGGREGATIONS,
     CONTROL_GROUPS,
@@ -92,6 +98,8 @@ class CallawaySantAnnaResult(Result):
     # moderndid's aggregations by kind: each is computed once (the bootstrap is seeded, so a
     # second computation would give the same numbers, only slower).
     _aggregated: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # The largest absolute outcome, against which a standard error is judged rounding noise.
+    _magnitude: float = field(default=0.0, repr=False, compare=False)
 
     def _aggte(self, kind: str):
         if kind not in AGGREGATIONS:
@@ -147,9 +155,13 @@ class CallawaySantAnnaResult(Result):
         }
         if kind != "simple":
             extra["by"] = self._table(agg, kind).to_dict(orient="records")
+        label = f"the {kind} aggregation of Callaway & Sant'Anna (moderndid)"
+        se = require_std_error(agg.overall_se, [self._magnitude], name=self.outcome, method=label)
+        if not np.isfinite(agg.overall_att):
+            raise InputError(f"{label} gives no finite effect for outcome {self.outcome!r}")
         return wald_estimate(
             float(agg.overall_att),
-            float(agg.overall_se),
+            se,
             alpha=self.alpha,
             n=self.n,
             method=(
@@ -216,12 +228,17 @@ def _check_options(
         ("estimator", estimator, ESTIMATORS),
         ("vcov", vcov, VCOVS),
     ):
-        if value not in allowed:
+        if not isinstance(value, str) or value not in allowed:
             raise InputError(f"unknown {name} {value!r}: choose one of {list(allowed)}")
-    if int(n_resamples) != n_resamples or n_resamples < 1:
+    if not _is_whole(n_resamples) or n_resamples < 1:
         raise InputError(f"n_resamples must be a positive integer, got {n_resamples!r}")
-    if int(seed) != seed:
-        raise InputError(f"seed must be an integer, got {seed!r}")
+    if not _is_whole(seed) or seed < 0:
+        raise InputError(f"seed must be an integer, got {seed!r} (a non-negative one)")
+
+
+def _is_whole(value: object) -> bool:
+    """A real number with an integer value (``3``, ``3.0``), not a boolean or a string."""
+    return is_real(value) and math.isfinite(value) and float(value).is_integer()
 
 
 def _balanced_sample(
@@ -261,6 +278,12 @@ def _balanced_sample(
     if control_group == "never_treated" and not never.any():
         raise InputError(
             "no never-treated unit observed in every period: use control_group='not_yet_treated'"
+        )
+    if not never.any() and np.unique(g).size < 2:
+        raise InputError(
+            f"cohort column {cohort!r}: every unit kept is first treated in period {g[0]:g} and "
+            "none is never treated, so no unit is left to compare them with (a not-yet-treated "
+            "comparison needs cohorts treated later, or never-treated units with cohort 0)"
         )
     return kept, dropped
 
@@ -418,7 +441,7 @@ def callaway_santanna(
     n_used = int(mp.estimation_params.get("n_obs", len(frame)))
     dropped = {"missing_values_rows": n_missing, **dropped}
     dropped["after_last_cohort_rows"] = len(frame) - n_used
-    return CallawaySantAnnaResult(
+    result = CallawaySantAnnaResult(
         group_time=group_time,
         pretrend_test=pretrend,
         outcome=outcome,
@@ -438,4 +461,7 @@ def callaway_santanna(
         n_periods=n_periods,
         dropped=dropped,
         _mp=mp,
+        _magnitude=float(np.abs(frame["y"]).max()),
     )
+    result.aggregate("simple")  # refuse now, not when read, an effect without a standard error
+    return result

@@ -8,7 +8,7 @@ import statsmodels.api as sm
 
 from impactlib.core.estimate import Estimate
 from impactlib.core.inference import wald_estimate
-from impactlib.core.validation import InputError, require_binary
+from impactlib.core.validation import InputError, refuse_exact_fit, require_binary
 from impactlib.did.panel import _prepare_panel, _require_cluster, _require_constant_within
 
 # --- 2x2 --------------------------------------------------------------------------------
@@ -97,12 +97,13 @@ def did_2x2(
     empty = [names[key] for key, rows in cells.items() if not rows.any()]
     if empty:
         raise InputError(f"no observation in cell(s) {empty}: every group needs both periods")
-    n_clusters = _require_cluster(kept, cluster)
+    n_clusters = _require_cluster(kept, cluster, d, treatment=treatment)
 
     y = kept[outcome].to_numpy(dtype=float)
     design = np.column_stack([np.ones_like(y), d, p, d * p]).astype(float)
     groups = pd.factorize(kept[cluster])[0]
     fit = sm.OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    refuse_exact_fit(fit.resid, y, name=outcome, model="group, period and their product")
     df = float(n_clusters - 1)
     units = kept.drop_duplicates(subset=[unit])
     n_treated = int(units[treatment].astype(int).sum())
@@ -131,6 +132,10 @@ def did_2x2(
 
 
 # --- two-way fixed effects ----------------------------------------------------------------
+
+
+#: What the exact-fit refusal of the fixed-effects regressions names.
+_FE_MODEL = "the unit and time fixed effects and the treatment indicators"
 
 
 def _feols(frame: pd.DataFrame, regressors: list[str]):
@@ -231,7 +236,8 @@ def twfe(
         data, outcome, unit, time, roles={"treatment": treatment}, cluster=cluster, alpha=alpha
     )
     d = require_binary(kept, treatment)
-    _require_cluster(kept, cluster)
+    ever = pd.Series(d, index=kept.index).groupby(kept[unit]).transform("max").to_numpy()
+    _require_cluster(kept, cluster, ever, treatment=treatment, groups=("treated",))
     frame = _within_frame(kept, outcome, unit, time, cluster).assign(d=d.astype(float))
     fit = _feols(frame, ["d"])
     if fit is None or "d" not in list(fit._coefnames):
@@ -239,6 +245,7 @@ def twfe(
             f"treatment column {treatment!r} is collinear with the unit and time fixed "
             "effects (no unit changes status, or all change at once): TWFE cannot estimate it"
         )
+    refuse_exact_fit(fit.resid(), frame["y"], name=outcome, model=_FE_MODEL)
     n_used, n_clusters, df = _fit_counts(fit)
     ever = frame.groupby("unit")["d"].max()
     return wald_estimate(
