@@ -61,6 +61,12 @@ class RDPlotData:
     @property
     def jump(self) -> float:
         """Gap between the two fits at the cutoff: the conventional RD estimate."""
+        for name, side in (("left", self.left), ("right", self.right)):
+            if side.fit.size == 0:
+                raise InputError(
+                    f"bandwidth {self.bandwidth:g} holds too few observations on the {name} side "
+                    f"for a fit of order p={self.p}: no jump to read; widen the bandwidth"
+                )
         return float(self.right.fit[0] - self.left.fit[0])
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from impactlib.core.estimate import Estimate
 from impactlib.core.result import Result
 from impactlib.core.validation import InputError, is_real, require_probability
-from impactlib.rd.inputs import _check_cutoff, _check_kernel, _prepare, _quiet
+from impactlib.rd.inputs import _check_cutoff, _check_fit_numbers, _check_kernel, _fit, _prepare
 from impactlib.rd.records import SharpRDFields
 
 # rdhonest's names of its variance estimators, and of the columns of its coefficients.
@@ -212,9 +212,12 @@ def honest_rd(
         data, running=running, cutoff=cutoff, outcome=outcome, min_distinct=3
     )
     x = kept[running].to_numpy(dtype=float)
-    fit, messages = _quiet(
+    y = kept[outcome].to_numpy(dtype=float)
+    fit, messages = _fit(
         rdhonest.rd_honest,
-        Y=kept[outcome].to_numpy(dtype=float),
+        package="rdhonest",
+        where=(x, cutoff, running),
+        Y=y,
         X=x,
         cutoff=cutoff,
         M=smoothness,
@@ -224,12 +227,14 @@ def honest_rd(
         alpha=alpha,
     )
     co = fit.coefficients.iloc[0]
+    numbers = {name: float(co[column]) for name, column in _COLUMNS.items()}
+    _check_fit_numbers(numbers, y, outcome=outcome, method="rdhonest")
     n_right = int((x >= cutoff).sum())
     return HonestRDResult(
         outcome=outcome,
         running=running,
         cutoff=cutoff,
-        **{name: float(co[column]) for name, column in _COLUMNS.items()},
+        **numbers,
         kernel=str(co["kernel"]),
         vcov=vcov,
         n_left=len(kept) - n_right,
