@@ -242,7 +242,13 @@ def _is_whole(value: object) -> bool:
 
 
 def _balanced_sample(
-    kept: pd.DataFrame, *, unit: str, time: str, cohort: str, control_group: str
+    kept: pd.DataFrame,
+    *,
+    unit: str,
+    time: str,
+    cohort: str,
+    control_group: str,
+    n_covariates: int = 0,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Drop always-treated units, then units missing a period; count what went."""
     periods = np.sort(kept[time].unique())
@@ -278,6 +284,13 @@ def _balanced_sample(
     if control_group == "never_treated" and not never.any():
         raise InputError(
             "no never-treated unit observed in every period: use control_group='not_yet_treated'"
+        )
+    n_never = int(kept.loc[never, unit].nunique())
+    if control_group == "never_treated" and n_never < 5 + n_covariates:
+        raise InputError(
+            f"control_group='never_treated' needs at least {5 + n_covariates} never-treated units "
+            f"(cohort 0 in {cohort!r}, observed in every period), got {n_never} (moderndid's "
+            "minimum, 5 plus the number of covariates): use control_group='not_yet_treated'"
         )
     if not never.any() and np.unique(g).size < 2:
         raise InputError(
@@ -408,7 +421,12 @@ def callaway_santanna(
     _check_cohorts(kept, cohort=cohort, unit=unit, time=time)
     n_periods = kept[time].nunique()
     kept, dropped = _balanced_sample(
-        kept, unit=unit, time=time, cohort=cohort, control_group=control_group
+        kept,
+        unit=unit,
+        time=time,
+        cohort=cohort,
+        control_group=control_group,
+        n_covariates=len(covariates),
     )
     frame = _moderndid_frame(
         kept, outcome=outcome, unit=unit, time=time, cohort=cohort, covariates=covariates
