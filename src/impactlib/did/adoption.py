@@ -138,6 +138,12 @@ def twfe_weights(data: pd.DataFrame, *, unit: str, time: str, cohort: str) -> pd
     treated = d == 1
     cells = [frame.loc[treated, cohort].rename("cohort"), frame.loc[treated, time].rename("time")]
     weights = residual[treated].groupby(cells).sum()
+    if abs(weights.sum()) <= 1e-12 * len(frame):
+        raise InputError(
+            f"cohort column {cohort!r}: the treatment status is absorbed by the unit and time "
+            "effects (treated units are treated in every period, or all switch on at once "
+            "with no untreated unit): the TWFE coefficient is not identified, nor its weights"
+        )
     sizes = frame.drop_duplicates(subset=[unit]).groupby(cohort).size()
     size = weights.index.get_level_values("cohort").map(sizes).to_numpy(dtype=float)
     g, t = (weights.index.get_level_values(level) for level in ("cohort", "time"))

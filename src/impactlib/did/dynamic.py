@@ -301,7 +301,7 @@ def event_study(
         f"TWFE event study (pyfixest feols, unit and time effects, reference period "
         f"{reference}), CRV1 cluster-robust errors by {cluster!r}"
     )
-    coef, se = fit.coef(), fit.se()
+    coef, se = fit.coef() * frame.attrs["scale"], fit.se() * frame.attrs["scale"]
     effects = {
         k: wald_estimate(
             float(coef[name]),

@@ -273,7 +273,10 @@ def _balanced_sample(
     }
     kept = kept.loc[~incomplete]
     if kept.empty:
-        raise InputError("no unit is observed in every period: the panel cannot be balanced")
+        raise InputError(
+            f"no unit of column {unit!r} is observed in every period of {time!r} (units treated "
+            "from the first period left out): the panel cannot be balanced"
+        )
     g = kept[cohort].to_numpy(dtype=float)
     never = (g == 0) | (g > last)
     if never.all():
@@ -413,6 +416,11 @@ def callaway_santanna(
     >>> round(res.estimate.value, 4), list(res.tidy().index)
     (-0.04, ['simple', 'group', 'dynamic', 'calendar'])
     """
+    if not (covariates is None or isinstance(covariates, str | list | tuple)):
+        raise InputError(
+            f"covariates must be a column name or a list of them, got {type(covariates).__name__} "
+            f"{covariates!r}"
+        )
     covariates = as_list(covariates)
     _check_options(control_group, estimator, vcov, n_resamples, seed)
     kept, n_missing, _ = _prepare_panel(

@@ -96,7 +96,10 @@ def did_2x2(
     names[(0, 0)] = "control_pre"
     empty = [names[key] for key, rows in cells.items() if not rows.any()]
     if empty:
-        raise InputError(f"no observation in cell(s) {empty}: every group needs both periods")
+        raise InputError(
+            f"no observation in cell(s) {empty} of treatment column {treatment!r} and post "
+            f"column {post!r}: every group needs both periods"
+        )
     n_clusters = _require_cluster(kept, cluster, d, treatment=treatment)
 
     y = kept[outcome].to_numpy(dtype=float)
@@ -156,16 +159,34 @@ def _feols(frame: pd.DataFrame, regressors: list[str]):
         return None  # every regressor is absorbed by the fixed effects
 
 
+def _power_of_two_scale(magnitude: float) -> float:
+    """1 for a magnitude in [2^-10, 2^20], else the power of two nearest to it."""
+    if magnitude == 0 or 2.0**-10 <= magnitude <= 2.0**20:
+        return 1.0
+    return 2.0 ** round(np.log2(magnitude))
+
+
 def _within_frame(kept: pd.DataFrame, outcome: str, unit: str, time: str, cluster: str):
-    """The outcome and integer codes of unit, time and cluster, named as :func:`_feols` reads."""
-    return pd.DataFrame(
+    """The outcome and integer codes of unit, time and cluster, named as :func:`_feols` reads.
+
+    pyfixest's demeaning stops at an absolute tolerance, so that an outcome in the 1e12
+    never converges and one in the 1e-12 stops at once: an outcome whose largest absolute
+    value lies outside [2^-10, 2^20] is divided by the power of two nearest to it (an exact
+    operation), kept in ``attrs["scale"]``, and the callers multiply the coefficients and
+    standard errors back. Outcomes of ordinary magnitude are left as they are.
+    """
+    y = kept[outcome].to_numpy(dtype=float)
+    scale = _power_of_two_scale(float(np.abs(y).max()))
+    frame = pd.DataFrame(
         {
-            "y": kept[outcome].to_numpy(dtype=float),
+            "y": y / scale,
             "unit": pd.factorize(kept[unit])[0],
             "time": pd.factorize(kept[time])[0],
             "cluster": pd.factorize(kept[cluster])[0],
         }
     )
+    frame.attrs["scale"] = scale
+    return frame
 
 
 def _fit_counts(fit) -> tuple[int, int, float]:
@@ -248,9 +269,10 @@ def twfe(
     refuse_exact_fit(fit.resid(), frame["y"], name=outcome, model=_FE_MODEL)
     n_used, n_clusters, df = _fit_counts(fit)
     ever = frame.groupby("unit")["d"].max()
+    scale = frame.attrs["scale"]
     return wald_estimate(
-        float(fit.coef()["d"]),
-        float(fit.se()["d"]),
+        float(fit.coef()["d"]) * scale,
+        float(fit.se()["d"]) * scale,
         alpha=alpha,
         df=df,
         n=n_used,
