@@ -206,7 +206,7 @@ def honest_rd(
     _check_kernel(kernel)
     bandwidth = _check_positive(bandwidth, name="bandwidth")
     smoothness = _check_positive(smoothness, name="smoothness")
-    if vcov not in _VCOV:
+    if not isinstance(vcov, str) or vcov not in _VCOV:
         raise InputError(f"vcov must be one of {list(_VCOV)}, got {vcov!r}")
     kept, n_dropped = _prepare(
         data, running=running, cutoff=cutoff, outcome=outcome, min_distinct=3

@@ -126,13 +126,13 @@ def _check_order(p: object, *, name: str = "p") -> int:
 
 
 def _check_kernel(kernel: str) -> str:
-    if kernel not in _KERNELS:
+    if not isinstance(kernel, str) or kernel not in _KERNELS:
         raise InputError(f"kernel must be one of {sorted(_KERNELS)}, got {kernel!r}")
     return _KERNELS[kernel]
 
 
 def _check_selector(selector: str) -> str:
-    if selector not in _SELECTORS:
+    if not isinstance(selector, str) or selector not in _SELECTORS:
         raise InputError(f"selector must be one of {list(_SELECTORS)}, got {selector!r}")
     return selector
 
