@@ -20,6 +20,7 @@ from impactlib.rd import (
     bandwidth,
     bandwidth_sensitivity,
     covariate_balance,
+    cutoff_name,
     density_test,
     honest_rd,
     placebo_cutoffs,
@@ -156,11 +157,12 @@ def test_checks_around_a_result_hold_on_generated_samples(sample):
         lambda out: check_table(out.tidy()),
         names=names,
     )
-    holds(
-        lambda: window_means(sample, main),
-        lambda out: np.isfinite([out.below, out.above, out.gap]).all(),
-        names=names,
-    )
+    holds(lambda: window_means(sample, main), _check_means, names=names)
+
+
+def _check_means(means) -> None:
+    assert np.isfinite([means.below, means.above, means.gap]).all()
+    assert means.n_below > 0 and means.n_above > 0
 
 
 # --- wrong parameters ---------------------------------------------------------------------
@@ -235,7 +237,16 @@ def test_wrong_arguments_of_the_checks_are_refused_by_name(good_sample, argument
         "cutoffs": lambda: placebo_cutoffs(good_sample, main, cutoffs=value),
         "covariates": lambda: covariate_balance(good_sample, main, covariates=value),
     }[argument]
-    holds(call, lambda out: None, names=[argument, *COLUMNS])
+    holds(call, _check_checks, names=[argument, *COLUMNS])
+
+
+def _check_checks(out) -> None:
+    """The results of bandwidth_sensitivity or placebo_cutoffs (dicts), or a balance table."""
+    if isinstance(out, dict):
+        for result in out.values():
+            _check_rd(result)
+    else:
+        check_table(out.tidy())
 
 
 # --- one test per class of defect ---------------------------------------------------------
@@ -293,6 +304,16 @@ def test_a_scalar_where_a_list_is_expected_is_named(good_sample):
         bandwidth_sensitivity(good_sample, main, multipliers=2.0)
     with pytest.raises(InputError, match=r"cutoffs must be a list of values, got float"):
         placebo_cutoffs(good_sample, main, cutoffs=0.5)
+
+
+@given(value=st.sampled_from(BAD_VALUES))
+@settings(FAST, max_examples=len(BAD_VALUES))
+def test_cutoff_name_refuses_what_is_not_a_number(value):
+    holds(lambda: cutoff_name(value), _check_name, names=["cutoff"])
+
+
+def _check_name(name: str) -> None:
+    assert name[0] in "mp" and "." not in name
 
 
 def test_non_finite_values_are_named(good_sample):

@@ -7,7 +7,7 @@ from typing import Literal
 
 import pandas as pd
 
-from impactlib.core.validation import InputError
+from impactlib.core.validation import InputError, require_column_name
 from impactlib.rd.inputs import (
     _check_cutoff,
     _check_fit_numbers,
@@ -99,6 +99,7 @@ def bandwidth(
     """
     from rdrobust import rdbwselect
 
+    require_column_name(outcome, role="outcome")
     cutoff = _check_cutoff(cutoff)
     p = _check_order(p)
     kernel_code = _check_kernel(kernel)

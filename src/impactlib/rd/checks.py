@@ -18,7 +18,13 @@ import pandas as pd
 from impactlib.core.estimate import Estimate
 from impactlib.core.multiplicity import CORRECTIONS, adjust_pvalues
 from impactlib.core.result import Result
-from impactlib.core.validation import InputError, is_real, require_columns, require_dataframe
+from impactlib.core.validation import (
+    InputError,
+    is_real,
+    require_column_name,
+    require_columns,
+    require_dataframe,
+)
 from impactlib.rd.inputs import _check_cutoff, _sequence
 from impactlib.rd.local import RDResult, regression_discontinuity
 
@@ -75,6 +81,7 @@ def cutoff_name(cutoff: float) -> str:
     >>> cutoff_name(-10.0), cutoff_name(2.5), cutoff_name(0)
     ('m10', 'p2_5', 'p0')
     """
+    cutoff = _check_cutoff(cutoff)
     return f"{'m' if cutoff < 0 else 'p'}{abs(cutoff):g}".replace(".", "_")
 
 
@@ -200,6 +207,8 @@ def covariate_balance(
     if isinstance(covariates, str):
         covariates = [covariates]
     columns = _sequence(covariates, name="covariates")
+    for column in columns:
+        require_column_name(column, role="covariates")
     if not columns:
         raise InputError("covariates is empty: no covariate to check")
     if correction not in CORRECTIONS:

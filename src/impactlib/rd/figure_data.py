@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from impactlib.core.validation import InputError, is_real
+from impactlib.core.validation import InputError, is_real, require_column_name
 from impactlib.rd.bandwidths import bandwidth as select_bandwidth
 from impactlib.rd.inputs import _check_cutoff, _check_kernel, _check_order, _prepare
 
@@ -133,6 +133,7 @@ def rd_plot_data(
     >>> len(plot.left.means), 0.5 < plot.jump < 1.5
     (20, True)
     """
+    require_column_name(outcome, role="outcome")
     cutoff = _check_cutoff(cutoff)
     p = _check_order(p)
     _check_kernel(kernel)

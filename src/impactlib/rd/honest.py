@@ -11,7 +11,7 @@ import pandas as pd
 
 from impactlib.core.estimate import Estimate
 from impactlib.core.result import Result
-from impactlib.core.validation import InputError, is_real, require_probability
+from impactlib.core.validation import InputError, is_real, require_column_name, require_probability
 from impactlib.rd.inputs import _check_cutoff, _check_fit_numbers, _check_kernel, _fit, _prepare
 from impactlib.rd.records import SharpRDFields
 
@@ -202,6 +202,7 @@ def honest_rd(
     import rdhonest
 
     require_probability(alpha, name="alpha")
+    require_column_name(outcome, role="outcome")
     cutoff = _check_cutoff(cutoff)
     _check_kernel(kernel)
     bandwidth = _check_positive(bandwidth, name="bandwidth")

@@ -10,7 +10,7 @@ import pandas as pd
 
 from impactlib.core.estimate import Estimate
 from impactlib.core.result import Result
-from impactlib.core.validation import InputError, require_probability
+from impactlib.core.validation import InputError, require_column_name, require_probability
 from impactlib.rd.inputs import (
     _check_bandwidth,
     _check_cutoff,
@@ -277,6 +277,7 @@ def regression_discontinuity(
     from rdrobust import rdrobust
 
     require_probability(alpha, name="alpha")
+    require_column_name(outcome, role="outcome")
     cutoff = _check_cutoff(cutoff)
     p = _check_order(p)
     kernel_code = _check_kernel(kernel)
