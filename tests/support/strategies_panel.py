@@ -36,7 +36,18 @@ RUNNING, COVARIATE = "running_x", "covariate_z"
 OUTCOME_KINDS = ("noise", "constant", "near_constant", "exact", "binary", "treatment")
 SCALES = (1.0, 1e-12, 1e12)
 #: One degradation of a valid table.
-MUTATIONS = ("none", "nan", "inf", "duplicate", "drop_row", "drop_treated", "string_outcome")
+MUTATIONS = (
+    "none",
+    "nan",
+    "inf",
+    "duplicate",
+    "drop_row",
+    "drop_treated",
+    "string_outcome",
+    "time_nan",
+    "time_inf",
+    "unit_nan",
+)
 
 #: Wrong values for parameters: strings, containers, None, NaN, inf, booleans, signs, scales.
 BAD_VALUES = (
@@ -102,6 +113,10 @@ def _outcome(kind: str, rng: np.random.Generator, design: np.ndarray, scale: flo
 def _degrade(frame: pd.DataFrame, mutation: str, column: str, treated: pd.Series) -> pd.DataFrame:
     """``frame`` with one ``mutation`` applied to ``column`` (or its rows)."""
     frame = frame.copy()
+    if mutation.startswith(("time_", "unit_")):
+        column = TIME if mutation.startswith("time_") else UNIT
+        frame[column] = frame[column].astype(float)
+        mutation = mutation.split("_")[1]
     if mutation == "nan":
         frame.loc[frame.index[0], column] = np.nan
     elif mutation == "inf":

@@ -75,7 +75,7 @@ def test_synthetic_control_holds_on_generated_panels(panel):
 
 @settings(FAST, max_examples=max(10, EXAMPLES // 2))
 @given(
-    panel=panels(max_units=7, max_periods=6, staggered=False),
+    panel=panels(max_units=7, max_periods=6),
     vcov=st.sampled_from(["placebo", "jackknife", "bootstrap"]),
 )
 def test_synthetic_did_holds_on_generated_panels(panel, vcov):
