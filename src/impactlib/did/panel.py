@@ -163,6 +163,13 @@ def _check_cohorts(data: pd.DataFrame, *, cohort: str, unit: str, time: str) -> 
     )
 
 
+def _power_of_two_scale(magnitude: float) -> float:
+    """1 for a magnitude in [2^-10, 2^20], else the power of two nearest to it."""
+    if magnitude == 0 or 2.0**-10 <= magnitude <= 2.0**20:
+        return 1.0
+    return 2.0 ** round(np.log2(magnitude))
+
+
 def _require_whole(data: pd.DataFrame, columns: Sequence[str]) -> None:
     for column in columns:
         values = data[column].to_numpy(dtype=float)

@@ -9,7 +9,12 @@ import statsmodels.api as sm
 from impactlib.core.estimate import Estimate
 from impactlib.core.inference import wald_estimate
 from impactlib.core.validation import InputError, refuse_exact_fit, require_binary
-from impactlib.did.panel import _prepare_panel, _require_cluster, _require_constant_within
+from impactlib.did.panel import (
+    _power_of_two_scale,
+    _prepare_panel,
+    _require_cluster,
+    _require_constant_within,
+)
 
 # --- 2x2 --------------------------------------------------------------------------------
 
@@ -157,13 +162,6 @@ def _feols(frame: pd.DataFrame, regressors: list[str]):
         if "collinear" not in str(exc):
             raise
         return None  # every regressor is absorbed by the fixed effects
-
-
-def _power_of_two_scale(magnitude: float) -> float:
-    """1 for a magnitude in [2^-10, 2^20], else the power of two nearest to it."""
-    if magnitude == 0 or 2.0**-10 <= magnitude <= 2.0**20:
-        return 1.0
-    return 2.0 ** round(np.log2(magnitude))
 
 
 def _within_frame(kept: pd.DataFrame, outcome: str, unit: str, time: str, cluster: str):
