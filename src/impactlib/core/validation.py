@@ -260,7 +260,11 @@ def require_spread(values: object, *, name: str, role: str = "outcome", where: s
     if spread == 0:
         raise InputError(
             f"{role} column {name!r} is constant{where} (every value is {array[0]:.6g}): "
-            "there is no variation to estimate an effect from"
+            + (
+                "there is no variation to estimate an effect from"
+                if role == "outcome"
+                else "it carries no information"
+            )
         )
     if spread <= ROUNDING_NOISE * _magnitude(array):
         raise InputError(
