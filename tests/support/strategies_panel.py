@@ -139,7 +139,8 @@ def panels(draw, *, max_units: int = 9, max_periods: int = 6, staggered: bool = 
     ``group_g``: the treated group (constant within unit); ``post_p``: periods from the
     adoption on; ``treat_d``: treated now (D_it); ``cohort_c``: first treated period, 0 for
     never treated (with ``staggered``, treated units may start at different periods);
-    ``cluster_k``: pairs of units; ``covariate_z``: noise, or collinear with the unit.
+    ``cluster_k``: pairs of units; ``covariate_z``: noise (at scale 1 or 1e12), a function
+    of the unit, or constant.
     """
     n_units = draw(st.integers(2, max_units))
     n_periods = draw(st.integers(2, max_periods))
@@ -168,7 +169,12 @@ def panels(draw, *, max_units: int = 9, max_periods: int = 6, staggered: bool = 
             TREATED: now.astype(int),
             COHORT: cohort,
             CLUSTER: unit // 2,
-            COVARIATE: unit * 2.0 if draw(st.booleans()) else rng.normal(size=len(unit)),
+            COVARIATE: {
+                "noise": rng.normal(size=len(unit)),
+                "unit": unit * 2.0,
+                "constant": np.full(len(unit), 4.0),
+                "huge": rng.normal(size=len(unit)) * 1e12,
+            }[draw(st.sampled_from(["noise", "unit", "constant", "huge"]))],
         }
     )
     return _degrade(frame, mutation, OUTCOME, pd.Series(treated_unit))

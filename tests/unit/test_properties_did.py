@@ -290,3 +290,29 @@ def test_duplicated_keys_and_non_finite_values_are_named(good_panel):
     times = good_panel.assign(**{TIME: good_panel[TIME].where(good_panel.index != 0, np.inf)})
     with pytest.raises(InputError, match=rf"column '{TIME}' has 1 infinite"):
         event_study(times, **PANEL, cohort=COHORT)
+
+
+def test_degenerate_covariates_are_named(good_panel):
+    """Class: a constant or collinear covariate gave NaN standard errors in moderndid."""
+    kwargs = {**CALLS["callaway_santanna"][1], "estimator": "dr"}
+    flat = good_panel.assign(k=1.0)
+    with pytest.raises(InputError, match=r"covariate column 'k' is constant"):
+        callaway_santanna(flat, **kwargs, covariates="k")
+    double = good_panel.assign(k=good_panel[COVARIATE] * 2 + 1)
+    with pytest.raises(InputError, match=r"covariate column 'k' is a linear combination"):
+        callaway_santanna(double, **kwargs, covariates=[COVARIATE, "k"])
+
+
+def test_extreme_scales_give_the_same_effect_in_the_units_of_the_outcome(good_panel):
+    """Class: an outcome in the 1e-12 gave moderndid a NaN standard error, one in the 1e12
+    failed pyfixest's demeaning; both are rescaled by a power of two, exactly."""
+    base = callaway_santanna(good_panel, **CALLS["callaway_santanna"][1]).estimate
+    for scale in (1e-12, 1e12):
+        frame = good_panel.assign(**{OUTCOME: good_panel[OUTCOME] * scale})
+        scaled = callaway_santanna(frame, **CALLS["callaway_santanna"][1]).estimate
+        assert scaled.value == pytest.approx(base.value * scale, rel=1e-9)
+        assert scaled.std_error == pytest.approx(base.std_error * scale, rel=1e-9)
+        assert scaled.p_value == pytest.approx(base.p_value, rel=1e-6)
+        effect = event_study(frame, **PANEL, cohort=COHORT).estimate
+        plain = event_study(good_panel, **PANEL, cohort=COHORT).estimate
+        assert effect.value == pytest.approx(plain.value * scale, rel=1e-6)

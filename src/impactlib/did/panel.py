@@ -127,7 +127,27 @@ def _prepare_panel(
     for name in covariates:
         require_numeric(kept, name, role="covariate")
     require_finite(kept, list(covariates), role="covariate")
+    for name in covariates:
+        require_spread(kept[name], name=name, role="covariate")
+    _require_independent(kept, list(covariates))
     return kept, n_dropped, cluster
+
+
+def _require_independent(data: pd.DataFrame, covariates: list[str]) -> None:
+    """Refuse covariates that are linearly dependent (with the intercept), judged by the
+    numerical rank of the columns centred and scaled to unit norm, naming the first one
+    that adds nothing to those before it."""
+    if len(covariates) < 2:
+        return
+    columns = data[covariates].to_numpy(dtype=float)
+    columns = columns - columns.mean(axis=0)
+    columns = columns / np.linalg.norm(columns, axis=0)
+    for k in range(2, len(covariates) + 1):
+        if np.linalg.matrix_rank(columns[:, :k]) < k:
+            raise InputError(
+                f"covariate column {covariates[k - 1]!r} is a linear combination of the "
+                f"covariates before it ({covariates[: k - 1]}) and the intercept: drop it"
+            )
 
 
 def _require_names(**columns: object) -> None:

@@ -23,6 +23,7 @@ from impactlib.did.panel import (
     CONTROL_GROUPS,
     ESTIMATORS,
     _check_cohorts,
+    _power_of_two_scale,
     _prepare_panel,
 )
 from impactlib.did.sample import _balanced_sample, _check_options
@@ -98,6 +99,8 @@ class CallawaySantAnnaResult(Result):
     _aggregated: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     # The largest absolute outcome, against which a standard error is judged rounding noise.
     _magnitude: float = field(default=0.0, repr=False, compare=False)
+    # The power of two the outcome was divided by for moderndid (see _moderndid_frame).
+    _scale: float = field(default=1.0, repr=False, compare=False)
 
     def _aggte(self, kind: str):
         if kind not in AGGREGATIONS:
@@ -153,12 +156,9 @@ class CallawaySantAnnaResult(Result):
         }
         if kind != "simple":
             extra["by"] = self._table(agg, kind).to_dict(orient="records")
-        label = f"the {kind} aggregation of Callaway & Sant'Anna (moderndid)"
-        se = require_std_error(agg.overall_se, [self._magnitude], name=self.outcome, method=label)
-        if not np.isfinite(agg.overall_att):
-            raise InputError(f"{label} gives no finite effect for outcome {self.outcome!r}")
+        att, se = self._checked(agg, kind)
         return wald_estimate(
-            float(agg.overall_att),
+            att,
             se,
             alpha=self.alpha,
             n=self.n,
@@ -178,13 +178,30 @@ class CallawaySantAnnaResult(Result):
             extra=extra,
         )
 
+    def _checked(self, agg, kind: str) -> tuple[float, float]:
+        """The overall effect and standard error, in the outcome's units, or a refusal."""
+        label = f"the {kind} aggregation of Callaway & Sant'Anna (moderndid)"
+        att, se = float(agg.overall_att) * self._scale, float(agg.overall_se) * self._scale
+        try:
+            se = require_std_error(se, [self._magnitude], name=self.outcome, method=label)
+            if not np.isfinite(att):
+                raise InputError(f"{label} gives no finite effect for outcome {self.outcome!r}")
+        except InputError as error:
+            if not self.covariates:
+                raise
+            raise InputError(
+                f"{error}; with covariates {self.covariates}, check that none is constant, "
+                "collinear with the others or predicts the cohort perfectly"
+            ) from error
+        return att, se
+
     def _table(self, agg, kind: str) -> pd.DataFrame:
         key = np.asarray(agg.event_times, dtype=float)
         return _effects_frame(
             _TABLE_KEY[kind],
             key.astype(int) if np.all(key == np.round(key)) else key,
-            np.asarray(agg.att_by_event, dtype=float),
-            np.asarray(agg.se_by_event, dtype=float),
+            np.asarray(agg.att_by_event, dtype=float) * self._scale,
+            np.asarray(agg.se_by_event, dtype=float) * self._scale,
             self.alpha,
         )
 
@@ -221,27 +238,38 @@ class CallawaySantAnnaResult(Result):
 def _moderndid_frame(
     kept: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str, covariates: list[str]
 ) -> pd.DataFrame:
-    """Columns y, id (1..N), t, g (0 for never treated within the panel), x0, x1..."""
+    """Columns y, id (1..N), t, g (0 for never treated within the panel), x0, x1...
+
+    moderndid's tolerances are absolute: an outcome or a covariate far from ordinary
+    magnitudes is divided by a power of two (exact; see ``_power_of_two_scale``), the
+    outcome's kept in ``attrs["scale"]`` to multiply effects and errors back. Effects do
+    not depend on the scale of a covariate.
+    """
     g = kept[cohort].to_numpy(dtype=float)
+    y = kept[outcome].to_numpy(dtype=float)
+    scale = _power_of_two_scale(float(np.abs(y).max()))
     frame = pd.DataFrame(
         {
-            "y": kept[outcome].to_numpy(dtype=float),
+            "y": y / scale,
             "id": pd.factorize(kept[unit])[0] + 1,
             "t": kept[time].to_numpy(),
             "g": np.where((g == 0) | (g > kept[time].max()), 0, g),
         }
     )
     for j, column in enumerate(covariates):
-        frame[f"x{j}"] = kept[column].to_numpy(dtype=float)
+        x = kept[column].to_numpy(dtype=float)
+        frame[f"x{j}"] = x / _power_of_two_scale(float(np.abs(x).max()))
+    frame.attrs["scale"] = scale
     return frame
 
 
-def _group_time(mp, alpha: float) -> tuple[pd.DataFrame, WaldTest | None]:
-    """The ATT(g, t) table and moderndid's chi-square pre-test."""
+def _group_time(mp, alpha: float, scale: float) -> tuple[pd.DataFrame, WaldTest | None]:
+    """The ATT(g, t) table (in the outcome's units) and moderndid's chi-square pre-test."""
     groups = np.asarray(mp.groups, dtype=float)
     times = np.asarray(mp.times, dtype=float)
-    se = np.asarray(mp.se_gt, dtype=float)
-    table = _effects_frame("cohort", groups, np.asarray(mp.att_gt, dtype=float), se, alpha)
+    se = np.asarray(mp.se_gt, dtype=float) * scale
+    att = np.asarray(mp.att_gt, dtype=float) * scale
+    table = _effects_frame("cohort", groups, att, se, alpha)
     table.insert(1, "time", times)
     table.insert(2, "relative_period", times - groups)
     table["post"] = times >= groups
@@ -373,7 +401,7 @@ def callaway_santanna(
         )
     except ValueError as exc:  # moderndid's own refusals, e.g. groups too small
         raise InputError(f"moderndid could not estimate ATT(g, t): {exc}") from exc
-    group_time, pretrend = _group_time(mp, alpha)
+    group_time, pretrend = _group_time(mp, alpha, frame.attrs["scale"])
     units = frame.drop_duplicates(subset=["id"])
     n_control = int((units["g"] == 0).sum())
     # Without never-treated units, moderndid (as R's did) keeps only the periods before the
@@ -401,7 +429,8 @@ def callaway_santanna(
         n_periods=n_periods,
         dropped=dropped,
         _mp=mp,
-        _magnitude=float(np.abs(frame["y"]).max()),
+        _magnitude=float(np.abs(kept[outcome]).max()),
+        _scale=frame.attrs["scale"],
     )
     result.aggregate("simple")  # refuse now, not when read, an effect without a standard error
     return result
