@@ -190,3 +190,10 @@ def test_duplicated_keys_and_non_finite_outcomes_are_named(good_panel):
     )
     with pytest.raises(InputError, match=rf"outcome column '{OUTCOME}' has 1 infinite"):
         synthetic_did(infinite, **PANEL)
+
+
+def test_an_infinite_period_is_named(good_panel):
+    """Class: a period labelled inf was taken as the last period."""
+    times = good_panel[TIME].where(good_panel[TIME] != 2007, np.inf)
+    with pytest.raises(InputError, match=rf"time column '{TIME}' has 8 infinite"):
+        synthetic_control(good_panel.assign(**{TIME: times}), **PANEL)

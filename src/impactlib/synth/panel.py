@@ -77,6 +77,8 @@ def _balanced_panel(data: object, *, outcome: str, unit: str, time: str) -> pd.D
             f"time column {time!r} must be numeric (e.g. a year) or a date, "
             f"got dtype {data[time].dtype}"
         )
+    if pd.api.types.is_numeric_dtype(data[time]):
+        require_finite(data, [time], role="time")
     require_numeric(data, outcome, role="outcome")
     missing = data[outcome].isna().to_numpy()
     if missing.any():
