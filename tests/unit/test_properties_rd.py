@@ -323,3 +323,17 @@ def test_non_finite_values_are_named(good_sample):
     infinite.loc[0, RUNNING] = np.inf
     with pytest.raises(InputError, match=rf"running variable column '{RUNNING}' has 1 infinite"):
         density_test(infinite, running=RUNNING)
+
+
+def test_sizes_that_would_exhaust_memory_are_refused(good_sample):
+    """Class: bins=1e9 ran for minutes and gigabytes; a bin width of 1e-12 asked numpy
+    for terabytes."""
+    with pytest.raises(InputError, match=r"bins must be at most 100000"):
+        rd_plot_data(good_sample, **SAMPLE, bins=10**9, bandwidth=0.5)
+    with pytest.raises(InputError, match=r"bin_width 1e-12 cuts the range of running variable"):
+        running_histogram(good_sample, running=RUNNING, bin_width=1e-12)
+
+
+def test_honest_bandwidth_holding_too_few_points_is_refused(good_sample):
+    with pytest.raises(InputError, match=r"bandwidth 0.001 holds \d distinct value\(s\)"):
+        honest_rd(good_sample, **SAMPLE, bandwidth=0.001)

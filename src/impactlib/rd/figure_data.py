@@ -16,6 +16,9 @@ from impactlib.core.validation import InputError, is_real, require_column_name
 from impactlib.rd.bandwidths import bandwidth as select_bandwidth
 from impactlib.rd.inputs import _check_cutoff, _check_kernel, _check_order, _prepare
 
+#: Most bins a figure of the running variable may have.
+MAX_BINS = 100_000
+
 _WEIGHTS = {
     "triangular": lambda u: 1 - u,
     "epanechnikov": lambda u: 0.75 * (1 - u**2),
@@ -139,6 +142,8 @@ def rd_plot_data(
     _check_kernel(kernel)
     if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or bins < 1:
         raise InputError(f"bins must be a positive integer, got {bins!r}")
+    if bins > MAX_BINS:
+        raise InputError(f"bins must be at most {MAX_BINS}, got {bins!r}")
     if bandwidth is not None and not (is_real(bandwidth) and 0 < bandwidth < np.inf):
         raise InputError(f"bandwidth must be one positive number, got {bandwidth!r}")
     kept, _ = _prepare(data, running=running, cutoff=cutoff, outcome=outcome, min_distinct=p + 2)
@@ -186,10 +191,6 @@ class RunningHistogram:
     def below(self) -> np.ndarray:
         """Which bins lie below the cutoff."""
         return self.edges[:-1] < self.cutoff
-
-
-#: Most bins a histogram of the running variable may have.
-MAX_BINS = 100_000
 
 
 def _edges(x: np.ndarray, *, cutoff: float, bin_width: float, running: str) -> np.ndarray:

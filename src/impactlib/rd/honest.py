@@ -12,7 +12,14 @@ import pandas as pd
 from impactlib.core.estimate import Estimate
 from impactlib.core.result import Result
 from impactlib.core.validation import InputError, is_real, require_column_name, require_probability
-from impactlib.rd.inputs import _check_cutoff, _check_fit_numbers, _check_kernel, _fit, _prepare
+from impactlib.rd.inputs import (
+    _check_cutoff,
+    _check_fit_numbers,
+    _check_kernel,
+    _check_window,
+    _fit,
+    _prepare,
+)
 from impactlib.rd.records import SharpRDFields
 
 # rdhonest's names of its variance estimators, and of the columns of its coefficients.
@@ -204,7 +211,7 @@ def honest_rd(
     require_probability(alpha, name="alpha")
     require_column_name(outcome, role="outcome")
     cutoff = _check_cutoff(cutoff)
-    _check_kernel(kernel)
+    kernel_code = _check_kernel(kernel)
     bandwidth = _check_positive(bandwidth, name="bandwidth")
     smoothness = _check_positive(smoothness, name="smoothness")
     if not isinstance(vcov, str) or vcov not in _VCOV:
@@ -214,6 +221,11 @@ def honest_rd(
     )
     x = kept[running].to_numpy(dtype=float)
     y = kept[outcome].to_numpy(dtype=float)
+    if bandwidth is not None:
+        fit_text = "a local linear fit with its variance"
+        _check_window(
+            x, cutoff=cutoff, h=bandwidth, p=1, kernel=kernel_code, running=running, fit=fit_text
+        )
     fit, messages = _fit(
         rdhonest.rd_honest,
         package="rdhonest",

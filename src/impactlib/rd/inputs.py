@@ -247,11 +247,18 @@ def _require_clusters(
 
 
 def _check_window(
-    x: np.ndarray, *, cutoff: float, h: float | list[float], p: int, kernel: str, running: str
+    x: np.ndarray,
+    *,
+    cutoff: float,
+    h: float | list[float],
+    p: int,
+    kernel: str,
+    running: str,
+    fit: str = "a local polynomial of order p={p} with its bias correction",
 ) -> None:
     """A manual bandwidth must hold, with positive kernel weight, the ``p + 2`` distinct
     values of the running variable on each side that rdrobust's fits of order ``p`` and
-    ``q = p + 1`` (bias bandwidth ``b = h``) need."""
+    ``q = p + 1`` (bias bandwidth ``b = h``) need; ``fit`` names the fit in the message."""
     h_left, h_right = (h, h) if isinstance(h, float) else h
     distance = np.abs(x - cutoff)
     for side, rows, width in (("below", x < cutoff, h_left), ("at or above", x >= cutoff, h_right)):
@@ -260,8 +267,8 @@ def _check_window(
         if distinct < p + 2:
             raise InputError(
                 f"bandwidth {width:g} holds {distinct} distinct value(s) of running variable "
-                f"{running!r} {side} the cutoff {cutoff:g} with positive kernel weight; a local "
-                f"polynomial of order p={p} with its bias correction needs {p + 2}: widen it"
+                f"{running!r} {side} the cutoff {cutoff:g} with positive kernel weight; "
+                f"{fit.format(p=p)} needs {p + 2}: widen it"
             )
 
 
