@@ -9,10 +9,12 @@ hypothesis shrinks towards the simplest degenerate case.
 
 from __future__ import annotations
 
+import atexit
+import json
 import math
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -73,7 +75,9 @@ BAD_VALUES = (
 
 @dataclass
 class Tally:
-    """Counts of the examples run and how each ended, for the report of the test module."""
+    """Counts of the calls :func:`holds` checked and how each ended: a result, or a refusal
+    (by the first words of its message). Written as JSON at exit to the file named by
+    IMPACT_HYPOTHESIS_TALLY, when set, for a report of what the properties exercised."""
 
     runs: int = 0
     results: int = 0
@@ -88,6 +92,19 @@ class Tally:
             self.refusals += 1
             key = message.split(":")[0][:60]
             self.messages[key] = self.messages.get(key, 0) + 1
+
+
+TALLY = Tally()
+
+
+def _write_tally() -> None:
+    path = os.environ.get("IMPACT_HYPOTHESIS_TALLY")
+    if path:
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(asdict(TALLY), handle, indent=1, sort_keys=True)
+
+
+atexit.register(_write_tally)
 
 
 # --- data ---------------------------------------------------------------------------------
@@ -256,7 +273,7 @@ def holds(
     check: Callable[[Any], None],
     *,
     names: Iterable[str],
-    tally: Tally | None = None,
+    tally: Tally = TALLY,
 ) -> Any:
     """Run ``call``: its result must pass ``check``, or it must raise an ``InputError`` whose
     message names one of ``names`` (parameters or columns, quoted or not). Any other
@@ -267,10 +284,8 @@ def holds(
         message = str(error)
         named = [n for n in names if n in message]
         assert named, f"InputError names none of {list(names)}: {message}"
-        if tally is not None:
-            tally.record("refusal", message)
+        tally.record("refusal", message)
         return None
     check(result)
-    if tally is not None:
-        tally.record("result")
+    tally.record("result")
     return result
