@@ -184,7 +184,32 @@ def _within_frame(kept: pd.DataFrame, outcome: str, unit: str, time: str, cluste
         }
     )
     frame.attrs["scale"] = scale
+    _require_beyond_singletons(frame, unit, time)
     return frame
+
+
+def _require_beyond_singletons(frame: pd.DataFrame, unit: str, time: str) -> None:
+    """Refuse a panel that pyfixest's removal of singletons would leave empty.
+
+    pyfixest drops, again and again, the rows whose unit or period is observed once; on a
+    panel where nothing is left its compiled demeaning aborts the Python process itself.
+    The same removal, done here first, names the columns instead.
+    """
+    kept = np.ones(len(frame), dtype=bool)
+    while kept.any():
+        codes = frame.loc[kept, ["unit", "time"]]
+        single = np.zeros(len(codes), dtype=bool)
+        for column in ("unit", "time"):
+            single |= (codes.groupby(column)[column].transform("size") == 1).to_numpy()
+        if not single.any():
+            break
+        kept[np.flatnonzero(kept)[single]] = False
+    if kept.sum() < 2:
+        raise InputError(
+            f"removing in turn the units of column {unit!r} and the periods of column {time!r} "
+            "observed once (singletons, as pyfixest does) leaves no row: each unit needs two "
+            "periods and each period two units for the fixed effects"
+        )
 
 
 def _fit_counts(fit) -> tuple[int, int, float]:
