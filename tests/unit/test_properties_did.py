@@ -316,3 +316,18 @@ def test_extreme_scales_give_the_same_effect_in_the_units_of_the_outcome(good_pa
         effect = event_study(frame, **PANEL, cohort=COHORT).estimate
         plain = event_study(good_panel, **PANEL, cohort=COHORT).estimate
         assert effect.value == pytest.approx(plain.value * scale, rel=1e-6)
+
+
+def test_panel_emptied_by_singleton_removal_is_refused_not_aborted():
+    """Class: a panel whose singletons pyfixest removes in turn until nothing is left made
+    its compiled demeaning panic and abort the whole Python process."""
+    panel = pd.DataFrame(
+        {
+            UNIT: [0, 0, 1, 1],
+            TIME: [0, 1, 0, 2],
+            OUTCOME: [0.0, 2.25, 0.5, 2.75],
+            TREATED: [0, 1, 0, 1],
+        }
+    )
+    with pytest.raises(InputError, match=rf"units of column '{UNIT}' and the periods of column"):
+        twfe(panel, **PANEL, treatment=TREATED)
