@@ -149,6 +149,12 @@ def _degrade(frame: pd.DataFrame, mutation: str, column: str, treated: pd.Series
     return frame
 
 
+def _mostly(usual: str, choices: tuple[str, ...]) -> st.SearchStrategy[str]:
+    """``usual`` about half the time, else any of ``choices``: most examples stay valid
+    enough to reach the estimator, the others probe one degradation each."""
+    return st.one_of(st.just(usual), st.sampled_from(choices))
+
+
 @st.composite
 def panels(draw, *, max_units: int = 9, max_periods: int = 6, staggered: bool = True):
     """A long panel with every column the did and synth functions read.
@@ -159,14 +165,15 @@ def panels(draw, *, max_units: int = 9, max_periods: int = 6, staggered: bool = 
     ``cluster_k``: pairs of units; ``covariate_z``: noise (at scale 1 or 1e12), a function
     of the unit, or constant.
     """
-    n_units = draw(st.integers(2, max_units))
-    n_periods = draw(st.integers(2, max_periods))
-    n_treated = draw(st.integers(0, n_units))
-    start = draw(st.integers(0, n_periods))  # n_periods: never within the panel
+    n_units = draw(st.one_of(st.integers(4, max_units), st.integers(2, max_units)))
+    n_periods = draw(st.one_of(st.integers(3, max_periods), st.integers(2, max_periods)))
+    # Mostly a design with treated and control units, pre and post periods; else anything.
+    n_treated = draw(st.one_of(st.integers(1, max(1, n_units - 1)), st.integers(0, n_units)))
+    start = draw(st.one_of(st.integers(1, n_periods - 1), st.integers(0, n_periods)))
     late = draw(st.integers(0, n_periods)) if staggered and draw(st.booleans()) else start
-    kind = draw(st.sampled_from(OUTCOME_KINDS))
+    kind = draw(_mostly("noise", OUTCOME_KINDS))
     scale = draw(st.sampled_from(SCALES))
-    mutation = draw(st.sampled_from(MUTATIONS))
+    mutation = draw(_mostly("none", MUTATIONS))
     rng = np.random.default_rng(draw(st.integers(0, 2**16)))
     first = draw(st.sampled_from((0, 2001)))  # periods 0, 1... or years
     unit = np.repeat(np.arange(n_units), n_periods)
@@ -202,14 +209,14 @@ def rd_samples(draw, *, max_n: int = 160):
     """A cross-section with a running variable ``running_x`` (cutoff 0), an outcome and a
     cluster column: continuous or with few distinct values, at an extreme scale or not,
     with one degradation of the outcome or of the running variable."""
-    n = draw(st.integers(2, max_n))
+    n = draw(st.one_of(st.integers(max_n // 2, max_n), st.integers(2, max_n)))
     rng = np.random.default_rng(draw(st.integers(0, 2**16)))
     x_scale = draw(st.sampled_from(SCALES))
-    distinct = draw(st.sampled_from((None, 2, 3, 4, 6)))
+    distinct = draw(st.one_of(st.none(), st.sampled_from((None, 2, 3, 4, 6))))
     x = rng.uniform(-1, 1, n)
     if distinct is not None:
         x = np.round(x * distinct) / distinct
-    shape = draw(st.sampled_from(("noise", "constant", "step", "exact", "binary", "one_side")))
+    shape = draw(_mostly("noise", ("noise", "constant", "step", "exact", "binary", "one_side")))
     y_scale = draw(st.sampled_from(SCALES))
     above = (x >= 0).astype(float)
     y = {
@@ -228,7 +235,7 @@ def rd_samples(draw, *, max_n: int = 160):
             COVARIATE: rng.normal(size=n),
         }
     )
-    mutation = draw(st.sampled_from(("none", "nan", "inf", "string_outcome", "running_nan")))
+    mutation = draw(_mostly("none", ("none", "nan", "inf", "string_outcome", "running_nan")))
     if mutation == "running_nan":
         return _degrade(frame, "nan", RUNNING, pd.Series(np.zeros(n, dtype=bool)))
     return _degrade(frame, mutation, OUTCOME, pd.Series(np.zeros(n, dtype=bool)))

@@ -65,7 +65,9 @@ class CallawaySantAnnaResult(Result):
         One row per cohort ``g`` and period ``t``: ``cohort``, ``time``, ``relative_period``,
         ``value`` (ATT(g, t)), ``std_error``, ``ci_low``, ``ci_high`` (pointwise),
         ``p_value``, ``post`` (t >= g). Pre-treatment rows are placebo effects (short
-        differences, "varying" base period).
+        differences, "varying" base period). ``std_error`` (and the interval and p-value)
+        is NaN where moderndid finds no variation in a cell's influence function; the
+        aggregations refuse the levels built on such cells rather than report them.
     pretrend_test : WaldTest or None
         moderndid's chi-square Wald pre-test that every pre-treatment ATT(g, t) is zero.
     n_periods : int
@@ -196,14 +198,21 @@ class CallawaySantAnnaResult(Result):
         return att, se
 
     def _table(self, agg, kind: str) -> pd.DataFrame:
+        """Per-level effects; refuses levels without a finite, positive standard error
+        (moderndid, as R's did, gives NaN where the influence function vanishes)."""
         key = np.asarray(agg.event_times, dtype=float)
-        return _effects_frame(
-            _TABLE_KEY[kind],
-            key.astype(int) if np.all(key == np.round(key)) else key,
-            np.asarray(agg.att_by_event, dtype=float) * self._scale,
-            np.asarray(agg.se_by_event, dtype=float) * self._scale,
-            self.alpha,
-        )
+        key = key.astype(int) if np.all(key == np.round(key)) else key
+        att = np.asarray(agg.att_by_event, dtype=float) * self._scale
+        se = np.asarray(agg.se_by_event, dtype=float) * self._scale
+        bad = ~(np.isfinite(att) & np.isfinite(se) & (se > 0))
+        if bad.any():
+            raise InputError(
+                f"the {kind} aggregation of Callaway & Sant'Anna has no standard error for "
+                f"{_TABLE_KEY[kind]} {key[bad].tolist()} of outcome {self.outcome!r} (moderndid "
+                "gives NaN where the cells' influence functions vanish: e.g. one treated unit "
+                "whose outcome does not change); a level without uncertainty cannot be reported"
+            )
+        return _effects_frame(_TABLE_KEY[kind], key, att, se, self.alpha)
 
     def aggregate_table(self, kind: str) -> pd.DataFrame:
         """Per-cohort (``"group"``), per-relative-period (``"dynamic"``) or per-period
