@@ -12,7 +12,12 @@ import pandas as pd
 from impactlib.core.estimate import Estimate
 from impactlib.core.inference import wald_estimate
 from impactlib.core.result import Result
-from impactlib.core.validation import InputError, refuse_exact_fit, require_integer
+from impactlib.core.validation import (
+    InputError,
+    refuse_exact_fit,
+    require_integer,
+    require_std_error,
+)
 from impactlib.did.panel import _check_cohorts, _prepare_panel, _require_cluster, _require_whole
 from impactlib.did.twoway import _FE_MODEL, _feols, _fit_counts, _within_frame
 from impactlib.did.wald import WaldTest, f_test
@@ -305,7 +310,12 @@ def event_study(
     effects = {
         k: wald_estimate(
             float(coef[name]),
-            float(se[name]),
+            require_std_error(
+                se[name],
+                kept[outcome],
+                name=outcome,
+                method=f"the CRV1 variance of the event-study effect at relative period {k}",
+            ),
             alpha=alpha,
             df=df,
             n=n_used,

@@ -8,7 +8,12 @@ import statsmodels.api as sm
 
 from impactlib.core.estimate import Estimate
 from impactlib.core.inference import wald_estimate
-from impactlib.core.validation import InputError, refuse_exact_fit, require_binary
+from impactlib.core.validation import (
+    InputError,
+    refuse_exact_fit,
+    require_binary,
+    require_std_error,
+)
 from impactlib.did.panel import (
     _power_of_two_scale,
     _prepare_panel,
@@ -117,7 +122,9 @@ def did_2x2(
     n_treated = int(units[treatment].astype(int).sum())
     return wald_estimate(
         float(fit.params[3]),
-        float(fit.bse[3]),
+        require_std_error(
+            fit.bse[3], y, name=outcome, method="the CR1 cluster-robust variance of the 2x2 DiD"
+        ),
         alpha=alpha,
         df=df,
         n=len(y),
@@ -295,7 +302,12 @@ def twfe(
     scale = frame.attrs["scale"]
     return wald_estimate(
         float(fit.coef()["d"]) * scale,
-        float(fit.se()["d"]) * scale,
+        require_std_error(
+            float(fit.se()["d"]) * scale,
+            kept[outcome],
+            name=outcome,
+            method="the CRV1 cluster-robust variance of the TWFE coefficient",
+        ),
         alpha=alpha,
         df=df,
         n=n_used,
