@@ -252,11 +252,11 @@ def test_staggered_did_without_comparison_units_is_refused(good_panel):
         callaway_santanna(few, **PANEL, cohort=COHORT)
 
 
-def test_single_treated_cluster_is_refused(good_panel):
+def test_single_treated_cluster_is_refused_by_twfe(good_panel):
     """Class: one treated unit gave a cluster-robust p-value from a single cluster."""
-    one = good_panel.assign(**{GROUP: (good_panel[UNIT] == 0).astype(int)})
+    one = good_panel.assign(**{TREATED: (good_panel[UNIT].eq(0) & good_panel[POST].eq(1))})
     with pytest.raises(InputError, match=r"the treated group spans 1 cluster\(s\)"):
-        did_2x2(one, **PANEL, treatment=GROUP, post=POST)
+        twfe(one.astype({TREATED: int}), **PANEL, treatment=TREATED)
 
 
 @pytest.mark.parametrize(

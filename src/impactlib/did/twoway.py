@@ -110,7 +110,9 @@ def did_2x2(
             f"no observation in cell(s) {empty} of treatment column {treatment!r} and post "
             f"column {post!r}: every group needs both periods"
         )
-    n_clusters = _require_cluster(kept, cluster, d, treatment=treatment)
+    # One treated cluster is not refused here, unlike twfe(): the synthetic-control template
+    # compares its estimate with this 2x2 DiD on its single treated unit.
+    n_clusters = _require_cluster(kept, cluster)
 
     y = kept[outcome].to_numpy(dtype=float)
     design = np.column_stack([np.ones_like(y), d, p, d * p]).astype(float)
