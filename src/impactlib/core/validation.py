@@ -350,3 +350,97 @@ def is_constant(values: object, *, rtol: float = 1e-10) -> bool:
     if array.size == 0:
         return True
     return is_negligible(np.ptp(array), scale=array, rtol=rtol)
+
+
+#: Relative size under which differences between numbers of one column are rounding noise.
+#: A double holds about 16 significant digits; impactlib reads results to 12, so values that
+#: agree to 12 significant digits are treated as equal (a constant column), and residuals or
+#: standard errors below 1e-12 of the outcome's magnitude as zero (an exact fit).
+ROUNDING_NOISE = 1e-12
+
+
+def require_column_name(column: object, *, role: str) -> object:
+    """One column label (a string, or an integer label): not a list, ``None`` or a number.
+
+    Checked before the label is looked up in a table, where a list would raise pandas'
+    ``TypeError: unhashable type``.
+    """
+    if isinstance(column, bool) or not isinstance(column, str | numbers.Integral):
+        raise InputError(
+            f"{role} must be one column name (a string), got {type(column).__name__} {column!r}"
+        )
+    return column
+
+
+def _magnitude(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(np.abs(finite).max()) if finite.size else 0.0
+
+
+def require_spread(values: object, *, name: str, role: str = "outcome", where: str = "") -> None:
+    """Refuse a numeric column that never varies, even by less than :data:`ROUNDING_NOISE`.
+
+    ``values`` are the column's values (missing ones are ignored); ``where`` (" below the
+    cutoff") says which rows were looked at. A constant outcome leaves nothing to estimate:
+    the estimators would return an effect and a p-value made of rounding errors.
+    """
+    array = np.asarray(values, dtype=float).ravel()
+    array = array[~np.isnan(array)]
+    if array.size == 0:
+        raise InputError(f"{role} column {name!r} has no value{where}")
+    spread = float(np.ptp(array))
+    if spread == 0:
+        raise InputError(
+            f"{role} column {name!r} is constant{where} (every value is {array[0]:.6g}): "
+            + (
+                "there is no variation to estimate an effect from"
+                if role == "outcome"
+                else "it carries no information"
+            )
+        )
+    if spread <= ROUNDING_NOISE * _magnitude(array):
+        raise InputError(
+            f"{role} column {name!r} varies only by rounding noise{where} (range {spread:.3g} "
+            f"for values near {array[0]:.12g}): it is constant to 12 significant digits"
+        )
+
+
+def refuse_exact_fit(
+    residuals: object, values: object, *, name: str, model: str, role: str = "outcome"
+) -> None:
+    """Refuse a regression whose residuals are rounding noise relative to the outcome.
+
+    The outcome is then an exact function of the regressors (``model`` says which): its
+    standard errors, and any p-value from them, would be made of rounding errors.
+    """
+    residual = np.asarray(residuals, dtype=float).ravel()
+    rms = float(np.sqrt(np.mean(np.square(residual)))) if residual.size else 0.0
+    magnitude = _magnitude(np.asarray(values, dtype=float).ravel())
+    if rms <= ROUNDING_NOISE * magnitude:
+        raise InputError(
+            f"{role} column {name!r} is fitted exactly by {model} (residuals of {rms:.3g} for "
+            f"values up to {magnitude:.3g} are rounding noise): no standard error can be "
+            "estimated from data without residual variation"
+        )
+
+
+def require_std_error(std_error: object, values: object, *, name: str, method: str) -> float:
+    """A standard error that is finite and larger than rounding noise of the outcome.
+
+    ``values`` are the outcome's values and ``name`` its column; ``method`` says where the
+    standard error comes from, for the message.
+    """
+    se = float(std_error)  # type: ignore[arg-type]
+    if not math.isfinite(se):
+        raise InputError(
+            f"{method} gives no finite standard error for outcome column {name!r} "
+            f"(got {se!r}): the data leave this estimate without a comparison or variation"
+        )
+    magnitude = _magnitude(np.asarray(values, dtype=float).ravel())
+    if se <= ROUNDING_NOISE * magnitude:
+        raise InputError(
+            f"{method} gives a standard error of {se:.3g} for outcome column {name!r} (values "
+            f"up to {magnitude:.3g}): that is rounding noise, the data have no variation left "
+            "to measure uncertainty"
+        )
+    return se

@@ -8,6 +8,7 @@ import pandas as pd
 from impactlib.core.validation import (
     InputError,
     plain,
+    require_column_name,
     require_columns,
     require_dataframe,
     require_finite,
@@ -22,7 +23,8 @@ def _cohort_panel(data: object, *, unit: str | None, time: str, cohort: str) -> 
     frame = require_dataframe(data)
     roles = {"unit": unit, "time": time, "cohort": cohort}
     for role, column in roles.items():
-        if column is not None:
+        if column is not None or role != "unit":
+            require_column_name(column, role=role)
             require_columns(frame, [column], role=role)
     _refuse_missing_cohort(frame, cohort)
     require_numeric(frame, time, role="time")
@@ -136,6 +138,12 @@ def twfe_weights(data: pd.DataFrame, *, unit: str, time: str, cohort: str) -> pd
     treated = d == 1
     cells = [frame.loc[treated, cohort].rename("cohort"), frame.loc[treated, time].rename("time")]
     weights = residual[treated].groupby(cells).sum()
+    if abs(weights.sum()) <= 1e-12 * len(frame):
+        raise InputError(
+            f"cohort column {cohort!r}: the treatment status is absorbed by the unit and time "
+            "effects (treated units are treated in every period, or all switch on at once "
+            "with no untreated unit): the TWFE coefficient is not identified, nor its weights"
+        )
     sizes = frame.drop_duplicates(subset=[unit]).groupby(cohort).size()
     size = weights.index.get_level_values("cohort").map(sizes).to_numpy(dtype=float)
     g, t = (weights.index.get_level_values(level) for level in ("cohort", "time"))

@@ -12,9 +12,14 @@ import pandas as pd
 from impactlib.core.estimate import Estimate
 from impactlib.core.inference import wald_estimate
 from impactlib.core.result import Result
-from impactlib.core.validation import InputError
+from impactlib.core.validation import (
+    InputError,
+    refuse_exact_fit,
+    require_integer,
+    require_std_error,
+)
 from impactlib.did.panel import _check_cohorts, _prepare_panel, _require_cluster, _require_whole
-from impactlib.did.twoway import _feols, _fit_counts, _within_frame
+from impactlib.did.twoway import _FE_MODEL, _feols, _fit_counts, _within_frame
 from impactlib.did.wald import WaldTest, f_test
 
 #: Columns of :attr:`EventStudyResult.table`.
@@ -122,9 +127,9 @@ class _Window(NamedTuple):
 
 def _check_window_options(leads: int | None, lags: int | None, reference: int) -> None:
     for name, value, low in (("leads", leads, 1), ("lags", lags, 0)):
-        if value is not None and (int(value) != value or value < low):
-            raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
-    if int(reference) != reference or reference >= 0:
+        if value is not None:
+            require_integer(value, name=name, minimum=low)
+    if require_integer(reference, name="reference") >= 0:
         raise InputError(f"reference must be a negative integer, got {reference!r}")
 
 
@@ -295,16 +300,22 @@ def event_study(
             f"relative period(s) {lost} are collinear with the fixed effects: add never-treated "
             "units (cohort 0) or bin the end points with leads/lags"
         )
+    refuse_exact_fit(fit.resid(), frame["y"], name=outcome, model=_FE_MODEL)
     n_used, n_clusters, df = _fit_counts(fit)
     method = (
         f"TWFE event study (pyfixest feols, unit and time effects, reference period "
         f"{reference}), CRV1 cluster-robust errors by {cluster!r}"
     )
-    coef, se = fit.coef(), fit.se()
+    coef, se = fit.coef() * frame.attrs["scale"], fit.se() * frame.attrs["scale"]
     effects = {
         k: wald_estimate(
             float(coef[name]),
-            float(se[name]),
+            require_std_error(
+                se[name],
+                kept[outcome],
+                name=outcome,
+                method=f"the CRV1 variance of the event-study effect at relative period {k}",
+            ),
             alpha=alpha,
             df=df,
             n=n_used,

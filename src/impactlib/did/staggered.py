@@ -13,15 +13,20 @@ import pandas as pd
 from impactlib.core.estimate import Estimate
 from impactlib.core.inference import wald_estimate, wald_interval
 from impactlib.core.result import Result
-from impactlib.core.validation import InputError, as_list
+from impactlib.core.validation import (
+    InputError,
+    as_list,
+    require_std_error,
+)
 from impactlib.did.panel import (
     AGGREGATIONS,
     CONTROL_GROUPS,
     ESTIMATORS,
-    VCOVS,
     _check_cohorts,
+    _power_of_two_scale,
     _prepare_panel,
 )
+from impactlib.did.sample import _balanced_sample, _check_options
 from impactlib.did.wald import WaldTest, chi2_test
 
 _TABLE_KEY = {"group": "cohort", "dynamic": "relative_period", "calendar": "time"}
@@ -60,7 +65,9 @@ class CallawaySantAnnaResult(Result):
         One row per cohort ``g`` and period ``t``: ``cohort``, ``time``, ``relative_period``,
         ``value`` (ATT(g, t)), ``std_error``, ``ci_low``, ``ci_high`` (pointwise),
         ``p_value``, ``post`` (t >= g). Pre-treatment rows are placebo effects (short
-        differences, "varying" base period).
+        differences, "varying" base period). ``std_error`` (and the interval and p-value)
+        is NaN where moderndid finds no variation in a cell's influence function; the
+        aggregations refuse the levels built on such cells rather than report them.
     pretrend_test : WaldTest or None
         moderndid's chi-square Wald pre-test that every pre-treatment ATT(g, t) is zero.
     n_periods : int
@@ -92,6 +99,10 @@ class CallawaySantAnnaResult(Result):
     # moderndid's aggregations by kind: each is computed once (the bootstrap is seeded, so a
     # second computation would give the same numbers, only slower).
     _aggregated: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # The largest absolute outcome, against which a standard error is judged rounding noise.
+    _magnitude: float = field(default=0.0, repr=False, compare=False)
+    # The power of two the outcome was divided by for moderndid (see _moderndid_frame).
+    _scale: float = field(default=1.0, repr=False, compare=False)
 
     def _aggte(self, kind: str):
         if kind not in AGGREGATIONS:
@@ -147,9 +158,10 @@ class CallawaySantAnnaResult(Result):
         }
         if kind != "simple":
             extra["by"] = self._table(agg, kind).to_dict(orient="records")
+        att, se = self._checked(agg, kind)
         return wald_estimate(
-            float(agg.overall_att),
-            float(agg.overall_se),
+            att,
+            se,
             alpha=self.alpha,
             n=self.n,
             method=(
@@ -168,15 +180,39 @@ class CallawaySantAnnaResult(Result):
             extra=extra,
         )
 
+    def _checked(self, agg, kind: str) -> tuple[float, float]:
+        """The overall effect and standard error, in the outcome's units, or a refusal."""
+        label = f"the {kind} aggregation of Callaway & Sant'Anna (moderndid)"
+        att, se = float(agg.overall_att) * self._scale, float(agg.overall_se) * self._scale
+        try:
+            se = require_std_error(se, [self._magnitude], name=self.outcome, method=label)
+            if not np.isfinite(att):
+                raise InputError(f"{label} gives no finite effect for outcome {self.outcome!r}")
+        except InputError as error:
+            if not self.covariates:
+                raise
+            raise InputError(
+                f"{error}; with covariates {self.covariates}, check that none is constant, "
+                "collinear with the others or predicts the cohort perfectly"
+            ) from error
+        return att, se
+
     def _table(self, agg, kind: str) -> pd.DataFrame:
+        """Per-level effects; refuses levels without a finite, positive standard error
+        (moderndid, as R's did, gives NaN where the influence function vanishes)."""
         key = np.asarray(agg.event_times, dtype=float)
-        return _effects_frame(
-            _TABLE_KEY[kind],
-            key.astype(int) if np.all(key == np.round(key)) else key,
-            np.asarray(agg.att_by_event, dtype=float),
-            np.asarray(agg.se_by_event, dtype=float),
-            self.alpha,
-        )
+        key = key.astype(int) if np.all(key == np.round(key)) else key
+        att = np.asarray(agg.att_by_event, dtype=float) * self._scale
+        se = np.asarray(agg.se_by_event, dtype=float) * self._scale
+        bad = ~(np.isfinite(att) & np.isfinite(se) & (se > 0))
+        if bad.any():
+            raise InputError(
+                f"the {kind} aggregation of Callaway & Sant'Anna has no standard error for "
+                f"{_TABLE_KEY[kind]} {key[bad].tolist()} of outcome {self.outcome!r} (moderndid "
+                "gives NaN where the cells' influence functions vanish: e.g. one treated unit "
+                "whose outcome does not change); a level without uncertainty cannot be reported"
+            )
+        return _effects_frame(_TABLE_KEY[kind], key, att, se, self.alpha)
 
     def aggregate_table(self, kind: str) -> pd.DataFrame:
         """Per-cohort (``"group"``), per-relative-period (``"dynamic"``) or per-period
@@ -208,87 +244,41 @@ class CallawaySantAnnaResult(Result):
         return self.summary()
 
 
-def _check_options(
-    control_group: str, estimator: str, vcov: str, n_resamples: int, seed: int
-) -> None:
-    for name, value, allowed in (
-        ("control_group", control_group, CONTROL_GROUPS),
-        ("estimator", estimator, ESTIMATORS),
-        ("vcov", vcov, VCOVS),
-    ):
-        if value not in allowed:
-            raise InputError(f"unknown {name} {value!r}: choose one of {list(allowed)}")
-    if int(n_resamples) != n_resamples or n_resamples < 1:
-        raise InputError(f"n_resamples must be a positive integer, got {n_resamples!r}")
-    if int(seed) != seed:
-        raise InputError(f"seed must be an integer, got {seed!r}")
-
-
-def _balanced_sample(
-    kept: pd.DataFrame, *, unit: str, time: str, cohort: str, control_group: str
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Drop always-treated units, then units missing a period; count what went."""
-    periods = np.sort(kept[time].unique())
-    first, last = periods[0], periods[-1]
-    g = kept[cohort].to_numpy(dtype=float)
-    never = (g == 0) | (g > last)
-    if control_group == "never_treated" and not never.any():
-        raise InputError(
-            f"no never-treated unit (cohort 0 in {cohort!r}) to serve as controls with "
-            "control_group='never_treated': use control_group='not_yet_treated'"
-        )
-    always = ~never & (g <= first)
-    n_always_units = int(kept.loc[always, unit].nunique())
-    kept = kept.loc[~always]
-    counts = kept.groupby(unit)[time].transform("size")
-    incomplete = (counts < len(periods)).to_numpy()
-    dropped = {
-        "always_treated_units": n_always_units,
-        "always_treated_rows": int(always.sum()),
-        "unbalanced_units": int(kept.loc[incomplete, unit].nunique()),
-        "unbalanced_rows": int(incomplete.sum()),
-    }
-    kept = kept.loc[~incomplete]
-    if kept.empty:
-        raise InputError("no unit is observed in every period: the panel cannot be balanced")
-    g = kept[cohort].to_numpy(dtype=float)
-    never = (g == 0) | (g > last)
-    if never.all():
-        raise InputError(
-            f"cohort column {cohort!r}: no unit is first treated after the first period, "
-            "so no effect can be estimated"
-        )
-    if control_group == "never_treated" and not never.any():
-        raise InputError(
-            "no never-treated unit observed in every period: use control_group='not_yet_treated'"
-        )
-    return kept, dropped
-
-
 def _moderndid_frame(
     kept: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str, covariates: list[str]
 ) -> pd.DataFrame:
-    """Columns y, id (1..N), t, g (0 for never treated within the panel), x0, x1..."""
+    """Columns y, id (1..N), t, g (0 for never treated within the panel), x0, x1...
+
+    moderndid's tolerances are absolute: an outcome or a covariate far from ordinary
+    magnitudes is divided by a power of two (exact; see ``_power_of_two_scale``), the
+    outcome's kept in ``attrs["scale"]`` to multiply effects and errors back. Effects do
+    not depend on the scale of a covariate.
+    """
     g = kept[cohort].to_numpy(dtype=float)
+    y = kept[outcome].to_numpy(dtype=float)
+    scale = _power_of_two_scale(float(np.abs(y).max()))
     frame = pd.DataFrame(
         {
-            "y": kept[outcome].to_numpy(dtype=float),
+            "y": y / scale,
             "id": pd.factorize(kept[unit])[0] + 1,
             "t": kept[time].to_numpy(),
             "g": np.where((g == 0) | (g > kept[time].max()), 0, g),
         }
     )
     for j, column in enumerate(covariates):
-        frame[f"x{j}"] = kept[column].to_numpy(dtype=float)
+        x = kept[column].to_numpy(dtype=float)
+        frame[f"x{j}"] = x / _power_of_two_scale(float(np.abs(x).max()))
+    frame.attrs["scale"] = scale
     return frame
 
 
-def _group_time(mp, alpha: float) -> tuple[pd.DataFrame, WaldTest | None]:
-    """The ATT(g, t) table and moderndid's chi-square pre-test."""
+def _group_time(mp, alpha: float, scale: float) -> tuple[pd.DataFrame, WaldTest | None]:
+    """The ATT(g, t) table (in the outcome's units) and moderndid's chi-square pre-test."""
     groups = np.asarray(mp.groups, dtype=float)
     times = np.asarray(mp.times, dtype=float)
-    se = np.asarray(mp.se_gt, dtype=float)
-    table = _effects_frame("cohort", groups, np.asarray(mp.att_gt, dtype=float), se, alpha)
+    se = np.asarray(mp.se_gt, dtype=float) * scale
+    att = np.asarray(mp.att_gt, dtype=float) * scale
+    table = _effects_frame("cohort", groups, att, se, alpha)
     table.insert(1, "time", times)
     table.insert(2, "relative_period", times - groups)
     table["post"] = times >= groups
@@ -377,6 +367,11 @@ def callaway_santanna(
     >>> round(res.estimate.value, 4), list(res.tidy().index)
     (-0.04, ['simple', 'group', 'dynamic', 'calendar'])
     """
+    if not (covariates is None or isinstance(covariates, str | list | tuple)):
+        raise InputError(
+            f"covariates must be a column name or a list of them, got {type(covariates).__name__} "
+            f"{covariates!r}"
+        )
     covariates = as_list(covariates)
     _check_options(control_group, estimator, vcov, n_resamples, seed)
     kept, n_missing, _ = _prepare_panel(
@@ -385,7 +380,12 @@ def callaway_santanna(
     _check_cohorts(kept, cohort=cohort, unit=unit, time=time)
     n_periods = kept[time].nunique()
     kept, dropped = _balanced_sample(
-        kept, unit=unit, time=time, cohort=cohort, control_group=control_group
+        kept,
+        unit=unit,
+        time=time,
+        cohort=cohort,
+        control_group=control_group,
+        n_covariates=len(covariates),
     )
     frame = _moderndid_frame(
         kept, outcome=outcome, unit=unit, time=time, cohort=cohort, covariates=covariates
@@ -410,7 +410,7 @@ def callaway_santanna(
         )
     except ValueError as exc:  # moderndid's own refusals, e.g. groups too small
         raise InputError(f"moderndid could not estimate ATT(g, t): {exc}") from exc
-    group_time, pretrend = _group_time(mp, alpha)
+    group_time, pretrend = _group_time(mp, alpha, frame.attrs["scale"])
     units = frame.drop_duplicates(subset=["id"])
     n_control = int((units["g"] == 0).sum())
     # Without never-treated units, moderndid (as R's did) keeps only the periods before the
@@ -418,7 +418,7 @@ def callaway_santanna(
     n_used = int(mp.estimation_params.get("n_obs", len(frame)))
     dropped = {"missing_values_rows": n_missing, **dropped}
     dropped["after_last_cohort_rows"] = len(frame) - n_used
-    return CallawaySantAnnaResult(
+    result = CallawaySantAnnaResult(
         group_time=group_time,
         pretrend_test=pretrend,
         outcome=outcome,
@@ -438,4 +438,8 @@ def callaway_santanna(
         n_periods=n_periods,
         dropped=dropped,
         _mp=mp,
+        _magnitude=float(np.abs(kept[outcome]).max()),
+        _scale=frame.attrs["scale"],
     )
+    result.aggregate("simple")  # refuse now, not when read, an effect without a standard error
+    return result

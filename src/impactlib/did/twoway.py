@@ -8,8 +8,18 @@ import statsmodels.api as sm
 
 from impactlib.core.estimate import Estimate
 from impactlib.core.inference import wald_estimate
-from impactlib.core.validation import InputError, require_binary
-from impactlib.did.panel import _prepare_panel, _require_cluster, _require_constant_within
+from impactlib.core.validation import (
+    InputError,
+    refuse_exact_fit,
+    require_binary,
+    require_std_error,
+)
+from impactlib.did.panel import (
+    _power_of_two_scale,
+    _prepare_panel,
+    _require_cluster,
+    _require_constant_within,
+)
 
 # --- 2x2 --------------------------------------------------------------------------------
 
@@ -96,19 +106,27 @@ def did_2x2(
     names[(0, 0)] = "control_pre"
     empty = [names[key] for key, rows in cells.items() if not rows.any()]
     if empty:
-        raise InputError(f"no observation in cell(s) {empty}: every group needs both periods")
+        raise InputError(
+            f"no observation in cell(s) {empty} of treatment column {treatment!r} and post "
+            f"column {post!r}: every group needs both periods"
+        )
+    # One treated cluster is not refused here, unlike twfe(): the synthetic-control template
+    # compares its estimate with this 2x2 DiD on its single treated unit.
     n_clusters = _require_cluster(kept, cluster)
 
     y = kept[outcome].to_numpy(dtype=float)
     design = np.column_stack([np.ones_like(y), d, p, d * p]).astype(float)
     groups = pd.factorize(kept[cluster])[0]
     fit = sm.OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    refuse_exact_fit(fit.resid, y, name=outcome, model="group, period and their product")
     df = float(n_clusters - 1)
     units = kept.drop_duplicates(subset=[unit])
     n_treated = int(units[treatment].astype(int).sum())
     return wald_estimate(
         float(fit.params[3]),
-        float(fit.bse[3]),
+        require_std_error(
+            fit.bse[3], y, name=outcome, method="the CR1 cluster-robust variance of the 2x2 DiD"
+        ),
         alpha=alpha,
         df=df,
         n=len(y),
@@ -133,6 +151,10 @@ def did_2x2(
 # --- two-way fixed effects ----------------------------------------------------------------
 
 
+#: What the exact-fit refusal of the fixed-effects regressions names.
+_FE_MODEL = "the unit and time fixed effects and the treatment indicators"
+
+
 def _feols(frame: pd.DataFrame, regressors: list[str]):
     """Fit ``y ~ regressors | unit + time`` with CRV1 errors by ``cluster`` (pyfixest).
 
@@ -152,15 +174,51 @@ def _feols(frame: pd.DataFrame, regressors: list[str]):
 
 
 def _within_frame(kept: pd.DataFrame, outcome: str, unit: str, time: str, cluster: str):
-    """The outcome and integer codes of unit, time and cluster, named as :func:`_feols` reads."""
-    return pd.DataFrame(
+    """The outcome and integer codes of unit, time and cluster, named as :func:`_feols` reads.
+
+    pyfixest's demeaning stops at an absolute tolerance, so that an outcome in the 1e12
+    never converges and one in the 1e-12 stops at once: an outcome whose largest absolute
+    value lies outside [2^-10, 2^20] is divided by the power of two nearest to it (an exact
+    operation), kept in ``attrs["scale"]``, and the callers multiply the coefficients and
+    standard errors back. Outcomes of ordinary magnitude are left as they are.
+    """
+    y = kept[outcome].to_numpy(dtype=float)
+    scale = _power_of_two_scale(float(np.abs(y).max()))
+    frame = pd.DataFrame(
         {
-            "y": kept[outcome].to_numpy(dtype=float),
+            "y": y / scale,
             "unit": pd.factorize(kept[unit])[0],
             "time": pd.factorize(kept[time])[0],
             "cluster": pd.factorize(kept[cluster])[0],
         }
     )
+    frame.attrs["scale"] = scale
+    _require_beyond_singletons(frame, unit, time)
+    return frame
+
+
+def _require_beyond_singletons(frame: pd.DataFrame, unit: str, time: str) -> None:
+    """Refuse a panel that pyfixest's removal of singletons would leave empty.
+
+    pyfixest drops, again and again, the rows whose unit or period is observed once; on a
+    panel where nothing is left its compiled demeaning aborts the Python process itself.
+    The same removal, done here first, names the columns instead.
+    """
+    kept = np.ones(len(frame), dtype=bool)
+    while kept.any():
+        codes = frame.loc[kept, ["unit", "time"]]
+        single = np.zeros(len(codes), dtype=bool)
+        for column in ("unit", "time"):
+            single |= (codes.groupby(column)[column].transform("size") == 1).to_numpy()
+        if not single.any():
+            break
+        kept[np.flatnonzero(kept)[single]] = False
+    if kept.sum() < 2:
+        raise InputError(
+            f"removing in turn the units of column {unit!r} and the periods of column {time!r} "
+            "observed once (singletons, as pyfixest does) leaves no row: each unit needs two "
+            "periods and each period two units for the fixed effects"
+        )
 
 
 def _fit_counts(fit) -> tuple[int, int, float]:
@@ -231,7 +289,8 @@ def twfe(
         data, outcome, unit, time, roles={"treatment": treatment}, cluster=cluster, alpha=alpha
     )
     d = require_binary(kept, treatment)
-    _require_cluster(kept, cluster)
+    ever = pd.Series(d, index=kept.index).groupby(kept[unit]).transform("max").to_numpy()
+    _require_cluster(kept, cluster, ever, treatment=treatment, groups=("treated",))
     frame = _within_frame(kept, outcome, unit, time, cluster).assign(d=d.astype(float))
     fit = _feols(frame, ["d"])
     if fit is None or "d" not in list(fit._coefnames):
@@ -239,11 +298,18 @@ def twfe(
             f"treatment column {treatment!r} is collinear with the unit and time fixed "
             "effects (no unit changes status, or all change at once): TWFE cannot estimate it"
         )
+    refuse_exact_fit(fit.resid(), frame["y"], name=outcome, model=_FE_MODEL)
     n_used, n_clusters, df = _fit_counts(fit)
     ever = frame.groupby("unit")["d"].max()
+    scale = frame.attrs["scale"]
     return wald_estimate(
-        float(fit.coef()["d"]),
-        float(fit.se()["d"]),
+        float(fit.coef()["d"]) * scale,
+        require_std_error(
+            float(fit.se()["d"]) * scale,
+            kept[outcome],
+            name=outcome,
+            method="the CRV1 cluster-robust variance of the TWFE coefficient",
+        ),
         alpha=alpha,
         df=df,
         n=n_used,

@@ -7,13 +7,15 @@ from typing import Literal
 
 import pandas as pd
 
+from impactlib.core.validation import InputError, require_column_name
 from impactlib.rd.inputs import (
     _check_cutoff,
+    _check_fit_numbers,
     _check_kernel,
     _check_order,
     _check_selector,
+    _fit,
     _prepare,
-    _quiet,
     _rdrobust_args,
 )
 from impactlib.rd.records import OneRowRecord
@@ -97,6 +99,7 @@ def bandwidth(
     """
     from rdrobust import rdbwselect
 
+    require_column_name(outcome, role="outcome")
     cutoff = _check_cutoff(cutoff)
     p = _check_order(p)
     kernel_code = _check_kernel(kernel)
@@ -105,8 +108,21 @@ def bandwidth(
         data, running=running, cutoff=cutoff, outcome=outcome, cluster=cluster, min_distinct=p + 2
     )
     args = _rdrobust_args(kept, outcome=outcome, running=running, cluster=cluster)
-    fit, messages = _quiet(rdbwselect, **args, c=cutoff, p=p, kernel=kernel_code, bwselect=selector)
+    fit, messages = _fit(
+        rdbwselect,
+        package="rdrobust's rdbwselect",
+        where=(args["x"], cutoff, running),
+        **args,
+        c=cutoff,
+        p=p,
+        kernel=kernel_code,
+        bwselect=selector,
+    )
     h_left, h_right, b_left, b_right = (float(v) for v in fit.bws.iloc[0].iloc[:4])
+    widths = {"h_left": h_left, "h_right": h_right, "b_left": b_left, "b_right": b_right}
+    _check_fit_numbers(widths, args["y"], outcome=outcome, method="rdbwselect")
+    if min(widths.values()) <= 0:
+        raise InputError(f"rdbwselect chose a bandwidth that is not positive: {widths}")
     return Bandwidths(
         selector=selector,
         h_left=h_left,

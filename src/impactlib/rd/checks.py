@@ -18,8 +18,14 @@ import pandas as pd
 from impactlib.core.estimate import Estimate
 from impactlib.core.multiplicity import CORRECTIONS, adjust_pvalues
 from impactlib.core.result import Result
-from impactlib.core.validation import InputError, is_real, require_columns, require_dataframe
-from impactlib.rd.inputs import _check_cutoff
+from impactlib.core.validation import (
+    InputError,
+    is_real,
+    require_column_name,
+    require_columns,
+    require_dataframe,
+)
+from impactlib.rd.inputs import _check_cutoff, _sequence
 from impactlib.rd.local import RDResult, regression_discontinuity
 
 
@@ -53,7 +59,7 @@ def bandwidth_sensitivity(
     """
     settings = _settings(result)
     out = {}
-    for m in multipliers:
+    for m in _sequence(multipliers, name="multipliers"):
         if not (is_real(m) and 0 < m < np.inf):
             raise InputError(f"multipliers must be positive numbers, got {m!r}")
         if m == 1:
@@ -75,6 +81,7 @@ def cutoff_name(cutoff: float) -> str:
     >>> cutoff_name(-10.0), cutoff_name(2.5), cutoff_name(0)
     ('m10', 'p2_5', 'p0')
     """
+    cutoff = _check_cutoff(cutoff)
     return f"{'m' if cutoff < 0 else 'p'}{abs(cutoff):g}".replace(".", "_")
 
 
@@ -99,7 +106,7 @@ def placebo_cutoffs(
     require_columns(data, [result.running], role="running variable")
     running = data[result.running]
     out = {}
-    for fake in cutoffs:
+    for fake in _sequence(cutoffs, name="cutoffs"):
         fake = _check_cutoff(fake, name="cutoffs")
         if fake == result.cutoff:
             raise InputError(f"cutoffs must differ from the true cutoff {result.cutoff:g}")
@@ -140,6 +147,12 @@ def window_means(data: pd.DataFrame, result: RDResult) -> WindowMeans:
     x, y = kept[result.running], kept[result.outcome]
     below = y[(x < result.cutoff) & (x >= result.cutoff - result.h_left)]
     above = y[(x >= result.cutoff) & (x <= result.cutoff + result.h_right)]
+    for side, rows in (("below", below), ("at or above", above)):
+        if rows.empty:
+            raise InputError(
+                f"no row of data with {result.outcome!r} and {result.running!r} lies within the "
+                f"bandwidth {side} the cutoff {result.cutoff:g}: is data the one of result?"
+            )
     return WindowMeans(
         below=float(below.mean()),
         above=float(above.mean()),
@@ -191,7 +204,11 @@ def covariate_balance(
     ``"bh"`` or ``"bonferroni"``).
     """
     settings = _settings(result)
-    columns = [covariates] if isinstance(covariates, str) else list(covariates)
+    if isinstance(covariates, str):
+        covariates = [covariates]
+    columns = _sequence(covariates, name="covariates")
+    for column in columns:
+        require_column_name(column, role="covariates")
     if not columns:
         raise InputError("covariates is empty: no covariate to check")
     if correction not in CORRECTIONS:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-from impactlib.rd.inputs import _check_cutoff, _prepare, _quiet
+from impactlib.core.validation import InputError
+from impactlib.rd.inputs import _check_cutoff, _fit, _prepare
 from impactlib.rd.records import OneRowRecord
 
 
@@ -97,14 +99,23 @@ def density_test(data: pd.DataFrame, *, running: str, cutoff: float = 0.0) -> De
     cutoff = _check_cutoff(cutoff)
     kept, n_dropped = _prepare(data, running=running, cutoff=cutoff, min_distinct=4)
     x = kept[running].to_numpy(dtype=float)
-    fit, messages = _quiet(rddensity, x, c=cutoff)
+    fit, messages = _fit(rddensity, x, c=cutoff, package="rddensity", where=(x, cutoff, running))
+    numbers = {
+        "statistic": float(fit.test["t_jk"]),
+        "p_value": float(fit.test["p_jk"]),
+        "density_left": float(fit.hat["left"]),
+        "density_right": float(fit.hat["right"]),
+        "h_left": float(fit.h["left"]),
+        "h_right": float(fit.h["right"]),
+    }
+    bad = {name: value for name, value in numbers.items() if not np.isfinite(value)}
+    if bad:
+        raise InputError(
+            f"rddensity gives non-finite {sorted(bad)} for running variable {running!r} at "
+            f"cutoff {cutoff:g}: too few observations near the cutoff, or too few distinct values"
+        )
     return DensityTest(
-        statistic=float(fit.test["t_jk"]),
-        p_value=float(fit.test["p_jk"]),
-        density_left=float(fit.hat["left"]),
-        density_right=float(fit.hat["right"]),
-        h_left=float(fit.h["left"]),
-        h_right=float(fit.h["right"]),
+        **numbers,
         n_left=int(fit.n["left"]),
         n_right=int(fit.n["right"]),
         n_effective_left=int(fit.n["eff_left"]),

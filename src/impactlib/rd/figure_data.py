@@ -12,9 +12,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from impactlib.core.validation import InputError, is_real
+from impactlib.core.validation import InputError, is_real, require_column_name
 from impactlib.rd.bandwidths import bandwidth as select_bandwidth
 from impactlib.rd.inputs import _check_cutoff, _check_kernel, _check_order, _prepare
+
+#: Most bins a figure of the running variable may have.
+MAX_BINS = 100_000
 
 _WEIGHTS = {
     "triangular": lambda u: 1 - u,
@@ -61,6 +64,12 @@ class RDPlotData:
     @property
     def jump(self) -> float:
         """Gap between the two fits at the cutoff: the conventional RD estimate."""
+        for name, side in (("left", self.left), ("right", self.right)):
+            if side.fit.size == 0:
+                raise InputError(
+                    f"bandwidth {self.bandwidth:g} holds too few observations on the {name} side "
+                    f"for a fit of order p={self.p}: no jump to read; widen the bandwidth"
+                )
         return float(self.right.fit[0] - self.left.fit[0])
 
 
@@ -127,11 +136,14 @@ def rd_plot_data(
     >>> len(plot.left.means), 0.5 < plot.jump < 1.5
     (20, True)
     """
+    require_column_name(outcome, role="outcome")
     cutoff = _check_cutoff(cutoff)
     p = _check_order(p)
     _check_kernel(kernel)
     if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or bins < 1:
         raise InputError(f"bins must be a positive integer, got {bins!r}")
+    if bins > MAX_BINS:
+        raise InputError(f"bins must be at most {MAX_BINS}, got {bins!r}")
     if bandwidth is not None and not (is_real(bandwidth) and 0 < bandwidth < np.inf):
         raise InputError(f"bandwidth must be one positive number, got {bandwidth!r}")
     kept, _ = _prepare(data, running=running, cutoff=cutoff, outcome=outcome, min_distinct=p + 2)
@@ -181,6 +193,34 @@ class RunningHistogram:
         return self.edges[:-1] < self.cutoff
 
 
+def _edges(x: np.ndarray, *, cutoff: float, bin_width: float, running: str) -> np.ndarray:
+    """Bin edges ``cutoff + k * bin_width`` covering every value, at least one bin a side.
+
+    The edges are multiples of whole numbers of ``bin_width`` (not an ``arange`` of floats,
+    whose last edge can fall short of the largest value and lose it), and a value equal to
+    the cutoff falls in the first bin above it.
+    """
+    below = max(1, int(np.ceil((cutoff - x.min()) / bin_width)))
+    above = max(1, int(np.ceil((x.max() - cutoff) / bin_width)))
+    if below + above > MAX_BINS:
+        raise InputError(
+            f"bin_width {bin_width:g} cuts the range of running variable {running!r} "
+            f"[{x.min():g}, {x.max():g}] into {below + above} bins; at most {MAX_BINS} are drawn"
+        )
+    edges = cutoff + bin_width * np.arange(-below, above + 1, dtype=float)
+    edges[below] = cutoff
+    if edges[0] > x.min():  # rounding of cutoff - k * bin_width
+        edges = np.concatenate([[edges[0] - bin_width], edges])
+    if edges[-1] < x.max():
+        edges = np.concatenate([edges, [edges[-1] + bin_width]])
+    if not (np.all(np.diff(edges) > 0) and edges[0] <= x.min() and edges[-1] >= x.max()):
+        raise InputError(
+            f"bin_width {bin_width:g} is below the floating-point resolution of running "
+            f"variable {running!r} near {cutoff:g}: choose a wider bin"
+        )
+    return edges
+
+
 def running_histogram(
     data: pd.DataFrame, *, running: str, cutoff: float = 0.0, bin_width: float
 ) -> RunningHistogram:
@@ -200,9 +240,7 @@ def running_histogram(
         raise InputError(f"bin_width must be one positive number, got {bin_width!r}")
     kept, n_dropped = _prepare(data, running=running, cutoff=cutoff)
     x = kept[running].to_numpy(dtype=float)
-    low = cutoff - bin_width * np.ceil((cutoff - x.min()) / bin_width)
-    high = cutoff + bin_width * np.ceil((x.max() - cutoff) / bin_width)
-    edges = np.arange(low, high + bin_width / 2, bin_width)
+    edges = _edges(x, cutoff=cutoff, bin_width=float(bin_width), running=running)
     counts, _ = np.histogram(x, bins=edges)
     return RunningHistogram(
         running=running,

@@ -11,8 +11,15 @@ import pandas as pd
 
 from impactlib.core.estimate import Estimate
 from impactlib.core.result import Result
-from impactlib.core.validation import InputError, is_real, require_probability
-from impactlib.rd.inputs import _check_cutoff, _check_kernel, _prepare, _quiet
+from impactlib.core.validation import InputError, is_real, require_column_name, require_probability
+from impactlib.rd.inputs import (
+    _check_cutoff,
+    _check_fit_numbers,
+    _check_kernel,
+    _check_window,
+    _fit,
+    _prepare,
+)
 from impactlib.rd.records import SharpRDFields
 
 # rdhonest's names of its variance estimators, and of the columns of its coefficients.
@@ -202,19 +209,28 @@ def honest_rd(
     import rdhonest
 
     require_probability(alpha, name="alpha")
+    require_column_name(outcome, role="outcome")
     cutoff = _check_cutoff(cutoff)
-    _check_kernel(kernel)
+    kernel_code = _check_kernel(kernel)
     bandwidth = _check_positive(bandwidth, name="bandwidth")
     smoothness = _check_positive(smoothness, name="smoothness")
-    if vcov not in _VCOV:
+    if not isinstance(vcov, str) or vcov not in _VCOV:
         raise InputError(f"vcov must be one of {list(_VCOV)}, got {vcov!r}")
     kept, n_dropped = _prepare(
         data, running=running, cutoff=cutoff, outcome=outcome, min_distinct=3
     )
     x = kept[running].to_numpy(dtype=float)
-    fit, messages = _quiet(
+    y = kept[outcome].to_numpy(dtype=float)
+    if bandwidth is not None:
+        fit_text = "a local linear fit with its variance"
+        _check_window(
+            x, cutoff=cutoff, h=bandwidth, p=1, kernel=kernel_code, running=running, fit=fit_text
+        )
+    fit, messages = _fit(
         rdhonest.rd_honest,
-        Y=kept[outcome].to_numpy(dtype=float),
+        package="rdhonest",
+        where=(x, cutoff, running),
+        Y=y,
         X=x,
         cutoff=cutoff,
         M=smoothness,
@@ -224,12 +240,14 @@ def honest_rd(
         alpha=alpha,
     )
     co = fit.coefficients.iloc[0]
+    numbers = {name: float(co[column]) for name, column in _COLUMNS.items()}
+    _check_fit_numbers(numbers, y, outcome=outcome, method="rdhonest")
     n_right = int((x >= cutoff).sum())
     return HonestRDResult(
         outcome=outcome,
         running=running,
         cutoff=cutoff,
-        **{name: float(co[column]) for name, column in _COLUMNS.items()},
+        **numbers,
         kernel=str(co["kernel"]),
         vcov=vcov,
         n_left=len(kept) - n_right,

@@ -10,16 +10,18 @@ import pandas as pd
 
 from impactlib.core.estimate import Estimate
 from impactlib.core.result import Result
-from impactlib.core.validation import InputError, require_probability
+from impactlib.core.validation import InputError, require_column_name, require_probability
 from impactlib.rd.inputs import (
     _check_bandwidth,
     _check_cutoff,
+    _check_fit_numbers,
     _check_kernel,
     _check_order,
     _check_selector,
     _check_vcov,
+    _check_window,
+    _fit,
     _prepare,
-    _quiet,
     _rdrobust_args,
 )
 from impactlib.rd.records import SharpRDFields
@@ -275,6 +277,7 @@ def regression_discontinuity(
     from rdrobust import rdrobust
 
     require_probability(alpha, name="alpha")
+    require_column_name(outcome, role="outcome")
     cutoff = _check_cutoff(cutoff)
     p = _check_order(p)
     kernel_code = _check_kernel(kernel)
@@ -289,8 +292,12 @@ def regression_discontinuity(
         data, running=running, cutoff=cutoff, outcome=outcome, cluster=cluster, min_distinct=p + 2
     )
     args = _rdrobust_args(kept, outcome=outcome, running=running, cluster=cluster)
-    fit, messages = _quiet(
+    if h is not None:
+        _check_window(args["x"], cutoff=cutoff, h=h, p=p, kernel=kernel_code, running=running)
+    fit, messages = _fit(
         rdrobust,
+        package="rdrobust",
+        where=(args["x"], cutoff, running),
         **args,
         c=cutoff,
         p=p,
@@ -301,6 +308,17 @@ def regression_discontinuity(
         level=100 * (1 - alpha),
     )
     n_left, n_right = (int(v) for v in fit.N)
+    _check_fit_numbers(
+        {
+            "estimate": float(fit.coef.iloc[0, 0]),
+            "std_error": float(fit.se.iloc[0, 0]),
+            "robust_se": float(fit.se.iloc[2, 0]),
+            "bandwidth": float(fit.bws.iloc[0, 0] + fit.bws.iloc[0, 1]),
+        },
+        args["y"],
+        outcome=outcome,
+        method="rdrobust",
+    )
     return RDResult(
         outcome=outcome,
         running=running,

@@ -12,7 +12,7 @@ import pandas as pd
 
 from impactlib.core.estimate import Estimate
 from impactlib.core.inference import wald_estimate
-from impactlib.core.validation import InputError, plain, require_probability
+from impactlib.core.validation import InputError, plain, require_probability, require_std_error
 from impactlib.synth.panel import _Design, _label, _SyntheticResult
 from impactlib.synth.weights import _donor_fit, _fit, _fit_stats
 
@@ -182,10 +182,16 @@ def _sc_record(
     """The estimate: normal interval on the placebo spread, p-value of the placebo rank."""
     ratios = table["ratio"].to_numpy()
     n_donors, n_units = len(design.controls), len(design.wide)
+    spread = require_std_error(
+        np.std(placebo_effects),
+        design.wide.to_numpy(),
+        name=outcome,
+        method="the placebo-in-space effects of synthetic_control (their spread)",
+    )
     treated_unit, start = _label(design.treated[0]), _label(design.start)
     estimate = wald_estimate(
         float(table["effect"].iloc[0]),
-        float(np.std(placebo_effects)),
+        spread,
         alpha=alpha,
         n=int(design.wide.size),
         method=(
@@ -303,7 +309,8 @@ def synthetic_control(
         Missing column, repeated unit-period pair, unbalanced panel or missing outcome;
         a treatment column that is not 0/1, marks several units, switches off once on or
         leaves fewer than ``MIN_PRE_PERIODS`` (2) pre-treatment periods; fewer than
-        ``MIN_DONORS`` (2) donors.
+        ``MIN_DONORS`` (2) donors; an outcome constant to 12 significant digits; placebo
+        effects without spread (a standard error that would be rounding noise).
 
     Examples
     --------

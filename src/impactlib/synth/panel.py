@@ -16,10 +16,12 @@ from impactlib.core.validation import (
     InputError,
     plain,
     require_binary,
+    require_column_name,
     require_columns,
     require_dataframe,
     require_finite,
     require_numeric,
+    require_spread,
     require_unique_unit_period,
 )
 
@@ -56,6 +58,7 @@ def _balanced_panel(data: object, *, outcome: str, unit: str, time: str) -> pd.D
     """Check the long panel and return it wide: one row per unit, one column per period."""
     data = require_dataframe(data)
     for role, column in (("outcome", outcome), ("unit", unit), ("time", time)):
+        require_column_name(column, role=role)
         require_columns(data, [column], role=role)
     if len({outcome, unit, time}) < 3:
         raise InputError(
@@ -74,6 +77,8 @@ def _balanced_panel(data: object, *, outcome: str, unit: str, time: str) -> pd.D
             f"time column {time!r} must be numeric (e.g. a year) or a date, "
             f"got dtype {data[time].dtype}"
         )
+    if pd.api.types.is_numeric_dtype(data[time]):
+        require_finite(data, [time], role="time")
     require_numeric(data, outcome, role="outcome")
     missing = data[outcome].isna().to_numpy()
     if missing.any():
@@ -84,7 +89,7 @@ def _balanced_panel(data: object, *, outcome: str, unit: str, time: str) -> pd.D
             "every unit observed in every period: drop or impute those units first"
         )
     require_finite(data, [outcome], role="outcome")
-
+    require_spread(data[outcome], name=outcome)
     require_unique_unit_period(data, unit, time)
 
     wide = data.pivot(index=unit, columns=time, values=outcome).sort_index().sort_index(axis=1)
@@ -148,6 +153,12 @@ def _treatment_timing(
     The treatment must be absorbing (on for good once on) and switch on at one period
     shared by every treated unit; with ``single`` only one unit may be treated.
     """
+    values = data[treatment]
+    if values.notna().all() and pd.api.types.is_numeric_dtype(values) and (values == 0).all():
+        raise InputError(
+            f"treatment column {treatment!r} never varies (only 0): no unit of column {unit!r} "
+            f"is treated (is the treated unit missing from the panel?); {estimator} needs one"
+        )
     status = data.assign(**{treatment: require_binary(data, treatment)}).pivot(
         index=unit, columns=time, values=treatment
     )
@@ -194,6 +205,7 @@ def _design(
 ) -> _Design:
     """Check the panel and the treatment column of ``estimator``; the design, wide."""
     wide = _balanced_panel(data, outcome=outcome, unit=unit, time=time)
+    require_column_name(treatment, role="treatment")
     require_columns(data, [treatment], role="treatment")
     for role, column in (("outcome", outcome), ("unit", unit), ("time", time)):
         if treatment == column:

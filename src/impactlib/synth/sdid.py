@@ -11,7 +11,7 @@ import pandas as pd
 
 from impactlib.core.estimate import Estimate
 from impactlib.core.inference import wald_estimate
-from impactlib.core.validation import InputError, require_probability
+from impactlib.core.validation import InputError, require_probability, require_std_error
 from impactlib.synth.panel import _Design, _design, _label, _SyntheticResult
 from impactlib.synth.weights import _SYNTHDID_DISTRIBUTION, _synthdid
 
@@ -71,13 +71,15 @@ class SyntheticDiD(_SyntheticResult):
         return (self.synthetic + self.level_shift).rename("counterfactual")
 
 
-def _check_vcov(vcov: str, n_resamples: int) -> None:
-    if vcov not in _VCOVS:
+def _check_vcov(vcov: str, n_resamples: int, seed: int) -> None:
+    if not isinstance(vcov, str) or vcov not in _VCOVS:
         raise InputError(f"vcov must be one of {_VCOVS}, got {vcov!r}")
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, int | np.integer):
         raise InputError(f"n_resamples must be an integer, got {n_resamples!r}")
     if n_resamples < 2:
         raise InputError(f"n_resamples must be at least 2, got {n_resamples}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise InputError(f"seed must be a non-negative integer, got {seed!r}")
 
 
 def _check_design_for_vcov(design: _Design, vcov: str) -> None:
@@ -109,6 +111,15 @@ def _standard_error(sd: Any, fit: Any, vcov: str, n_resamples: int, seed: int) -
             "e.g. a jackknife with a single control carrying all the weight)"
         )
     return float(se)
+
+
+def _check_numbers(value: float, se: float, design: _Design, *, outcome: str, vcov: str) -> None:
+    """Refuse a non-finite estimate, or a standard error that is rounding noise."""
+    if not np.isfinite(value):
+        raise InputError(f"synthdid-py gives a non-finite effect ({value!r}) for {outcome!r}")
+    require_std_error(
+        se, design.wide.to_numpy(), name=outcome, method=f"synthetic_did's {vcov} variance"
+    )
 
 
 def _sdid_record(
@@ -237,7 +248,7 @@ def synthetic_did(
     True
     """
     require_probability(alpha, name="alpha")
-    _check_vcov(vcov, n_resamples)
+    _check_vcov(vcov, n_resamples, seed)
     design = _design(
         data, outcome=outcome, unit=unit, time=time, treatment=treatment, estimator="synthetic_did"
     )
@@ -251,6 +262,7 @@ def synthetic_did(
         unit_names=[str(_label(u)) for u in order],
     )
     se = _standard_error(sd, fit, vcov, n_resamples, seed)
+    _check_numbers(float(fit), se, design, outcome=outcome, vcov=vcov)
     omega = np.asarray(fit.weights.omega, dtype=float)
     lam = np.asarray(fit.weights.lambda_, dtype=float)
     estimate = _sdid_record(
