@@ -3,6 +3,7 @@ output where a stage or the book reads."""
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import tempfile
@@ -36,6 +37,21 @@ def atomic_path(path: Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def remove_leftovers(path: Path) -> list[Path]:
+    """Remove the temporary files that :func:`atomic_path` left beside ``path``.
+
+    ``atomic_path`` removes its file when the block raises, but a process killed with
+    SIGKILL runs no cleanup: a writer calls this before writing ``path`` again, so that
+    no such file stays in a folder that a stage reads or DVC hashes. Returns what it removed.
+    """
+    path = Path(path)
+    pattern = f".{glob.escape(path.name)}.*.tmp"
+    removed = sorted(p for p in path.parent.glob(pattern) if p.is_file())
+    for leftover in removed:
+        leftover.unlink(missing_ok=True)
+    return removed
 
 
 @contextmanager
