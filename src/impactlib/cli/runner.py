@@ -39,7 +39,7 @@ _VOLATILE_KEYS = ("start_time", "end_time", "duration")
 #: product or a reduction among as many threads as the machine has cores, and adds the
 #: partial sums in an order that depends on that split, so the same notebook gave floats
 #: that differed in their last bits from a 2-core to a 16-core machine. With one thread
-#: there is one order. The notebooks' matrices are small: the threads saved no time.
+#: there is one order (what it costs in time on a many-core machine was not measured).
 KERNEL_ENV = {
     "PYTHONHASHSEED": "0",
     "OMP_NUM_THREADS": "1",
