@@ -85,4 +85,5 @@ def project(repo_root, tmp_path_factory):
         ["git", "status", "--porcelain"], cwd=target, capture_output=True, text=True, check=True
     ).stdout
     diff = subprocess.run(["git", "diff"], cwd=target, capture_output=True, text=True).stdout
-    return {"root": target, "first_run": output, "status": status, "diff": diff}
+    lock = (target / "dvc.lock").read_text(encoding="utf-8")
+    return {"root": target, "first_run": output, "status": status, "diff": diff, "lock": lock}
