@@ -125,7 +125,12 @@ def test_a_repro_killed_mid_notebook_leaves_nothing_half_written_and_resumes(pro
     for path, data in after.items():
         assert _whole(path, data), f"{path} is half-written"
 
+    # DVC may run the stage again or, its inputs being those of a run it recorded (the
+    # run cache), check the outputs of that run out: either way, the same files.
     output = _repro(root)
-    assert f"Running stage 'study@{STUDY}'" in output
+    assert (
+        f"Running stage 'study@{STUDY}'" in output
+        or f"Stage 'study@{STUDY}' is cached - skipping run, checking out outputs" in output
+    ), output
     assert _files(root) == before
     assert _stale_stages(root) == set()
