@@ -15,7 +15,7 @@ from typing import Any
 
 import nbformat
 
-from impactlib.project.atomic import atomic_path, remove_leftovers
+from impactlib.project.atomic import atomic_path
 from impactlib.project.inputs import SOURCES_ENV, split_sources
 from impactlib.project.notebooks import (
     KINDS,
@@ -240,7 +240,6 @@ def execute(
     failed = target.with_suffix(".failed.ipynb")
     failed.unlink(missing_ok=True)
     target.with_suffix(".partial.ipynb").unlink(missing_ok=True)  # an older runner's
-    remove_leftovers(target)
     with tempfile.TemporaryDirectory(prefix="impact-run-") as folder:
         executed = Path(folder) / target.name
         with _kernel(root, sources) as kernel:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from impactlib.core.estimate import Estimate
-from impactlib.project.atomic import atomic_path, remove_leftovers
+from impactlib.project.atomic import atomic_path
 from impactlib.project.paths import results_dir
 
 SCHEMA_VERSION = 1
@@ -61,7 +61,6 @@ def write_json_atomic(path: Path, payload: Mapping[str, Any]) -> Path:
     docstring); integers, strings and the payload's key order are written as given.
     """
     text = json.dumps(_jsonable(payload), ensure_ascii=False, allow_nan=False, indent=2) + "\n"
-    remove_leftovers(path)  # of a writer killed by SIGKILL
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
