@@ -12,6 +12,9 @@ reads the page's entry in ``book/citation.yaml`` (through :mod:`impactlib.publis
 The version is ``git describe --tags --always --dirty`` at build time
 (:func:`impactlib.publish.citation.version`), never a hand-edited string; it is also shown in the
 footer of every page and available to MyST pages as the substitution ``{{ version }}``.
+``impact build-book`` computes it once and passes it in the environment variable
+``IMPACT_BOOK_VERSION``: the fingerprint that DVC records of the book masks that very string
+(:mod:`impactlib.project.fingerprint`), so that the lock does not depend on the commit.
 A report or note page without an entry in ``citation.yaml`` is a warning, hence an error
 under ``jupyter-book build -W``.
 """
@@ -19,6 +22,7 @@ under ``jupyter-book build -W``.
 from __future__ import annotations
 
 import hashlib
+import os
 from html import escape
 from pathlib import Path
 
@@ -30,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 CITED_FOLDERS = ("reports", "notes")
 BIB_DIR = "_static/citation"
+VERSION_ENV = "IMPACT_BOOK_VERSION"  # impactlib.cli.runner.VERSION_ENV
 
 
 def _page_id(docname: str) -> str | None:
@@ -45,7 +50,7 @@ def _config_inited(app, config) -> None:
     """Read the metadata and the version once; put the version in the footer and pages."""
     root = _root(app)
     app.citation_pages = citation.load(root)
-    app.citation_version = citation.version(root)
+    app.citation_version = os.environ.get(VERSION_ENV) or citation.version(root)
     config.version = config.release = app.citation_version
     footer = f"Version du dépôt : <code>{escape(app.citation_version)}</code> (git describe)"
     config.html_theme_options = {**config.html_theme_options, "extra_footer": footer}
@@ -55,6 +60,18 @@ def _config_inited(app, config) -> None:
     # changes, even in an incremental build.
     fingerprint = (root / citation.CITATION_FILE).read_bytes() + app.citation_version.encode()
     app.citation_fingerprint = hashlib.sha256(fingerprint).hexdigest()
+
+
+def _builder_inited(app) -> None:
+    """Keep the version out of Sphinx's own ``version`` and ``release`` in HTML.
+
+    The LaTeX builder has read them by now (the running header of the PDF). In HTML they
+    would only go into ``documentation_options.js``, whose checksum every page links
+    (``?v=``): a hash that no masking of the version string can reach, so the book's
+    fingerprint would change with the commit. The footer and the boxes print the version.
+    """
+    if app.builder.format == "html":
+        app.config.version = app.config.release = ""
 
 
 def _env_get_outdated(app, env, added, changed, removed) -> list[str]:
@@ -141,6 +158,7 @@ def _build_finished(app, exception) -> None:
 
 def setup(app):
     app.connect("config-inited", _config_inited)
+    app.connect("builder-inited", _builder_inited)
     app.connect("env-get-outdated", _env_get_outdated)
     app.connect("env-check-consistency", _check_entries)
     app.connect("html-page-context", _html_page_context)

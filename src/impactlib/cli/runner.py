@@ -15,6 +15,7 @@ from typing import Any
 
 import nbformat
 
+from impactlib.project.atomic import atomic_path
 from impactlib.project.inputs import SOURCES_ENV, split_sources
 from impactlib.project.notebooks import (
     KINDS,
@@ -30,6 +31,21 @@ from impactlib.project.paths import figures_dir, project_root, results_dir, sour
 # Papermill and nbclient stamp wall-clock times into the executed notebook; removing them
 # makes the executed report depend only on its inputs.
 _VOLATILE_KEYS = ("start_time", "end_time", "duration")
+
+#: What the kernel of every notebook gets in its environment, over the caller's.
+#: A fixed hash seed makes set iteration order, and so the results of libraries that
+#: iterate over sets (pyfixest orders fixed effects that way), identical from one run to
+#: the next. One BLAS and OpenMP thread: a threaded BLAS (OpenBLAS, MKL) splits a matrix
+#: product or a reduction among as many threads as the machine has cores, and adds the
+#: partial sums in an order that depends on that split, so the same notebook gave floats
+#: that differed in their last bits from a 2-core to a 16-core machine. With one thread
+#: there is one order (what it costs in time on a many-core machine was not measured).
+KERNEL_ENV = {
+    "PYTHONHASHSEED": "0",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
 
 
 def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
@@ -56,16 +72,20 @@ def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
         )
 
 
-def finalise_report(path: Path, root: Path | None = None) -> None:
+def finalise_report(path: Path, root: Path | None = None, *, target: Path | None = None) -> None:
     """Make an executed notebook ready for the book and reproducible.
 
     Removes the execution timestamps that papermill and nbclient write, and hides the
     cell papermill injects with the parameters (the book shows the parameters elsewhere).
     With ``root``, paths under the project folder printed by a cell (``PosixPath(...)``,
     a warning's file name) become relative to it: a reader of the book has no use for the
-    folder the report ran in, and the copy is then the same on every machine.
+    folder the report ran in, and the copy is then the same on every machine. ``target``
+    is where the copy goes when ``path`` is a temporary file: papermill's record of its
+    output path names it (relative to ``root``), not the temporary file.
     """
     notebook = nbformat.read(path, as_version=4)
+    if target is not None:
+        notebook.metadata.setdefault("papermill", {})["output_path"] = str(target)
     if root is not None:
         prefix = f"{Path(root).resolve()}{os.sep}"
         recorded = notebook.metadata.get("papermill", {})
@@ -186,7 +206,7 @@ def _kernel(root: Path, sources: list[str]) -> Iterator[Any]:
         )
         run_sync(manager.start_kernel)(
             cwd=str(root),
-            env={**os.environ, SOURCES_ENV: ",".join(sources)},
+            env={**os.environ, **KERNEL_ENV, SOURCES_ENV: ",".join(sources)},
             extra_arguments=["--HistoryManager.hist_file=:memory:"],
         )
         try:
@@ -206,55 +226,60 @@ def execute(
     """Run ``notebook`` with papermill into ``target``, atomically, from the root folder.
 
     The parameters are checked against the notebook's ``parameters`` cell first, but for
-    ``sources`` (the sources it may load), which the runner keeps. The copy
-    is written to a temporary name and moved into place only on success; a failed run is
-    kept as ``<name>.failed.ipynb`` beside it for inspection. ``check`` (the output check of
-    a confidential study) reads the finished copy before it is moved: when it refuses, the
-    copy is deleted, not kept, and so are the results the notebook wrote, since they may
-    hold what the check found.
+    ``sources`` (the sources it may load), which the runner keeps. Papermill writes the
+    copy in a private temporary folder, never beside ``target``: the folders of executed
+    notebooks are what the book stage reads (and hashes), and a run killed there, even by
+    SIGKILL, must leave nothing in them. The finished copy is moved into place in one
+    rename (:func:`impactlib.project.atomic.atomic_path`); a failed run is kept as
+    ``<name>.failed.ipynb`` beside it for inspection, and removed by the next run.
+    ``check`` (the output check of a confidential study) reads the finished copy before it
+    is moved: when it refuses, the copy is not kept, and neither are the results the
+    notebook wrote, since they may hold what the check found.
     """
-    # The kernel inherits this environment. A fixed hash seed makes set iteration order,
-    # and so results of libraries that iterate over sets (pyfixest orders fixed effects
-    # that way), identical from one run to the next.
-    os.environ["PYTHONHASHSEED"] = "0"
     sources, parameters = split_sources(notebook.stem, parameters)
-    with _kernel(root, sources) as kernel:
-        import papermill
+    failed = target.with_suffix(".failed.ipynb")
+    failed.unlink(missing_ok=True)
+    target.with_suffix(".partial.ipynb").unlink(missing_ok=True)  # an older runner's
+    with tempfile.TemporaryDirectory(prefix="impact-run-") as folder:
+        executed = Path(folder) / target.name
+        with _kernel(root, sources) as kernel:
+            import papermill
 
-        check_parameters(notebook, parameters)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".partial.ipynb")
-        failed = target.with_suffix(".failed.ipynb")
-        failed.unlink(missing_ok=True)
-        try:
-            papermill.execute_notebook(
-                read_notebook(notebook),
-                str(partial),  # absolute: the process may run from a subfolder
-                parameters=parameters,
-                kernel_name="python3",
-                cwd=str(root),
-                progress_bar=False,
-                # Papermill saves the notebook after every cell by default (62 JSON
-                # writes, 0.8 s of CPU for a report); the copy is written once, at the end.
-                request_save_on_cell_execute=False,
-                km=kernel,
-            )
-        except BaseException:
-            if partial.exists():
-                partial.replace(failed)
-            raise
-    finalise_report(partial, root)
-    if check is not None:
-        try:
-            check(partial)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            results = results_dir(target.stem, root)
-            (results / "estimates.json").unlink(missing_ok=True)
-            shutil.rmtree(results / "figures", ignore_errors=True)
-            raise
-    partial.replace(target)
+            check_parameters(notebook, parameters)
+            try:
+                papermill.execute_notebook(
+                    read_notebook(notebook),
+                    str(executed),
+                    parameters=parameters,
+                    kernel_name="python3",
+                    cwd=str(root),
+                    progress_bar=False,
+                    # Papermill saves the notebook after every cell by default (62 JSON
+                    # writes, 0.8 s of CPU for a report); the copy is written once, at the end.
+                    request_save_on_cell_execute=False,
+                    km=kernel,
+                )
+            except BaseException:
+                if executed.exists():
+                    _copy_atomically(executed, failed)
+                raise
+        finalise_report(executed, root, target=target)
+        if check is not None:
+            try:
+                check(executed)
+            except BaseException:
+                results = results_dir(target.stem, root)
+                (results / "estimates.json").unlink(missing_ok=True)
+                shutil.rmtree(results / "figures", ignore_errors=True)
+                raise
+        _copy_atomically(executed, target)
     return target
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` through a temporary file beside ``target``."""
+    with atomic_path(target) as tmp:
+        shutil.copyfile(source, tmp)
 
 
 SYNTHESIS_NOTEBOOK = Path("notebooks") / "synthesis" / f"comparer{NOTEBOOK_SUFFIX}"
@@ -273,19 +298,59 @@ def run_synthesis(root: Path | None = None) -> Path:
     return execute(root / SYNTHESIS_NOTEBOOK, root / SYNTHESIS_PAGE, {}, root)
 
 
+#: The book stage's output (``dvc.yaml``): the fingerprint of ``book/_build/html``.
+BOOK_FINGERPRINT = Path("book") / "_build" / "fingerprint.txt"
+
+#: Tells book/_ext/citation_meta.py the version to print, the one the fingerprint masks.
+VERSION_ENV = "IMPACT_BOOK_VERSION"
+
+
 def build_book(root: Path | None = None) -> None:
-    """Build the HTML book from the executed notebooks, warnings as errors, no execution."""
+    """Build the HTML book from the executed notebooks, warnings as errors, no execution.
+
+    The book is built in a folder beside ``book/_build`` that replaces it only when the
+    build succeeds (:func:`impactlib.project.atomic.staged_folder`): a failed or killed
+    build leaves the previous book whole. Then :data:`BOOK_FINGERPRINT` is written, the
+    stage's output, which DVC hashes instead of the book: the book prints the version of
+    the repository, and the fingerprint hashes every file of ``html/`` with that version
+    masked (:mod:`impactlib.project.fingerprint`). Left out of it: Sphinx's ``.doctrees``
+    (pickles holding absolute paths), ``html/.buildinfo`` (a hash of the configuration,
+    version included) and ``html/searchindex.js`` (the pages' words, the version's cut into
+    search terms; the pages themselves are hashed).
+    """
+    from impactlib.project.atomic import staged_folder
+    from impactlib.project.fingerprint import write_fingerprint
+    from impactlib.publish.citation import version
+
     root = root or project_root()
-    command = [
-        # The script beside this interpreter: the book builds with the project's environment.
-        str(Path(sys.executable).with_name("jupyter-book")),
-        "build",
-        str(root / "book"),
-        "--builder",
-        "html",
-        "--warningiserror",
-        "--keep-going",
-    ]
-    completed = subprocess.run(command, cwd=root, check=False)
-    if completed.returncode != 0:
-        raise SystemExit(f"book build failed (exit {completed.returncode}); see the log above")
+    label = version(root)
+    target = root / "book" / "_build"
+    for leftover in target.parent.glob(f".{target.name}.building-*"):  # a killed build's
+        shutil.rmtree(leftover, ignore_errors=True)
+    with staged_folder(target) as building:
+        command = [
+            # The script beside this interpreter: the book builds with the project's
+            # environment.
+            str(Path(sys.executable).with_name("jupyter-book")),
+            "build",
+            str(root / "book"),
+            "--path-output",
+            str(building),  # jupyter-book writes to <path-output>/_build
+            "--builder",
+            "html",
+            "--warningiserror",
+            "--keep-going",
+        ]
+        env = {**os.environ, VERSION_ENV: label}
+        completed = subprocess.run(command, cwd=root, env=env, check=False)
+        if completed.returncode != 0:
+            raise SystemExit(f"book build failed (exit {completed.returncode}); see the log above")
+        for child in (building / "_build").iterdir():
+            child.replace(building / child.name)
+        (building / "_build").rmdir()
+        write_fingerprint(
+            building / "html",
+            building / BOOK_FINGERPRINT.name,
+            version=label,
+            skip=[".buildinfo", "searchindex.js"],
+        )

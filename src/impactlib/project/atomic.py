@@ -3,6 +3,7 @@ output where a stage or the book reads."""
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import tempfile
@@ -22,10 +23,12 @@ def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success move it into place.
 
     The file gets the permissions an ordinary ``open`` would give it (``mkstemp`` makes it
-    private), and it is removed if the block raises.
+    private), and it is removed if the block raises. The temporary files that a writer of
+    ``path`` killed by SIGKILL left behind are removed first (:func:`remove_leftovers`).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(path)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(name)
@@ -36,6 +39,22 @@ def atomic_path(path: Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def remove_leftovers(path: Path) -> list[Path]:
+    """Remove the temporary files that :func:`atomic_path` left beside ``path``.
+
+    ``atomic_path`` removes its file when the block raises, but a process killed with
+    SIGKILL runs no cleanup: ``atomic_path`` calls this before writing ``path`` again, so
+    that no such file stays in a folder that a stage reads or DVC hashes (``data/raw`` is
+    one). Returns what it removed.
+    """
+    path = Path(path)
+    pattern = f".{glob.escape(path.name)}.*.tmp"
+    removed = sorted(p for p in path.parent.glob(pattern) if p.is_file())
+    for leftover in removed:
+        leftover.unlink(missing_ok=True)
+    return removed
 
 
 @contextmanager

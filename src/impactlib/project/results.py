@@ -1,8 +1,16 @@
 """Writing and reading ``results/<study>/estimates.json``, the contract between stages.
 
-Files are written deterministically (fixed key order, fixed float repr, trailing newline)
-and atomically (a temporary file renamed into place), so that the same inputs give
-byte-identical results and a failed run never leaves a half-written file behind.
+Files are written deterministically (fixed key order, floats rounded to
+:data:`SIGNIFICANT_DIGITS` significant digits, trailing newline) and atomically (a
+temporary file renamed into place), so that the same inputs give byte-identical results on
+every machine and a failed run never leaves a half-written file behind.
+
+Why round: two machines running the same pinned code differ in the last bits of a float
+(another CPU picks another BLAS kernel, which sums in another order), so a full
+``repr`` differed in the 16th significant digit from one machine to the next. Rounding
+happens here, at write time, and only here: the values in memory (what a notebook glues
+and plots) keep every bit. ARCHITECTURE.md ("Precision and determinism") gives the reasons
+for the number of digits.
 """
 
 from __future__ import annotations
@@ -18,21 +26,40 @@ from impactlib.project.paths import results_dir
 
 SCHEMA_VERSION = 1
 
+#: Significant digits of every float written to a results file: far beyond what any
+#: estimate means, and far above the platform noise (the 16th digit).
+SIGNIFICANT_DIGITS = 10
+
+
+def round_significant(value: float, digits: int = SIGNIFICANT_DIGITS) -> float:
+    """``value`` rounded to ``digits`` significant digits (NaN and infinities unchanged).
+
+    Formatting with ``%.{digits}g`` and parsing back is correctly rounded by Python on
+    every platform, and the JSON ``repr`` of the result has at most ``digits`` digits.
+    """
+    return float(f"{value:.{digits}g}") + 0.0  # + 0.0: one zero, never -0.0
+
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Estimate):
-        return value.to_dict()
+        return _jsonable(value.to_dict())
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     if hasattr(value, "item") and callable(value.item):  # numpy scalar
-        return value.item()
+        return _jsonable(value.item())
+    if isinstance(value, float):
+        return round_significant(value)
     return value
 
 
 def write_json_atomic(path: Path, payload: Mapping[str, Any]) -> Path:
-    """Write ``payload`` as stable, indented JSON through a temporary file."""
+    """Write ``payload`` as stable, indented JSON through a temporary file.
+
+    Floats are rounded to :data:`SIGNIFICANT_DIGITS` significant digits (see the module's
+    docstring); integers, strings and the payload's key order are written as given.
+    """
     text = json.dumps(_jsonable(payload), ensure_ascii=False, allow_nan=False, indent=2) + "\n"
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")

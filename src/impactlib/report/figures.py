@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import os
 from pathlib import Path
 
 import matplotlib as mpl
@@ -49,6 +51,16 @@ def save_figure(fig: plt.Figure, folder: Path | str, name: str) -> Path:
     """
     path = Path(folder) / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
     # No "Software" stamp: the file then depends only on the figure.
-    fig.savefig(path, format="png", metadata={"Software": None})
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    # Written whole or not at all (a temporary file renamed into place): a run killed while
+    # saving leaves no truncated PNG where the book reads. (report does not import
+    # project, whose atomic_path does the same.)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(buffer.getvalue())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
     return path
