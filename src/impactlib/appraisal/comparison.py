@@ -65,6 +65,8 @@ def comparison_block(
     cost_source: str | None,
     simulated: bool = False,
     design: str | None = None,
+    study_kind: str = "evaluation",
+    benefit_cost: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What a study contributes to the comparison of impacts.
 
@@ -94,6 +96,8 @@ def comparison_block(
         "cost_source": cost_source,
         "evidence": evidence.to_dict(),
         "scale_up": scale_up.to_dict() if scale_up else None,
+        "study_kind": study_kind,
+        "benefit_cost": benefit_cost,
     }
 
 
@@ -187,4 +191,6 @@ def comparison_row(study: str, kind: str, block: Any) -> dict[str, Any]:
         "scale_total_effect": scale["total_effect"] if scale else None,
         "scale_total_effect_ci_low": scale["total_effect_ci_low"] if scale else None,
         "scale_total_effect_ci_high": scale["total_effect_ci_high"] if scale else None,
+        "study_kind": block.get("study_kind", "evaluation"),
+        "benefit_cost": block.get("benefit_cost"),
     }
