@@ -211,3 +211,32 @@ def test_monte_carlo_is_seeded(basis):
     first, again = (benefit_cost_per_participant(effect(), seed=7, **kw) for _ in range(2))
     assert first.prob_positive == again.prob_positive
     assert 0.0 < first.prob_positive < 1.0
+
+
+def test_pages_list_every_factor_and_what_each_report_monetises(basis):
+    from impactlib.appraisal.money_pages import conversion_factors_page, reference_values_page
+
+    result = benefit_cost_per_participant(
+        effect(),
+        basis=basis,
+        monetised_by="vie_statistique",
+        benefit_years=1,
+        units_per_value=100_000,
+        cost=Money(100.0, "USD", 1976),
+        cost_source="x",
+        seed=1,
+    )
+    reports = {"etude-a": result.to_comparison()}
+    page = conversion_factors_page(basis, reports, {"consumer_price_indices": {}})
+    assert "| 1 USD de 1976 | EUR de 2017 |" in page
+    assert "| 1 EUR de 2010 | EUR de 2017 |" in page  # the statistical life, from 2010
+    assert "[etude-a](../reports/etude-a.ipynb)" in page
+    values = reference_values_page(
+        basis,
+        {
+            "etude-a": {"monetised_by": "vie_statistique"},
+            "etude-b": {"monetisation_reason": "pas de valeur"},
+        },
+    )
+    assert "{cite:t}`quinet2013`" in values
+    assert "[etude-b](../reports/etude-b.ipynb) : pas de valeur." in values

@@ -24,6 +24,7 @@ from impactlib.appraisal.grading import EvidenceGrade
 from impactlib.appraisal.net_benefit import (
     MoneyBasis,
     NetBenefit,
+    benefit_cost_texts,
     cost_in_base,
     outcome_in_base,
     report_benefit_cost,
@@ -111,40 +112,16 @@ class Appraisal:
         self._glue_benefit_cost()
 
     def _glue_benefit_cost(self) -> None:
-        """Names ``bc_*``: the benefit-cost section (or its reason in every name)."""
-        glue, number, bc = report.glue, report.fmt_number, self.benefit_cost
+        """Names ``bc_*``: the benefit-cost section (or its reason in every name), and
+        ``bc_summary``, one French sentence that says it all."""
+        glue, bc = report.glue, self.benefit_cost
         if bc is None:
             for name in _BC_GLUE:
                 glue(name, self.benefit_cost_reason or "non calculé")
             return
-        glue("bc_basis", f"euros de {bc.price_year}")
-        glue("bc_value", number(bc.value_per_unit, 2 if bc.value_per_unit < 10 else 0))
-        glue("bc_years", number(bc.benefit_years, 0))
-        glue("bc_rate", report.fmt_percent(bc.discount_rate, 1))
-        glue("bc_rate_low", report.fmt_percent(bc.discount_rate_range[0], 1))
-        glue("bc_rate_high", report.fmt_percent(bc.discount_rate_range[1], 1))
-        glue("bc_pv_benefits", number(bc.pv_benefits, 0))
-        if bc.npv is None:
-            for name in (
-                "bc_pv_costs",
-                "bc_npv",
-                "bc_npv_ci",
-                "bc_bcr",
-                "bc_prob",
-                "bc_npv_low_rate",
-                "bc_npv_high_rate",
-            ):
-                glue(name, "non calculé (pas de coût publié)")
-            glue("bc_break_even", number(bc.break_even_cost, 0))
-            return
-        glue("bc_pv_costs", number(bc.pv_costs, 0))
-        glue("bc_npv", number(bc.npv, 0))
-        glue("bc_npv_ci", report.fmt_interval(bc.npv_ci[0], bc.npv_ci[1], 0))
-        glue("bc_bcr", "non défini" if bc.bcr is None else number(bc.bcr, 2))
-        glue("bc_prob", report.fmt_percent(bc.prob_positive, 0))
-        glue("bc_npv_low_rate", number(bc.npv_at_rates[0], 0))
-        glue("bc_npv_high_rate", number(bc.npv_at_rates[1], 0))
-        glue("bc_break_even", "sans objet (coût publié)")
+        texts = benefit_cost_texts(bc)
+        for name, text in texts.items():
+            glue(name, text)
 
     def _glue_costs(self, decimals: int) -> None:
         glue, number, interval = report.glue, report.fmt_number, report.fmt_interval
@@ -272,6 +249,7 @@ _BC_GLUE = (
     "bc_npv_low_rate",
     "bc_npv_high_rate",
     "bc_break_even",
+    "bc_summary",
 )
 
 

@@ -35,6 +35,7 @@ from impactlib.appraisal.prices import Conversion, PriceTables
 from impactlib.appraisal.reference_values import ReferenceValues
 from impactlib.core.estimate import Estimate
 from impactlib.core.validation import InputError, require_integer, require_positive
+from impactlib.report import fmt_interval, fmt_number, fmt_percent
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ class NetBenefit:
             "cost_source": self.cost_source,
             "break_even_cost": self.break_even_cost,
             "monetised_by": self.monetised_by,
+            "conversions": [dict(c) for c in self.conversions],
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -321,3 +323,56 @@ def report_benefit_cost(
         **given,
     )
     return result, None
+
+
+def benefit_cost_texts(bc: NetBenefit) -> dict[str, str]:
+    """The French texts of a benefit-cost, by glue name (``bc_*`` and ``bc_summary``)."""
+    pct = fmt_percent
+    texts = {
+        "bc_basis": f"euros de {bc.price_year}",
+        "bc_value": fmt_number(bc.value_per_unit, 2 if bc.value_per_unit < 10 else 0),
+        "bc_years": fmt_number(bc.benefit_years, 0),
+        "bc_rate": pct(bc.discount_rate, 1),
+        "bc_rate_low": pct(bc.discount_rate_range[0], 1),
+        "bc_rate_high": pct(bc.discount_rate_range[1], 1),
+        "bc_pv_benefits": fmt_number(bc.pv_benefits, 0),
+    }
+    if bc.npv is None:
+        none = "non calculé (pas de coût publié)"
+        texts |= dict.fromkeys(
+            (
+                "bc_pv_costs",
+                "bc_npv",
+                "bc_npv_ci",
+                "bc_bcr",
+                "bc_prob",
+                "bc_npv_low_rate",
+                "bc_npv_high_rate",
+            ),
+            none,
+        )
+        texts["bc_break_even"] = fmt_number(bc.break_even_cost, 0)
+        texts["bc_summary"] = (
+            f"sans coût publié, pas de bénéfice net ; les bénéfices valent "
+            f"{texts['bc_pv_benefits']} euros de {bc.price_year} par bénéficiaire (au taux de "
+            f"{texts['bc_rate']}), le coût maximal qu'ils couvriraient"
+        )
+        return texts
+    texts |= {
+        "bc_pv_costs": fmt_number(bc.pv_costs, 0),
+        "bc_npv": fmt_number(bc.npv, 0),
+        "bc_npv_ci": fmt_interval(bc.npv_ci[0], bc.npv_ci[1], 0),
+        "bc_bcr": "non défini" if bc.bcr is None else fmt_number(bc.bcr, 2),
+        "bc_prob": pct(bc.prob_positive, 0),
+        "bc_npv_low_rate": fmt_number(bc.npv_at_rates[0], 0),
+        "bc_npv_high_rate": fmt_number(bc.npv_at_rates[1], 0),
+        "bc_break_even": "sans objet (coût publié)",
+    }
+    texts["bc_summary"] = (
+        f"par bénéficiaire, {texts['bc_pv_benefits']} euros de {bc.price_year} de bénéfices "
+        f"pour {texts['bc_pv_costs']} euros de coût, soit un bénéfice net de "
+        f"{texts['bc_npv']} euros (intervalle {texts['bc_npv_ci']}) au taux de "
+        f"{texts['bc_rate']} ; probabilité que les bénéfices dépassent les coûts : "
+        f"{texts['bc_prob']}"
+    )
+    return texts
