@@ -134,6 +134,7 @@ def effect(value=2.0, se=0.5):
         n=100,
         method="test",
         outcome="y",
+        design="rct",
     )
 
 
@@ -240,3 +241,66 @@ def test_pages_list_every_factor_and_what_each_report_monetises(basis):
     )
     assert "{cite:t}`quinet2013`" in values
     assert "[etude-b](../reports/etude-b.ipynb) : pas de valeur." in values
+
+
+def _appraise(**kw):
+    from impactlib.appraisal import appraise, grade_evidence, standardised_effect
+
+    est = effect(2.0, 0.5)
+    base = dict(
+        standardised=standardised_effect(est, kind="smd", sd=10.0),
+        grade=grade_evidence(design="rct", risk_of_bias="low", estimate=est),
+        cost_per_beneficiary=100.0,
+        target_population=1000,
+        take_up=(0.4, 0.6),
+        attenuation=0.8,
+        seed=1,
+        effect_unit="points",
+    )
+    return appraise(est, **(base | kw))
+
+
+def test_appraise_refuses_a_cost_without_price_year(basis):
+    with pytest.raises(InputError, match="cost_price_year is missing"):
+        _appraise(money=basis, currency="USD", monetisation={"monetisation_reason": "r"})
+
+
+def test_appraise_needs_a_value_or_a_reason(basis):
+    with pytest.raises(InputError, match="monetised_by.*monetisation_reason"):
+        _appraise(money=basis, cost_price_year=2017)
+
+
+def test_a_published_cost_in_dollars_becomes_euros_of_the_base_year(basis):
+    result = _appraise(
+        money=basis,
+        currency="USD",
+        cost_price_year=1976,
+        cost_is_published=True,
+        cost_source="source2000",
+        monetisation={"monetised_by": "vie_statistique", "units_per_value": 100_000},
+    )
+    expected = basis.convert(Money(100.0, "USD", 1976)).result.amount
+    assert result.cost_per_beneficiary == pytest.approx(expected)
+    assert result.efficiency.currency == "EUR"
+    block = result.comparison(
+        title="t", theme="emploi", innovation="i", outcome="o", cost_source="source2000"
+    )
+    assert block["benefit_cost"]["cost_per_participant"] == pytest.approx(expected)
+    assert block["benefit_cost"]["price_year"] == 2017 and block["study_kind"] == "evaluation"
+
+
+def test_a_diagnostic_has_no_cost_scale_up_or_benefit_cost():
+    from impactlib.appraisal import DIAGNOSTIC_REASON
+
+    result = _appraise(study_kind="diagnostic")
+    assert result.efficiency is None and result.projection is None
+    assert result.benefit_cost is None and result.benefit_cost_reason == DIAGNOSTIC_REASON
+
+
+def test_a_simulated_study_is_an_illustration():
+    block = _appraise().comparison(
+        title="t", theme="emploi", innovation="i", outcome="o", cost_source="x", simulated=True
+    )
+    assert block["study_kind"] == "illustration"
+    with pytest.raises(InputError, match="study_kind"):
+        _appraise(study_kind="evidence")

@@ -169,7 +169,8 @@ def benefit_cost_per_participant(
     unit_value = value_conv.result.amount / per
     cost_low = cost_high = cost_point = None
     if cost is not None:
-        pair = list(cost) if isinstance(cost, Sequence) else [cost, cost]
+        pair = list(cost) if isinstance(cost, Sequence) else [cost]
+        pair = pair * 2 if len(pair) == 1 else pair
         if len(pair) != 2:
             raise InputError(f"cost must be Money or a (low, high) pair of Money, got {cost!r}")
         converted = [basis.convert(c) for c in pair]
