@@ -191,6 +191,4 @@ def comparison_row(study: str, kind: str, block: Any) -> dict[str, Any]:
         "scale_total_effect": scale["total_effect"] if scale else None,
         "scale_total_effect_ci_low": scale["total_effect_ci_low"] if scale else None,
         "scale_total_effect_ci_high": scale["total_effect_ci_high"] if scale else None,
-        "study_kind": block.get("study_kind", "evaluation"),
-        "benefit_cost": block.get("benefit_cost"),
     }
