@@ -12,9 +12,8 @@ from impactlib.appraisal.money_pages import conversion_factors_page, reference_v
 from impactlib.appraisal.net_benefit import MoneyBasis, money_basis
 from impactlib.core.validation import InputError
 from impactlib.project.atomic import atomic_path
-from impactlib.project.comparison import COMPARISON_FILE
 from impactlib.project.notebooks import declared_studies
-from impactlib.project.paths import project_root
+from impactlib.project.paths import project_root, results_dir
 
 #: Where the price tables and the reference values are kept, from the project root.
 REFERENCE_DIR = Path("data") / "reference"
@@ -40,19 +39,18 @@ MONEY_PAGES = {
 def write_money_pages(root: Path | None = None) -> list[Path]:
     """Write the pages "Facteurs de conversion" and "Valeurs de référence".
 
-    They list the factors the reports used (their benefit-cost in ``comparison.json``) and
-    what each report monetises (``economics.monetisation`` of ``params/<id>.yaml``).
+    They list the factors the reports used (the benefit-cost of each report's comparison
+    block in ``results/<id>/estimates.json``) and what each report monetises
+    (``economics.monetisation`` of ``params/<id>.yaml``).
     """
     root = project_root() if root is None else Path(root)
     basis = book_money_basis(root)
-    payload = json.loads((root / COMPARISON_FILE).read_text(encoding="utf-8"))
-    reports = {
-        row["id"]: row["benefit_cost"]
-        for row in payload["rows"].values()
-        if isinstance(row.get("benefit_cost"), dict)
-    }
-    monetisations = {}
+    reports, monetisations = {}, {}
     for study in declared_studies(root):
+        results = json.loads((results_dir(study, root) / "estimates.json").read_text("utf-8"))
+        benefit_cost = (results.get("comparison") or {}).get("benefit_cost")
+        if isinstance(benefit_cost, dict):
+            reports[study] = benefit_cost
         params = yaml.safe_load((root / "params" / f"{study}.yaml").read_text("utf-8")) or {}
         economics = params.get("economics") or {}
         monetisations[study] = economics.get("monetisation") or {
