@@ -90,6 +90,13 @@ notes:
 # Guide pages.
 guide:
   - guide-did
+
+# The book's money (impactlib.appraisal.money_basis).
+appraisal:
+  currency: EUR
+  base_year: 2017
+  discount_rate: 0.032
+  discount_rate_range: [0.012, 0.052]
 """
 
 TOC_YML = """\
@@ -142,7 +149,8 @@ def tree(tmp_path: Path, repo_root: Path, raw_data: Path, monkeypatch: pytest.Mo
     templates = [
         f"notebooks/templates/{d}{ext}" for d in TEMPLATE_DESIGNS for ext in (".md", ".yaml")
     ]
-    for name in ("dvc.yaml", "pyproject.toml", "data/sources.yaml", *templates):
+    references = ["data/reference/prices.yaml", "data/reference/values.yaml"]
+    for name in ("dvc.yaml", "pyproject.toml", "data/sources.yaml", *templates, *references):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(repo_root / name, root / name)
     (root / "data" / "raw").symlink_to(raw_data, target_is_directory=True)

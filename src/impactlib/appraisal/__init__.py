@@ -11,8 +11,11 @@ formulas written out by hand in ``tests/unit/test_economics.py``.
 
 Conventions
 -----------
-- Money is in euros (``currency="EUR"``) unless a ``currency`` (ISO 4217 code) is given;
-  it is recorded in every result, never converted.
+- Money is in euros (``currency="EUR"``) unless a ``currency`` (ISO 4217 code) is given.
+  A report's money carries its currency and price year (:class:`Money`) and is converted
+  to euros of the book's base year by :mod:`impactlib.appraisal.prices` (price indices,
+  then ECB exchange rates), which records every factor; no function mixes two currencies
+  or years silently.
 - An effect is measured *per beneficiary*, in the units of its outcome, and the cost per
   beneficiary must refer to the same people: with an intention-to-treat effect, the cost
   per person *offered* the innovation; with an effect on participants, the cost per
@@ -30,7 +33,23 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "Appraisal": ".appraisal",
+        "DIAGNOSTIC_REASON": ".appraisal",
+        "ILLUSTRATION_GRADE": ".appraisal",
+        "STUDY_KINDS": ".appraisal",
         "appraise": ".appraisal",
+        "Money": ".money",
+        "as_money": ".money",
+        "require_price_year": ".money",
+        "MoneyBasis": ".net_benefit",
+        "NetBenefit": ".net_benefit",
+        "money_basis": ".net_benefit",
+        "benefit_cost_per_participant": ".net_benefit",
+        "Conversion": ".prices",
+        "PriceTables": ".prices",
+        "ecb_annual_average": ".prices",
+        "ecb_reference_rate": ".prices",
+        "ReferenceValue": ".reference_values",
+        "ReferenceValues": ".reference_values",
         "BenefitCost": ".benefit_cost",
         "benefit_cost": ".benefit_cost",
         "benefit_cost_ratio": ".benefit_cost",

@@ -9,7 +9,7 @@ glued under the same names in every report.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,13 +21,32 @@ from impactlib.appraisal.costs import (
     cost_effectiveness,
 )
 from impactlib.appraisal.grading import EvidenceGrade
+from impactlib.appraisal.net_benefit import (
+    MoneyBasis,
+    NetBenefit,
+    benefit_cost_texts,
+    cost_in_base,
+    outcome_in_base,
+    report_benefit_cost,
+)
 from impactlib.appraisal.scale_up import (
     ScaleUpProjection,
     scale_up_projection,
 )
 from impactlib.appraisal.standardised import StandardisedEffect
 from impactlib.core.estimate import Estimate
-from impactlib.core.validation import InputError, require_number, require_positive
+from impactlib.core.validation import InputError, require_choice, require_number, require_positive
+
+#: Kinds of study: an evaluation of an innovation, a diagnostic that measures a problem (no
+#: cost, scale-up or benefit-cost), an illustration on simulated data (no level of evidence).
+STUDY_KINDS = ("evaluation", "diagnostic", "illustration")
+#: Why a diagnostic has no cost, scale-up or benefit-cost section (French, for the book).
+DIAGNOSTIC_REASON = (
+    "sans objet : ce rapport mesure un problème (diagnostic) et n'évalue pas une innovation ; "
+    "il n'y a ni coût, ni passage à l'échelle, ni bilan coûts-bénéfices à calculer"
+)
+#: Why an illustration has no level of evidence (French, for the book).
+ILLUSTRATION_GRADE = "sans objet : données simulées (illustration, pas une preuve)"
 
 
 @dataclass(frozen=True)
@@ -43,6 +62,10 @@ class Appraisal:
     target_population: int
     take_up: tuple[float, float]
     attenuation: float
+    study_kind: str = "evaluation"
+    benefit_cost: NetBenefit | None = None
+    benefit_cost_reason: str | None = None
+    cost_currency: str = "EUR"
 
     def glue(self, *, decimals: int = 0, standardised_decimals: int = 2) -> None:
         """Glue the numbers of the template's cost, scale-up and evidence sections.
@@ -62,6 +85,11 @@ class Appraisal:
         else:
             glue("smd", "non défini")
             glue("smd_ci", std.reason or "non défini")
+        glue("grade", ILLUSTRATION_GRADE if self.study_kind == "illustration" else self.grade.label)
+        if self.study_kind == "diagnostic":
+            for name in _COST_GLUE + _SCALE_GLUE + _BC_GLUE:
+                glue(name, DIAGNOSTIC_REASON)
+            return
         eff = self.efficiency
         if eff is None:
             for name in ("cost", "per_1000", "cost_per_unit", "scale_cost"):
@@ -70,7 +98,6 @@ class Appraisal:
                 glue(name, NO_COST_REASON)
         else:
             self._glue_costs(decimals)
-        glue("grade", self.grade.label)
         glue("target_population", number(self.target_population, 0))
         glue("take_up_low", report.fmt_percent(self.take_up[0]))
         glue("take_up_high", report.fmt_percent(self.take_up[1]))
@@ -82,6 +109,19 @@ class Appraisal:
             "scale_effect_ci",
             interval(proj.total_effect_ci_low, proj.total_effect_ci_high, decimals),
         )
+        self._glue_benefit_cost()
+
+    def _glue_benefit_cost(self) -> None:
+        """Names ``bc_*``: the benefit-cost section (or its reason in every name), and
+        ``bc_summary``, one French sentence that says it all."""
+        glue, bc = report.glue, self.benefit_cost
+        if bc is None:
+            for name in _BC_GLUE:
+                glue(name, self.benefit_cost_reason or "non calculé")
+            return
+        texts = benefit_cost_texts(bc)
+        for name, text in texts.items():
+            glue(name, text)
 
     def _glue_costs(self, decimals: int) -> None:
         glue, number, interval = report.glue, report.fmt_number, report.fmt_interval
@@ -111,11 +151,14 @@ class Appraisal:
             "standardised": self.standardised.to_dict(),
             "grade": self.grade.to_dict(),
             "efficiency": self.efficiency.to_dict() if self.efficiency else None,
-            "projection": self.projection.to_dict(),
+            "projection": self.projection.to_dict() if self.projection else None,
             "cost_per_beneficiary": self.cost_per_beneficiary,
             "target_population": self.target_population,
             "take_up": list(self.take_up),
             "attenuation": self.attenuation,
+            "study_kind": self.study_kind,
+            "benefit_cost": self.benefit_cost.to_dict() if self.benefit_cost else None,
+            "benefit_cost_reason": self.benefit_cost_reason,
         }
 
     def summary(self) -> str:
@@ -129,7 +172,7 @@ class Appraisal:
             self.headline.summary(),
             self.standardised.summary(),
             efficiency,
-            self.projection.summary(),
+            self.projection.summary() if self.projection else "Scale-up: not applicable",
             self.grade.summary(),
         ]
         return "\n\n".join(parts)
@@ -150,7 +193,10 @@ class Appraisal:
         design: str | None = None,
     ) -> dict[str, Any]:
         """The block this report gives to the comparison of impacts (``design``: by
-        default the headline's, see :func:`impactlib.appraisal.comparison_block`)."""
+        default the headline's, see :func:`impactlib.appraisal.comparison_block`), with
+        the study's kind and its benefit-cost in base-year money (``None`` without one).
+        A simulated study is an illustration whatever its declared kind."""
+        kind = "illustration" if simulated else self.study_kind
         return comparison_block(
             title=title,
             theme=theme,
@@ -164,7 +210,47 @@ class Appraisal:
             scale_up=self.projection,
             cost_source=cost_source,
             simulated=simulated,
+            study_kind=kind,
+            benefit_cost=self.benefit_cost.to_comparison() if self.benefit_cost else None,
         )
+
+
+_COST_GLUE = (
+    "cost",
+    "per_1000",
+    "per_1000_ci",
+    "cost_per_unit",
+    "cost_per_unit_ci",
+    "scale_cost",
+    "scale_cost_ci",
+)
+_SCALE_GLUE = (
+    "target_population",
+    "take_up_low",
+    "take_up_high",
+    "attenuation",
+    "scale_beneficiaries",
+    "scale_effect",
+    "scale_effect_ci",
+)
+_BC_GLUE = (
+    "bc_basis",
+    "bc_value",
+    "bc_years",
+    "bc_rate",
+    "bc_rate_low",
+    "bc_rate_high",
+    "bc_pv_benefits",
+    "bc_pv_costs",
+    "bc_npv",
+    "bc_npv_ci",
+    "bc_bcr",
+    "bc_prob",
+    "bc_npv_low_rate",
+    "bc_npv_high_rate",
+    "bc_break_even",
+    "bc_summary",
+)
 
 
 def appraise(
@@ -182,6 +268,12 @@ def appraise(
     currency: str = "EUR",
     rate_per: float = 1.0,
     projection_unit: str | None = None,
+    study_kind: str = "evaluation",
+    money: MoneyBasis | None = None,
+    cost_price_year: int | Sequence[int] | None = None,
+    cost_is_published: bool = False,
+    cost_source: str = "hypothèse de travail",
+    monetisation: Mapping[str, Any] | None = None,
 ) -> Appraisal:
     """Cost-effectiveness and a seeded scale-up projection of ``headline``.
 
@@ -239,49 +331,80 @@ def appraise(
         raise InputError(f"take_up must give a low and a high share, got {take_up!r}")
     take_up = tuple(require_number(x, name="take_up") for x in take_up)
     rate_per = require_positive(rate_per, name="rate_per")
+    kind = require_choice(study_kind, name="study_kind", allowed=STUDY_KINDS)
+    common = {
+        "headline": headline,
+        "standardised": standardised,
+        "grade": grade,
+        "target_population": int(target_population),
+        "take_up": take_up,
+        "attenuation": float(attenuation),
+        "study_kind": kind,
+    }
+    if kind == "diagnostic":
+        return Appraisal(
+            **common,
+            efficiency=None,
+            projection=None,
+            cost_per_beneficiary=None,
+            benefit_cost_reason=DIAGNOSTIC_REASON,
+        )
+    cost, cost_money, currency = cost_in_base(
+        money, cost_per_beneficiary, currency, cost_price_year
+    )
+    point_cost = None if cost is None else (sum(cost) / 2 if isinstance(cost, tuple) else cost)
+    in_base = outcome_in_base(headline, money, monetisation)
     efficiency = (
         None
-        if cost_per_beneficiary is None
+        if point_cost is None
         else cost_effectiveness(
-            headline,
-            cost_per_beneficiary,
+            in_base,
+            point_cost,
             higher_is_better=higher_is_better,
             effect_unit=effect_unit,
             currency=currency,
         )
     )
-    per_beneficiary = (
-        headline
-        if rate_per == 1
-        else replace(
-            headline,
-            value=headline.value / rate_per,
-            std_error=headline.std_error / rate_per,
-            ci_low=headline.ci_low / rate_per,
-            ci_high=headline.ci_high / rate_per,
-        )
-    )
     projection = scale_up_projection(
-        per_beneficiary,
+        _per_person(in_base, rate_per),
         target_population=target_population,
         take_up=take_up,
-        cost_per_beneficiary=cost_per_beneficiary,
+        cost_per_beneficiary=cost,
         attenuation=attenuation,
         higher_is_better=higher_is_better,
         effect_unit=projection_unit or effect_unit,
         currency=currency,
         seed=seed,
     )
+    bc, reason = report_benefit_cost(
+        headline,
+        money=money,
+        monetisation=monetisation,
+        cost=cost_money if cost_is_published else None,
+        cost_source=cost_source,
+        attenuation=attenuation,
+        higher_is_better=higher_is_better,
+        seed=seed,
+    )
     return Appraisal(
-        headline=headline,
-        standardised=standardised,
-        grade=grade,
+        **common,
         efficiency=efficiency,
         projection=projection,
-        cost_per_beneficiary=(
-            None if cost_per_beneficiary is None else float(cost_per_beneficiary)
-        ),
-        target_population=int(target_population),
-        take_up=take_up,  # type: ignore[arg-type]
-        attenuation=float(attenuation),
+        cost_per_beneficiary=point_cost,
+        benefit_cost=bc,
+        benefit_cost_reason=reason,
+        cost_currency=currency,
+    )
+
+
+def _per_person(effect: Estimate, rate_per: float) -> Estimate:
+    """A rate per ``rate_per`` people as an effect per person (events, not rates, add up)."""
+    if rate_per == 1:
+        return effect
+    return replace(
+        effect,
+        value=effect.value / rate_per,
+        std_error=effect.std_error / rate_per,
+        ci_low=effect.ci_low / rate_per,
+        ci_high=effect.ci_high / rate_per,
     )

@@ -107,6 +107,13 @@ def _cmd_synthesis(_args: argparse.Namespace) -> None:
     print(f"executed {_runner().run_synthesis()}")
 
 
+def _cmd_money_pages(_args: argparse.Namespace) -> None:
+    from impactlib.project.money import write_money_pages
+
+    for path in write_money_pages():
+        print(f"wrote {path}")
+
+
 def _cmd_list(_args: argparse.Namespace) -> None:
     for notebook_id, kind in notebooks.declared().items():
         print(f"{kind.name}\t{notebook_id}")
@@ -205,6 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("synthesis", help="build the comparison of impacts and its page")
     p.set_defaults(func=_cmd_synthesis)
+
+    p = commands.add_parser(
+        "money-pages", help="write the pages of conversion factors and reference values"
+    )
+    p.set_defaults(func=_cmd_money_pages)
 
     p = commands.add_parser("build-book", help="build the Jupyter Book (HTML)")
     p.set_defaults(func=_cmd_build_book)

@@ -28,6 +28,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "raw_dir": ".paths",
         "results_dir": ".paths",
         "sources_file": ".paths",
+        "REFERENCE_DIR": ".money",
+        "book_money_basis": ".money",
         "SimulatedTable": ".provenance",
         "provenance_table": ".provenance",
         "SCHEMA_VERSION": ".results",
