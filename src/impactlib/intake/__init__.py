@@ -9,7 +9,8 @@ personal data. This part turns it into a table a study may read, and nothing els
   the unit of observation; ``casting`` and ``validation`` apply it and name the rows, the
   column and the rule;
 - ``identifiers``: what a direct identifier looks like (names of columns, e-mails, French
-  phone numbers, NIR with its key, street addresses);
+  phone numbers, NIR with its key, street addresses); ``hidden_identifiers``: those the
+  content scan does not see (a NIR in a float column, an identifier as a column label);
 - ``pseudonyms``: keyed pseudonyms (HMAC-SHA256) for identifiers that must link records.
 
 It knows no path of the project: ``impactlib.project.sources`` says where files live.
@@ -25,6 +26,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "Field": ".schema",
         "FileTable": ".readers",
         "find_direct_identifiers": ".identifiers",
+        "find_hidden_identifiers": ".hidden_identifiers",
         "find_identifier": ".identifiers",
         "Finding": ".identifiers",
         "identifier_kind_of_name": ".identifiers",

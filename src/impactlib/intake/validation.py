@@ -11,8 +11,9 @@ minute or more for a million rows; each check here is one pandas or pyarrow oper
 the whole column, a CSV's text cast by pyarrow when it casts cleanly (``arrow_text``), and
 the columns of a long table are checked several at once in threads (1 million rows x 30
 columns in about half a second on two cores). The only Python calls per cell are
-``find_identifier`` on the few cells a vectorised pre-filter flags, and the type test of
-the cells of an object column mixing text and typed cells (Excel).
+``find_identifier`` on the few cells a vectorised pre-filter flags (numbers only when
+in the ranges a NIR takes: ``hidden_identifiers``), and the type test of the cells of an
+object column mixing text and typed cells (Excel).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from impactlib.core.validation import plain
 from impactlib.intake.arrow_text import enum_codes, has_duplicates
 from impactlib.intake.casting import Cast, cast_field, flags
 from impactlib.intake.errors import SchemaError
+from impactlib.intake.hidden_identifiers import identifier_labels, nir_positions
 from impactlib.intake.identifiers import PATTERN_KINDS, find_identifier, identifier_kind_of_name
 from impactlib.intake.schema import Field, TableSchema, bound
 
@@ -356,7 +358,9 @@ def _check_identifiers(typed: pd.DataFrame, schema: TableSchema, ctx: _Context) 
                 f"the column is named like {_a(kind)}, an identifier the schema does not declare",
                 fix + ", or identifier: false if it is no person's",
             )
-        if field.type in ("string", "integer") and "enum" not in field.constraints:
+        if "enum" in field.constraints:
+            continue
+        if field.type in ("string", "integer"):
             found = find_identifier_rows(typed[field.name])
             if found is not None:
                 mask = np.zeros(len(typed), dtype=bool)
@@ -370,6 +374,35 @@ def _check_identifiers(typed: pd.DataFrame, schema: TableSchema, ctx: _Context) 
                     "does not declare",
                     fix,
                 )
+        if field.type in ("string", "number"):  # a NIR as a float, or as 1.85057800608e+14
+            mask = np.zeros(len(typed), dtype=bool)
+            mask[nir_positions(typed[field.name])] = True
+            if mask.any():
+                raise ctx.fail(
+                    field.name,
+                    "undeclared identifier",
+                    mask,
+                    "the column holds whole numbers shaped like a social security number "
+                    "(NIR) (value not shown), perhaps identifiers exported as numbers (a "
+                    "blank cell, or a spreadsheet's scientific notation)",
+                    fix + ", or identifier: false if it is no person's",
+                )
+
+
+def _check_labels(frame: pd.DataFrame, schema: TableSchema, source: str) -> None:
+    """A column label that looks like an identifier (an e-mail as a header) is refused by
+    its position, before any message could show the label."""
+    for position, kind, shape in identifier_labels(frame.columns):
+        name = str(frame.columns[position])
+        if name in schema.names and schema.field(name).not_identifier:
+            continue
+        raise SchemaError(
+            f"{source}: the header of column {position + 1} (counting from 1), rule "
+            f"'undeclared identifier': it looks like {_a(kind)} (shape {shape!r}, header "
+            "not shown). To fix: rename the column in the file and in the schema, or "
+            "declare identifier: false if it is no person's.",
+            rule="undeclared identifier",
+        )
 
 
 def _in_order(
@@ -432,11 +465,14 @@ def validate(
         ``required``, ``enum``, ``minimum``, ``maximum``, ``pattern``, ``minLength``,
         ``maxLength``, ``unique``; then the ``primaryKey``; then an ``"undeclared
         identifier"`` (a column named like one, or holding e-mails, French phone
-        numbers or NIRs, that the schema does not declare).
+        numbers or NIRs, also as floats, that the schema does not declare). A header
+        that looks like an identifier (an e-mail address) is refused first, by its
+        position, the error's ``column`` being ``None``.
     """
     if decimal not in (".", ","):
         raise ValueError(f"decimal must be '.' or ',', not {decimal!r}")
     ctx = _Context(source, first_row)
+    _check_labels(frame, schema, source)
     _check_columns(frame, schema, source)
     check = partial(_checked, schema=schema, ctx=ctx, decimal=decimal, typed=frozenset(typed))
     columns = _in_order(check, [frame[f.name] for f in schema.fields], schema.fields)

@@ -11,10 +11,10 @@ column or cell found (never the sensitive value itself):
    they must be its key, Corsica ``2A``/``2B`` included, so that a 15-digit number that is
    no NIR passes) or a street address (a number and a street type); integer columns are
    scanned for NIRs, and so are float columns (an identifier column with a blank cell);
-   column labels are scanned for all four (``hidden``). Pattern matching can refuse a
-   harmless text (it says which column and row) and cannot see a name written in prose:
-   it is a safety net, not a reason to put free text about people in a table meant for
-   publication.
+   column labels are scanned for all four (``impactlib.intake.hidden_identifiers``, which
+   the import of a partner's file runs too). Pattern matching can refuse a harmless text
+   (it says which column and row) and cannot see a name written in prose: it is a safety
+   net, not a reason to put free text about people in a table meant for publication.
 2. **Small counts.** Cells of declared count columns below ``threshold`` (11 by default,
    the usual French rule of *secret statistique* for counts of people) are suppressed by
    :func:`suppress_small_counts`, with secondary suppression so that the totals printed in
@@ -47,7 +47,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "check_table": ".check",
         "smallest_class": ".check",
         "DisclosureError": ".errors",
-        "find_hidden_identifiers": ".hidden",
+        "find_hidden_identifiers": "impactlib.intake.hidden_identifiers",
         "OutputFinding": ".outputs",
         "check_study_outputs": ".outputs",
         "find_output_findings": ".outputs",

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 
 from impactlib.core.validation import InputError, as_list, plain, require_columns, require_flag
+from impactlib.intake.hidden_identifiers import find_hidden_identifiers
 from impactlib.intake.identifiers import (
     Finding,
     find_direct_identifiers,
     scanned_columns,
 )
 from impactlib.publish.disclosure.errors import DisclosureError
-from impactlib.publish.disclosure.hidden import find_hidden_identifiers
 from impactlib.publish.disclosure.suppression import (
     DEFAULT_THRESHOLD,
     SuppressedCell,
