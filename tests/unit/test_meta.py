@@ -1259,3 +1259,14 @@ def test_pool_by_refusals(bcg):
 
 def test_result_type():
     assert isinstance(pool([0.1, 0.2], [0.1, 0.1]), MetaResult)
+
+
+def test_pool_takes_the_label_of_effects_computed_elsewhere():
+    # The falls note pools log incidence rate ratios computed from the trials' rates: "IRR"
+    # labels the result (a misspelt label is still refused).
+    from impactlib.meta import pool
+
+    fit = pool([0.1, -0.2, -0.3], [0.01, 0.02, 0.03], tau2_estimator="DL", measure="IRR")
+    assert fit.measure == "IRR"
+    with pytest.raises(InputError, match="measure must be one of .*IRR.*; got 'XX'"):
+        pool([0.1, -0.2, -0.3], [0.01, 0.02, 0.03], measure="XX")

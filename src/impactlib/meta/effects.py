@@ -21,6 +21,10 @@ from impactlib.core.validation import InputError, is_real, require_columns, requ
 MEASURES = ("SMD", "RR", "OR", "RD", "ZCOR", "GEN")
 TWO_BY_TWO = ("RR", "OR", "RD")
 RATIO_MEASURES = ("RR", "OR")
+#: Measures a pooled result may be labelled with: those computed here, and effects computed
+#: elsewhere and given as ``yi``, ``vi`` (``"IRR"``: log incidence rate ratios, as the note on
+#: falls prevention pools them).
+POOLED_MEASURES = (*MEASURES, "IRR")
 
 #: Column roles per measure, in metafor's names. For 2x2 measures either the
 #: complementary counts (bi, di) or the group sizes (n1i, n2i) are needed.
@@ -32,9 +36,9 @@ ROLES = {
 TWO_BY_TWO_ROLES = ("ai", "bi", "ci", "di", "n1i", "n2i")
 
 
-def require_measure(measure: str) -> str:
-    if measure not in MEASURES:
-        raise InputError(f"measure must be one of {', '.join(MEASURES)}; got {measure!r}")
+def require_measure(measure: str, *, allowed: Sequence[str] = MEASURES) -> str:
+    if measure not in allowed:
+        raise InputError(f"measure must be one of {', '.join(allowed)}; got {measure!r}")
     return measure
 
 

@@ -22,7 +22,7 @@ from impactlib.core.estimate import Estimate, tidy_frame
 from impactlib.core.inference import critical_value, wald_estimate, wald_interval
 from impactlib.core.result import Result
 from impactlib.core.validation import InputError
-from impactlib.meta.effects import require_measure
+from impactlib.meta.effects import POOLED_MEASURES, require_measure
 from impactlib.meta.tau2 import TAU2_ESTIMATOR_NAMES, check_model, fit_model
 
 #: What a pooled result was computed and recorded with; a sensitivity analysis repeats it.
@@ -424,7 +424,7 @@ def pool(
     if kh is not None and len(y) < 2:
         raise InputError("knapp_hartung needs at least 2 studies")
     if measure is not None:
-        require_measure(measure)
+        require_measure(measure, allowed=POOLED_MEASURES)
     get_design(design)
     return pool_arrays(
         y, v, study_labels(effects, labels, len(y)), tau2_estimator=tau2_estimator,
