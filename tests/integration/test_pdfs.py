@@ -32,7 +32,10 @@ def test_pdf_stage_writes_the_book_and_a_brief_per_study(project):
     )
     names = {path.name for path in folder.iterdir()}
     briefs = {f"synthese-{study}.pdf" for study in declared_studies(root)}
-    assert names == {pdf.BOOK_PDF} | briefs  # no LISEZMOI.txt
+    assert names == {pdf.BOOK_PDF, pdf.FINGERPRINT_FILE} | briefs  # no LISEZMOI.txt
+    # DVC's output: a line per document, the digest of its sources.
+    lines = (folder / pdf.FINGERPRINT_FILE).read_text(encoding="utf-8").splitlines()
+    assert [line.split("  ")[1] for line in lines] == sorted({pdf.BOOK_PDF} | briefs)
     book = folder / pdf.BOOK_PDF
     assert pdfpages.page_total(book) == pdf.pdf_page_count(book) >= MIN_BOOK_PAGES
     text = pdfpages.text(book)

@@ -217,7 +217,11 @@ def test_missing_tools_leave_instructions_and_do_not_fail(project, monkeypatch, 
 
     assert folder == project / "book" / "pdf"
     # The briefs need no TeX: they are there; the book is replaced by the instructions.
-    assert sorted(p.name for p in folder.iterdir()) == ["LISEZMOI.txt", "synthese-demo.pdf"]
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["LISEZMOI.txt", "fingerprint.txt", "synthese-demo.pdf"]
+    # DVC's output names the brief only: the instructions are no document.
+    fingerprint = (folder / pdf.FINGERPRINT_FILE).read_text(encoding="utf-8")
+    assert re.fullmatch(r"[0-9a-f]{64}  synthese-demo\.pdf\n", fingerprint)
     text = (folder / "LISEZMOI.txt").read_text(encoding="utf-8")
     assert "make pdf-tools" in text
     assert "dvc repro -f pdf" in text
@@ -234,8 +238,9 @@ def test_publish_swaps_in_a_complete_folder(project, monkeypatch):
     monkeypatch.setattr(stage, "missing_tools", lambda: [])
 
     def fake(name):
-        def build(*args, output, **_kwargs):
+        def build(*args, output, digests, **_kwargs):
             output.write_bytes(b"%PDF-1.5 " + name.encode())
+            digests[output.name] = f"{name}-sources"
             return output
 
         return build
@@ -243,7 +248,31 @@ def test_publish_swaps_in_a_complete_folder(project, monkeypatch):
     monkeypatch.setattr(stage, "build_book_pdf", fake("book"))
     monkeypatch.setattr(stage, "build_brief", fake("brief"))
     folder = pdf.publish_pdfs(project)
-    assert sorted(p.name for p in folder.iterdir()) == ["impact-tank.pdf", "synthese-demo.pdf"]
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["fingerprint.txt", "impact-tank.pdf", "synthese-demo.pdf"]
+    # The stage's DVC output: the digest of each document's sources, by name.
+    assert (folder / pdf.FINGERPRINT_FILE).read_text(encoding="utf-8") == (
+        "book-sources  impact-tank.pdf\nbrief-sources  synthese-demo.pdf\n"
+    )
+
+
+def test_the_book_source_digest_masks_the_version_and_the_date(tmp_path):
+    def latex(name, version, date, body="Texte."):
+        folder = tmp_path / name
+        folder.mkdir()
+        hyphenated = version.replace("-", r"\sphinxhyphen{}")
+        (folder / "impact-tank.tex").write_text(
+            f"\\date{{{date}}}\n\\release{{{version}}}\n{body} Version {hyphenated}.\n",
+            encoding="utf-8",
+        )
+        (folder / "ab12.png").write_bytes(b"\x89PNG image")
+        (folder / "impact-tank.log").write_text(f"xelatex {name}", encoding="utf-8")
+        return book.latex_source_digest(folder, version)
+
+    first = latex("a", "v1.0-2-gaaaaaaa", "03 décembre 2026")
+    assert re.fullmatch(r"[0-9a-f]{64}", first)
+    assert latex("b", "bbbbbbb-dirty", "09 mars 2031") == first
+    assert latex("c", "bbbbbbb-dirty", "09 mars 2031", body="Autre texte.") != first
 
 
 def test_failed_publication_keeps_the_previous_folder(project, monkeypatch):

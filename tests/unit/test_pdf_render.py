@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from impactlib.project.notebooks import declared_studies
-from impactlib.publish import pdf
+from impactlib.publish import citation, pdf
 from support import pdfpages
 from support.briefs import BLOCK, KEY_STRINGS, NASTY, flat, make_project, png, write_results
 from support.pdfpages import assert_printable_brief
@@ -151,3 +151,28 @@ def test_brief_of_each_study_of_the_repository(study_id, tmp_path, monkeypatch):
     text = flat(pdfpages.text(path))
     assert flat(block["comparison"]["title"]) in text
     assert flat(block["comparison"]["evidence"]["label"]) in text
+
+
+def test_the_fingerprint_of_a_brief_ignores_the_commit_and_its_date(project, tmp_path):
+    """The PDF prints the version and carries the commit's date; the digest of its sources,
+    what DVC records (book/pdf/fingerprint.txt), changes with neither, but with its data."""
+    builds = []
+    for epoch, described in (("1795000000", "v1.0-2-gaaaaaaa"), ("1796000000", "bbbbbbb-dirty")):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("SOURCE_DATE_EPOCH", epoch)
+            patch.setattr(citation, "describe", lambda _root, found=described: found)
+            digests: dict[str, str] = {}
+            path = pdf.build_brief("demo", project, output=tmp_path / "a.pdf", digests=digests)
+            assert described in flat(pdfpages.text(path))
+            builds.append((path.read_bytes(), digests))
+    (first_pdf, first), (second_pdf, second) = builds
+    assert first_pdf != second_pdf
+    assert list(first) == ["a.pdf"] and re.fullmatch(r"[0-9a-f]{64}", first["a.pdf"])
+    assert first == second
+
+    block = copy.deepcopy(BLOCK)
+    block["title"] += " (révisé)"
+    write_results(project, block)
+    changed: dict[str, str] = {}
+    pdf.build_brief("demo", project, output=tmp_path / "a.pdf", digests=changed)
+    assert changed["a.pdf"] != first["a.pdf"]

@@ -23,28 +23,45 @@ from impactlib.project.atomic import atomic_path
 VERSION_MARK = "{version}"
 
 
+def masked_digest(data: bytes, masks: Mapping[str, str]) -> str:
+    """SHA-256 (hex) of ``data``, each occurrence of a key of ``masks`` replaced by its value."""
+    for old, new in masks.items():
+        if old:
+            data = data.replace(old.encode(), new.encode())
+    return hashlib.sha256(data).hexdigest()
+
+
 def fingerprint_lines(
-    folder: Path, *, masks: Mapping[str, str], skip: Iterable[str] = ()
+    folder: Path,
+    *,
+    masks: Mapping[str, str],
+    skip: Iterable[str] = (),
+    suffixes: Iterable[str] | None = None,
 ) -> list[str]:
     """``<sha256>  <path>`` of each file under ``folder``, sorted by path.
 
     Each occurrence of a key of ``masks`` in a file's bytes is replaced by its value before
     hashing. ``skip`` names files (paths relative to ``folder``) left out, such as Sphinx's
-    ``.buildinfo``, a hash of the configuration that holds the version.
+    ``.buildinfo``, a hash of the configuration that holds the version; ``suffixes``, when
+    given, keeps only the files whose suffix (``".tex"``) it lists.
     """
     folder = Path(folder)
-    replacements = [(k.encode(), v.encode()) for k, v in masks.items() if k]
     skipped = set(skip)
+    kept = None if suffixes is None else {s.lower() for s in suffixes}
     lines = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         relative = path.relative_to(folder).as_posix()
-        if relative in skipped:
+        if relative in skipped or (kept is not None and path.suffix.lower() not in kept):
             continue
-        data = path.read_bytes()
-        for old, new in replacements:
-            data = data.replace(old, new)
-        lines.append(f"{hashlib.sha256(data).hexdigest()}  {relative}")
+        lines.append(f"{masked_digest(path.read_bytes(), masks)}  {relative}")
     return lines
+
+
+def write_lines(target: Path, lines: Iterable[str]) -> Path:
+    """Write a fingerprint's ``lines`` to ``target``, atomically."""
+    with atomic_path(target) as tmp:
+        tmp.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return Path(target)
 
 
 def write_fingerprint(
@@ -52,6 +69,4 @@ def write_fingerprint(
 ) -> Path:
     """Write the fingerprint of ``folder`` to ``target`` (atomically), ``version`` masked."""
     lines = fingerprint_lines(folder, masks={version: VERSION_MARK}, skip=skip)
-    with atomic_path(target) as tmp:
-        tmp.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    return Path(target)
+    return write_lines(target, lines)

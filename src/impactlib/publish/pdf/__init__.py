@@ -16,7 +16,9 @@
 
 Reproducibility: Typst gets the time of the git commit as its timestamp, TeX runs with
 ``SOURCE_DATE_EPOCH`` (the same) and ``FORCE_SOURCE_DATE=1``, so a rebuild of the same
-inputs gives byte-identical files.
+inputs gives byte-identical files on one machine. DVC records ``book/pdf/fingerprint.txt``
+rather than the PDFs, which print the commit and its date and differ with the TeX version:
+a line per document hashing its sources, version and date masked.
 
 Examples
 --------
@@ -33,10 +35,12 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "LATEX_ELEMENTS": ".book",
         "TODAY_FMT": ".book",
         "build_book_pdf": ".book",
+        "latex_source_digest": ".book",
         "TEMPLATE": ".brief",
         "brief_data": ".brief",
         "build_brief": ".brief",
         "compile_brief": ".brief",
+        "source_digest": ".brief",
         "LAYOUTS": ".brief_text",
         "MAX_PAGES": ".brief_text",
         "Row": ".brief_text",
@@ -51,6 +55,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "APT_PACKAGES": ".tools",
         "BOOK_PDF": ".tools",
         "EXECUTABLES": ".tools",
+        "FINGERPRINT_FILE": ".tools",
         "PDF_DIR": ".tools",
         "PdfBuildError": ".tools",
         "README_FILE": ".tools",

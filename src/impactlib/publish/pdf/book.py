@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 import shutil
 import subprocess
 import sys
@@ -11,7 +13,9 @@ from pathlib import Path
 import yaml
 
 from impactlib.project.atomic import atomic_path
+from impactlib.project.fingerprint import VERSION_MARK, fingerprint_lines
 from impactlib.project.paths import project_root
+from impactlib.publish.citation import version as repository_version
 from impactlib.publish.pdf.html_tables import MIME_PRIORITY
 from impactlib.publish.pdf.tools import (
     BOOK_PDF,
@@ -83,13 +87,46 @@ def _pdf_config(root: Path, folder: Path) -> Path:
     return path
 
 
+# Tells book/_ext/citation_meta.py the version to print (impactlib.cli.runner.VERSION_ENV),
+# the one the fingerprint of the LaTeX source masks.
+VERSION_ENV = "IMPACT_BOOK_VERSION"
+
+# The date of the title page: Sphinx's ``today``, from SOURCE_DATE_EPOCH (the commit's).
+_TEX_DATE = re.compile(r"\\date\{[^}]*\}")
+
+# What of the LaTeX folder makes the PDF: the source and its images (named by their hash).
+SOURCE_SUFFIXES = (".tex", ".png", ".jpg", ".jpeg", ".svg")
+
+
+def latex_source_digest(latex: Path, version: str) -> str:
+    """SHA-256 of the LaTeX source of the book in ``latex``, version and date masked.
+
+    The fingerprint of the ``.tex`` files and images Sphinx wrote (``<sha256>  <path>``
+    lines, :func:`impactlib.project.fingerprint.fingerprint_lines`), hashed: the same at
+    every commit and with any TeX, where the PDF itself holds the commit, its date and the
+    TeX version. The version is masked as printed (Sphinx writes ``-`` as
+    ``\\sphinxhyphen{}`` in the text), the title page's ``\\date{...}`` as ``\\date{}``.
+    """
+    masks = {version: VERSION_MARK, version.replace("-", r"\sphinxhyphen{}"): VERSION_MARK}
+    for tex in sorted(latex.glob("*.tex")):
+        text = tex.read_text(encoding="utf-8", errors="replace")
+        masks.update((date, r"\date{}") for date in _TEX_DATE.findall(text))
+    lines = fingerprint_lines(latex, masks=masks, suffixes=SOURCE_SUFFIXES)
+    return hashlib.sha256("".join(f"{line}\n" for line in lines).encode()).hexdigest()
+
+
 def _target_name(config: Path) -> str:
     document = yaml.safe_load(config.read_text(encoding="utf-8"))
     tex = (document.get("latex") or {}).get("latex_documents", {}).get("targetname")
     return Path(tex or "book.tex").with_suffix(".pdf").name
 
 
-def build_book_pdf(root: Path | None = None, *, output: Path | None = None) -> Path:
+def build_book_pdf(
+    root: Path | None = None,
+    *,
+    output: Path | None = None,
+    digests: dict[str, str] | None = None,
+) -> Path:
     """Build the whole book as one PDF through LaTeX; return its path.
 
     Runs ``jupyter-book build book --builder pdflatex`` (the ``latex:`` section of
@@ -101,6 +138,10 @@ def build_book_pdf(root: Path | None = None, *, output: Path | None = None) -> P
     is the strict check. Sphinx warnings and characters missing from the fonts (which TeX
     would silently drop) are printed on stderr. A failed build raises
     :class:`PdfBuildError` and keeps its folder, whose path the message gives.
+
+    ``digests``, when given, receives under the PDF's file name the digest of its LaTeX
+    source (:func:`latex_source_digest`), what the stage's fingerprint records. The PDF is
+    copied to ``output`` atomically.
     """
     root = root or project_root()
     target = Path(output) if output else root / PDF_DIR / BOOK_PDF
@@ -117,12 +158,13 @@ def build_book_pdf(root: Path | None = None, *, output: Path | None = None) -> P
         "--config",
         str(config),
     ]
+    label = repository_version(root)
     log = work / "build.log"
     with log.open("w", encoding="utf-8") as stream:
         completed = subprocess.run(
             command,
             cwd=root,
-            env=tex_environment(root),
+            env={**tex_environment(root), VERSION_ENV: label},
             stdout=stream,
             stderr=subprocess.STDOUT,
             check=False,
@@ -136,6 +178,8 @@ def build_book_pdf(root: Path | None = None, *, output: Path | None = None) -> P
             f"files in {built.parent}. Last lines:\n{tail}"
         )
     report_warnings("book PDF", text, built.with_suffix(".log"))
+    if digests is not None:
+        digests[target.name] = latex_source_digest(built.parent, label)
     with atomic_path(target) as tmp:
         shutil.copyfile(built, tmp)
     shutil.rmtree(work, ignore_errors=True)

@@ -6,6 +6,7 @@ The brief is typeset by Typst through the ``typst`` wheel of PyPI (pinned in
 
 from __future__ import annotations
 
+import hashlib
 import json
 import struct
 import tempfile
@@ -16,6 +17,7 @@ import typst
 
 from impactlib.appraisal.comparison import theme_label
 from impactlib.project.atomic import atomic_path
+from impactlib.project.fingerprint import VERSION_MARK, masked_digest
 from impactlib.project.paths import project_root
 from impactlib.publish import citation
 from impactlib.publish.pdf.brief_text import (
@@ -151,7 +153,25 @@ def compile_brief(data: dict[str, Any], figures: Path | None, root: Path) -> byt
     return pdf
 
 
-def build_brief(study_id: str, root: Path | None = None, *, output: Path | None = None) -> Path:
+def source_digest(data: dict[str, Any], chart: Path | None, version: str) -> str:
+    """SHA-256 of what Typst gets for a brief, ``version`` masked: the template, the data
+    and the chart's bytes; not the PDF, which also holds the commit's date (its timestamp)."""
+    sources = {
+        "template": TEMPLATE.read_text(encoding="utf-8"),
+        "data": data,
+        "chart": None if chart is None else hashlib.sha256(chart.read_bytes()).hexdigest(),
+    }
+    text = json.dumps(sources, ensure_ascii=False, sort_keys=True)
+    return masked_digest(text.encode("utf-8"), {version: VERSION_MARK})
+
+
+def build_brief(
+    study_id: str,
+    root: Path | None = None,
+    *,
+    output: Path | None = None,
+    digests: dict[str, str] | None = None,
+) -> Path:
     """Build the two-page French brief of a report; return the PDF's path.
 
     Default ``output``: ``book/pdf/synthese-<id>.pdf``. The brief holds the headline effect
@@ -164,7 +184,9 @@ def build_brief(study_id: str, root: Path | None = None, *, output: Path | None 
     Page 1 ends with a page break: content that overflows either page makes a third page.
     The layouts of :data:`LAYOUTS` are tried in order until the brief takes exactly
     :data:`MAX_PAGES` pages; :class:`PdfBuildError` if none does, with the data of the last
-    try kept in a folder the message names.
+    try kept in a folder the message names. The PDF is written atomically; ``digests``,
+    when given, receives under its file name the digest of its sources
+    (:func:`source_digest`), what the stage's fingerprint records.
     """
     root = root or project_root()
     target = Path(output) if output else root / PDF_DIR / f"synthese-{study_id}.pdf"
@@ -177,6 +199,8 @@ def build_brief(study_id: str, root: Path | None = None, *, output: Path | None 
         if pages == MAX_PAGES:
             with atomic_path(target) as tmp:
                 tmp.write_bytes(pdf)
+            if digests is not None:
+                digests[target.name] = source_digest(data, chart, citation.version(root))
             return target
     kept = Path(tempfile.mkdtemp(prefix=f"impact-brief-{study_id}-"))
     (kept / "data.json").write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")

@@ -24,6 +24,9 @@ BOOK_PDF = "impact-tank.pdf"
 
 README_FILE = "LISEZMOI.txt"
 
+# The pdf stage's DVC output (dvc.yaml), in PDF_DIR: the PDFs' sources hashed (stage.py).
+FINGERPRINT_FILE = "fingerprint.txt"
+
 
 # The Debian packages of the book PDF's toolchain, about 195 MB (measured on the project
 # machine). `make pdf-tools` installs them, and poppler-utils for the tests (pdftoppm).
