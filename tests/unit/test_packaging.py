@@ -64,3 +64,11 @@ def test_dvc_config_is_offline_and_quiet(repo_root):
 def test_notebook_code_passes_ruff(repo_root):
     result = ruff_notebooks(sorted((repo_root / "notebooks").rglob("*.md")))
     assert result.returncode == 0, result.stdout
+
+
+def test_test_modules_have_unique_names(repo_root):
+    # The test folders are not packages: pytest imports each test file by its basename, and
+    # two files of one name in tests/unit and tests/integration stop the whole run at
+    # collection ("import file mismatch").
+    names = [p.name for p in (repo_root / "tests").rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
