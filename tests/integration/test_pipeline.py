@@ -208,8 +208,9 @@ def test_changed_parameter_reruns_its_study_and_downstream_only(project):
     params.write_text(yaml.safe_dump(values))
     output = _repro(root)
     # `inputs` reads every parameter file (the sources each notebook declares); its
-    # manifests are unchanged, so no other notebook reruns.
-    expected = {"inputs", f"study@{STUDY}", "synthesis", "open-data", "book", "pdf"}
+    # manifests are unchanged, so no other notebook reruns. The money pages list what each
+    # report monetises (params/) and the factors its results used.
+    expected = {"inputs", f"study@{STUDY}", "synthesis", "money-pages", "open-data", "book", "pdf"}
     assert _stages_run(output) == expected
     payload = json.loads((root / "results" / STUDY / "estimates.json").read_text())
     assert payload["estimates"]["experimental"]["alpha"] == 0.1
@@ -237,7 +238,8 @@ def test_zz_new_study_enters_the_pipeline_the_book_and_the_comparison(project):
         root,
     )
     output = _repro(root)
-    expected = {"inputs", f"study@{NEW_STUDY}", "synthesis", "open-data", "book", "pdf"}
+    expected = {"inputs", f"study@{NEW_STUDY}", "synthesis", "money-pages", "open-data"}
+    expected |= {"book", "pdf"}
     assert _stages_run(output) == expected
     page = root / "book" / "_build" / "html" / "reports" / f"{NEW_STUDY}.html"
     html = page.read_text(encoding="utf-8")
