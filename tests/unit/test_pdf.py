@@ -111,6 +111,25 @@ def test_brief_data_has_french_spaces_and_breakable_long_words():
     assert pdf.plain_text("court") == "court"
 
 
+def test_brief_prints_the_headline_in_its_own_money(project):
+    # The cost-effectiveness holds the effect converted to euros of the base year (earnings
+    # in dollars of 1978 costed in euros of 2017): its unit labels the converted value, never
+    # the headline's number (the brief printed "1 794 euros de 2017").
+    block = copy.deepcopy(BLOCK)
+    block["cost_effectiveness"].update(
+        effect=5971.46,
+        effect_ci_low=1582.8,
+        effect_ci_high=10360.12,
+        effect_unit="euros de 2017 de revenu annuel",
+    )
+    write_results(project, block)
+    row = pdf.brief_data("demo", project)["key_rows"][2]
+    assert row["label"] == "Effet estimé"
+    assert flat(row["value"]).startswith(flat(f"1{NNBSP}794, IC"))
+    assert "euros" not in row["value"]
+    assert flat(f"Soit 5{NNBSP}971 euros de 2017 de revenu annuel") in flat(row["detail"])
+
+
 def test_brief_data_says_non_applicable_without_costs(project):
     block = copy.deepcopy(BLOCK)
     reason = "Non applicable : une règle, sans coût de programme."

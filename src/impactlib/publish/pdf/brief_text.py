@@ -223,17 +223,40 @@ def _impact_label(currency: str) -> str:
     return f"Impact pour 1\u202f000 {currency}"
 
 
-def _effect_row(headline: Mapping[str, Any], unit: str, higher_is_better: bool) -> Row:
-    """The headline effect, its interval and p-value; below, the sample and the direction."""
+def _converted(headline: Mapping[str, Any], cea: Mapping[str, Any]) -> bool:
+    """Whether the cost-effectiveness holds the effect converted to other money (an effect
+    on earnings in dollars of 1978, costed in euros of the base year)."""
+    effect = cea.get("effect")
+    return not _missing(effect) and not math.isclose(effect, headline["value"], rel_tol=1e-9)
+
+
+def _effect_row(
+    headline: Mapping[str, Any], cea: Mapping[str, Any], unit: str, higher_is_better: bool
+) -> Row:
+    """The headline effect, its interval and p-value; below, the sample and the direction.
+
+    The headline is printed in the outcome's own unit; ``unit`` is the cost-effectiveness
+    unit, which names converted money when the effect was converted: it then labels the
+    converted value, below, never the headline's number.
+    """
     level = _level(headline.get("alpha"))
     value, low, high = headline["value"], headline.get("ci_low"), headline.get("ci_high")
-    effect = f"{fmt_number(value, _decimals(value, low, high))} {unit}".strip()
+    converted = _converted(headline, cea)
+    effect = f"{fmt_number(value, _decimals(value, low, high))} {'' if converted else unit}"
+    effect = effect.strip()
     if not (_missing(low) or _missing(high)):
         effect += f", IC à {level} {fmt_interval(low, high, _decimals(value, low, high))}"
     p_value = fmt_pvalue(headline.get("p_value"))
     effect += f" ; p\u00a0{p_value}" if p_value.startswith("<") else f" ; p\u00a0=\u00a0{p_value}"
     direction = "une hausse est favorable" if higher_is_better else "une baisse est favorable"
     detail = f"{_sample_text(headline)} ; {direction}."
+    if converted:
+        value, low, high = cea["effect"], cea.get("effect_ci_low"), cea.get("effect_ci_high")
+        digits = _decimals(value, low, high)
+        detail += f" Soit {fmt_number(value, digits)} {unit}".rstrip()
+        if not (_missing(low) or _missing(high)):
+            detail += f" {fmt_interval(low, high, digits)}"
+        detail += "."
     return Row("Effet estimé", effect, strong=True, detail=detail)
 
 
@@ -259,7 +282,7 @@ def key_rows(block: Mapping[str, Any]) -> list[Row]:
     return [
         Row("Indicateur", str(block["outcome"])),
         Row("Méthode", design_label(block["design"])),
-        _effect_row(block["headline"], unit, higher),
+        _effect_row(block["headline"], cea, unit, higher),
         Row("Effet standardisé", _std_text(std), detail=std.get("label") or ""),
         Row("Coût par bénéficiaire", _cost_text(block, currency)),
         Row(_impact_label(currency), _impact_text(cea, unit)),
