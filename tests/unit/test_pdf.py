@@ -130,6 +130,20 @@ def test_brief_prints_the_headline_in_its_own_money(project):
     assert flat(f"Soit 5{NNBSP}971 euros de 2017 de revenu annuel") in flat(row["detail"])
 
 
+def test_a_cost_source_cited_by_key_prints_as_authors_and_year(tmp_path):
+    bib = tmp_path / "book" / "references.bib"
+    bib.parent.mkdir(parents=True)
+    bib.write_text(
+        "@book{kemper1984,\n  author = {Kemper, Peter and Long, David A. and Thornton, Craig},"
+        "\n  title = {T},\n  year = {1984}\n}\n",
+        encoding="utf-8",
+    )
+    assert citation.cited_source("kemper1984", tmp_path) == "Kemper, Long et Thornton (1984)"
+    assert citation.cited_source("absent2020", tmp_path) == "absent2020"
+    assert citation.cited_source("hypothèse de travail", tmp_path) == "hypothèse de travail"
+    assert citation.cited_source(None, tmp_path) is None
+
+
 def test_brief_data_says_non_applicable_without_costs(project):
     block = copy.deepcopy(BLOCK)
     reason = "Non applicable : une règle, sans coût de programme."

@@ -18,8 +18,7 @@ from impactlib.report import fmt_number, fmt_percent
 # A MyST comment (a line starting with %): an HTML comment would be raw HTML, which the PDF
 # build cannot print and warns about.
 GENERATED = (
-    "% Page écrite par `impact money-pages` (étape DVC money-pages) : ne pas la modifier à la "
-    "main."
+    "% Page écrite par `impact money-pages` (étape DVC money-pages) : ne pas la modifier à la main."
 )
 
 

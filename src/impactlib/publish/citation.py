@@ -179,6 +179,32 @@ def join_french(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} et {names[-1]}"
 
 
+def cited_source(text: object, root: Path | None = None) -> object:
+    """A citation key of ``book/references.bib`` as "Kemper, Long et Thornton (1984)".
+
+    Anything else (a sentence such as "hypothèse de travail", ``None``) is returned as it
+    is: a report's ``cost_source`` may be either, and a printed brief cannot resolve a key.
+    """
+    if not isinstance(text, str) or not re.fullmatch(r"[A-Za-z][\w-]*\d{4}[a-z]?", text):
+        return text
+    bib = (root or project_root()) / "book" / "references.bib"
+    if not bib.is_file():
+        return text
+    from pybtex.database import parse_file  # the book's own bibliography reader
+
+    entry = parse_file(str(bib)).entries.get(text)
+    if entry is None or "year" not in entry.fields:
+        return text
+    names = [
+        " ".join(p.last_names).replace("{", "").replace("}", "")
+        for p in entry.persons.get("author", [])
+    ]
+    if not names:
+        return text
+    who = f"{names[0]} et al." if len(names) > 3 else join_french(names)
+    return f"{who} ({entry.fields['year']})"
+
+
 def french_date(date: datetime.date) -> str:
     """ "26 novembre 2026" (no locale needed)."""
     return f"{date.day} {_MONTHS_FR[date.month - 1]} {date.year}"

@@ -62,6 +62,7 @@ def brief_data(
     """
     root = root or project_root()
     block = read_comparison_block(study_id, root)["comparison"]
+    block["cost_source"] = citation.cited_source(block.get("cost_source"), root)
     page = citation.page(study_id, root)
     version = citation.version(root)
     simulated = bool(block.get("simulated"))
