@@ -340,8 +340,14 @@ def is_negligible(values: object, *, scale: object, rtol: float = 1e-10) -> bool
     ``rtol`` times the largest absolute value of ``scale`` (residuals of a perfect fit,
     the spread of effects that are all equal)."""
     array = np.abs(np.asarray(values, dtype=float))
-    reference = float(np.max(np.abs(np.asarray(scale, dtype=float)), initial=0.0))
+    reference = _magnitude(np.asarray(scale, dtype=float).ravel())
     return bool(np.max(array, initial=0.0) <= rtol * reference)
+
+
+def _magnitude(values: np.ndarray) -> float:
+    """The largest absolute finite value (0 when there is none)."""
+    finite = values[np.isfinite(values)]
+    return float(np.abs(finite).max()) if finite.size else 0.0
 
 
 def is_constant(values: object, *, rtol: float = 1e-10) -> bool:
@@ -372,11 +378,6 @@ def require_column_name(column: object, *, role: str) -> object:
     return column
 
 
-def _magnitude(values: np.ndarray) -> float:
-    finite = values[np.isfinite(values)]
-    return float(np.abs(finite).max()) if finite.size else 0.0
-
-
 def require_spread(values: object, *, name: str, role: str = "outcome", where: str = "") -> None:
     """Refuse a numeric column that never varies, even by less than :data:`ROUNDING_NOISE`.
 
@@ -398,7 +399,7 @@ def require_spread(values: object, *, name: str, role: str = "outcome", where: s
                 else "it carries no information"
             )
         )
-    if spread <= ROUNDING_NOISE * _magnitude(array):
+    if is_negligible(spread, scale=array, rtol=ROUNDING_NOISE):
         raise InputError(
             f"{role} column {name!r} varies only by rounding noise{where} (range {spread:.3g} "
             f"for values near {array[0]:.12g}): it is constant to 12 significant digits"
@@ -415,8 +416,8 @@ def refuse_exact_fit(
     """
     residual = np.asarray(residuals, dtype=float).ravel()
     rms = float(np.sqrt(np.mean(np.square(residual)))) if residual.size else 0.0
-    magnitude = _magnitude(np.asarray(values, dtype=float).ravel())
-    if rms <= ROUNDING_NOISE * magnitude:
+    if is_negligible(rms, scale=values, rtol=ROUNDING_NOISE):
+        magnitude = _magnitude(np.asarray(values, dtype=float).ravel())
         raise InputError(
             f"{role} column {name!r} is fitted exactly by {model} (residuals of {rms:.3g} for "
             f"values up to {magnitude:.3g} are rounding noise): no standard error can be "
@@ -436,8 +437,8 @@ def require_std_error(std_error: object, values: object, *, name: str, method: s
             f"{method} gives no finite standard error for outcome column {name!r} "
             f"(got {se!r}): the data leave this estimate without a comparison or variation"
         )
-    magnitude = _magnitude(np.asarray(values, dtype=float).ravel())
-    if se <= ROUNDING_NOISE * magnitude:
+    if is_negligible(se, scale=values, rtol=ROUNDING_NOISE):
+        magnitude = _magnitude(np.asarray(values, dtype=float).ravel())
         raise InputError(
             f"{method} gives a standard error of {se:.3g} for outcome column {name!r} (values "
             f"up to {magnitude:.3g}): that is rounding noise, the data have no variation left "
