@@ -109,6 +109,8 @@ def test_book_holds_the_glued_estimate_and_citations(project):
     assert f"\u22128{NNBSP}497,52" in report
     assert "LaLonde" in report and "Dehejia" in report
     assert 'lang="fr"' in report
+    # The toggles of the hidden code cells are French too (book/_config.yml).
+    assert "Afficher le code" in report and "Show code cell" not in report
     # The bibliography style puts titles in sentence case.
     bibliography = (html_dir / "pages" / "bibliographie.html").read_text(encoding="utf-8").lower()
     assert "evaluating the econometric evaluations of training programs" in bibliography
