@@ -42,7 +42,11 @@ def did_2x2(
     ``(treated post - treated pre) - (control post - control pre)`` in cell means. Several
     periods on each side are pooled into "pre" and "post". The errors are cluster-robust
     (statsmodels' CR1, Stata's small-sample factor), by ``unit`` unless ``cluster`` says
-    otherwise, and inference uses Student's t with ``G - 1`` degrees of freedom.
+    otherwise, and inference uses Student's t with ``G - 1`` degrees of freedom. When the
+    treated group is a single cluster (one treated territory), cluster-robust errors would
+    over-reject (Conley & Taber 2011): the standard error is then the spread of placebo DiDs,
+    each control cluster taken once as treated (Arkhangelsky et al. 2021, algorithm 4), with
+    a normal interval, and ``extra["df"]`` is None.
 
     Parameters
     ----------
@@ -110,27 +114,40 @@ def did_2x2(
             f"no observation in cell(s) {empty} of treatment column {treatment!r} and post "
             f"column {post!r}: every group needs both periods"
         )
-    # One treated cluster is not refused here, unlike twfe(): the synthetic-control template
-    # compares its estimate with this 2x2 DiD on its single treated unit.
     n_clusters = _require_cluster(kept, cluster)
+    # One treated cluster (a single treated territory, as in a synthetic-control study): the
+    # cluster-robust variance would rest on that cluster alone and over-reject (Conley & Taber
+    # 2011), so the error comes from placebos over the control clusters instead.
+    single = int(kept.loc[d == 1, cluster].nunique()) == 1
 
     y = kept[outcome].to_numpy(dtype=float)
     design = np.column_stack([np.ones_like(y), d, p, d * p]).astype(float)
     groups = pd.factorize(kept[cluster])[0]
     fit = sm.OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
     refuse_exact_fit(fit.resid, y, name=outcome, model="group, period and their product")
-    df = float(n_clusters - 1)
+    if single:
+        std_error = _placebo_std_error(kept[d == 0], outcome, post, cluster, treatment)
+        n_placebos = kept.loc[d == 0, cluster].nunique()
+        df = None
+        method = (
+            "Difference in differences (2x2 OLS), one treated cluster: placebo standard error "
+            f"over the {n_placebos} control clusters of {cluster!r}, each taken once as "
+            "treated (Arkhangelsky et al. 2021, algorithm 4), normal interval"
+        )
+    else:
+        std_error, df = fit.bse[3], float(n_clusters - 1)
+        method = f"Difference in differences (2x2 OLS), CR1 cluster-robust errors by {cluster!r}"
     units = kept.drop_duplicates(subset=[unit])
     n_treated = int(units[treatment].astype(int).sum())
     return wald_estimate(
         float(fit.params[3]),
         require_std_error(
-            fit.bse[3], y, name=outcome, method="the CR1 cluster-robust variance of the 2x2 DiD"
+            std_error, y, name=outcome, method="the variance of the 2x2 DiD (" + method + ")"
         ),
         alpha=alpha,
         df=df,
         n=len(y),
-        method=f"Difference in differences (2x2 OLS), CR1 cluster-robust errors by {cluster!r}",
+        method=method,
         outcome=outcome,
         treatment=treatment,
         design="did",
@@ -146,6 +163,43 @@ def did_2x2(
             "cell_means": {names[k]: float(y[rows].mean()) for k, rows in cells.items()},
         },
     )
+
+
+def _placebo_std_error(
+    controls: pd.DataFrame, outcome: str, post: str, cluster: str, treatment: str
+) -> float:
+    """Placebo standard error of a 2x2 DiD with one treated cluster.
+
+    Each control cluster is taken once as if treated and compared with the other control
+    clusters (pooled rows, as the OLS of the 2x2 pools them); the standard deviation of these
+    placebo DiDs is the error of the real one. This is the placebo variance of Arkhangelsky
+    et al. (2021, algorithm 4) with every control cluster drawn once instead of at random, as
+    ``impactlib.synth`` does for the synthetic control: the result needs no seed.
+    """
+    flag = controls[post].astype(int).to_numpy()
+    y = controls[outcome].to_numpy(dtype=float)
+    codes, labels = pd.factorize(controls[cluster], sort=True)
+    if len(labels) < 2:
+        raise InputError(
+            f"treatment column {treatment!r}: one treated cluster of column {cluster!r} and "
+            f"{len(labels)} control cluster(s); the placebo error needs at least 2 control "
+            "clusters"
+        )
+    sums = np.zeros((len(labels), 2))
+    counts = np.zeros((len(labels), 2))
+    np.add.at(sums, (codes, flag), y)
+    np.add.at(counts, (codes, flag), 1.0)
+    missing = [labels.tolist()[i] for i in np.flatnonzero((counts == 0).any(axis=1))]
+    if missing:
+        raise InputError(
+            f"control cluster(s) {missing[:5]} of column {cluster!r} lack rows before or after "
+            f"(column {post!r}): each is taken once as a placebo treated cluster and needs both"
+        )
+    others_sums, others_counts = sums.sum(axis=0) - sums, counts.sum(axis=0) - counts
+    own = sums / counts
+    others = others_sums / others_counts
+    placebos = (own[:, 1] - own[:, 0]) - (others[:, 1] - others[:, 0])
+    return float(np.std(placebos))
 
 
 # --- two-way fixed effects ----------------------------------------------------------------
