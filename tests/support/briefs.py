@@ -38,6 +38,8 @@ BLOCK = {
         "n_clusters": None,
         "alpha": 0.05,
     },
+    "effect_unit": "dollars de revenu annuel",
+    "conversion": None,
     "standardised_effect": {
         "value": 0.3272,
         "ci_low": 0.0867,

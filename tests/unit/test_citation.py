@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import os
 import shutil
 import subprocess
 import tomllib
@@ -293,3 +294,31 @@ def test_a_copy_inside_another_git_repository_does_not_take_its_version(tmp_path
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     (tmp_path / "copy").mkdir()
     assert citation.describe(tmp_path / "copy") is None
+
+
+def _bib(root, authors: str, year: str) -> None:
+    bib = root / "book" / "references.bib"
+    bib.parent.mkdir(parents=True, exist_ok=True)
+    bib.write_text(
+        f"@book{{kemper1984,\n  author = {{{authors}}},\n  title = {{T}},\n"
+        f"  year = {{{year}}}\n}}\n",
+        encoding="utf-8",
+    )
+
+
+def test_cited_source_reads_the_bibliography_once_and_again_when_it_changes(tmp_path):
+    from impactlib.publish.citation import bib_sources, cited_source
+
+    bib_sources.cache_clear()
+    _bib(tmp_path, "Kemper, Peter and Long, David A.", "1984")
+    for _ in range(6):  # a stage prints several sources: one parse
+        assert cited_source("kemper1984", tmp_path) == "Kemper et Long (1984)"
+    assert cited_source("KEMPER1984", tmp_path) == "Kemper et Long (1984)"  # keys ignore case
+    assert bib_sources.cache_info().misses == 1
+    # The file changes (other authors, other size, a later time): it is read again.
+    _bib(tmp_path, "Kemper, Peter and Long, David A. and Thornton, Craig", "1985")
+    bib = tmp_path / "book" / "references.bib"
+    stat = bib.stat()
+    os.utime(bib, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert cited_source("kemper1984", tmp_path) == "Kemper, Long et Thornton (1985)"
+    assert bib_sources.cache_info().misses == 2

@@ -72,6 +72,7 @@ def _block(**overrides):
             EFFECT, target_population=1000, take_up=0.5, cost_per_beneficiary=500.0, seed=1
         ),
         cost_source="hypothèse de travail",
+        effect_unit="unité de résultat",
     )
     arguments.update(overrides)
     return comparison_block(**arguments)
@@ -117,7 +118,9 @@ def test_a_diagnostic_needs_no_cost_nor_scale_up_and_has_its_own_section():
     }
     assert ov.comparison_overview(table)["Innovation"].tolist() == ["Étude test"]
     diagnostics = ov.diagnostics_overview(table)
-    assert len(diagnostics) == 1 and diagnostics.iloc[0]["Mesure [IC]"] == "2,0 [1,0 ; 3,0]"
+    assert len(diagnostics) == 1 and diagnostics.iloc[0]["Mesure [IC]"] == (
+        "2,0 [1,0 ; 3,0] unité de résultat"
+    )
     illustrations = ov.illustrations_overview(table)
     assert illustrations["Niveau de preuve"].tolist() == ["aucun (données simulées)"]
     points, absent = ov.chart_points(table)
@@ -184,7 +187,9 @@ def test_money_cells_hold_one_value_in_base_year_euros():
     assert costed["Bénéfice net par participant (€ de 2024)"].text == "1\u202f800\u202f€"
     assert costed["Chance d'un bénéfice net positif"] == Cell(text="87\u202f%", order=0.87)
     assert costed["Niveau de preuve"].text == "\u2295\u2295\u2295\u2295 élevé"
-    assert costed["Effet [IC]"] == Cell(text="2,0", order=2.0, detail="[1,0 ; 3,0]")
+    assert costed["Effet [IC]"] == Cell(
+        text="2,0", order=2.0, detail="[1,0 ; 3,0] unité de résultat"
+    )
     plain = overview.loc["Sans argent"]
     assert plain["Coût par participant (€ de 2024)"].text == "\u2014"
     assert plain["Effet standardisé [IC]"].text == "80\u202f%"

@@ -111,25 +111,6 @@ def test_brief_data_has_french_spaces_and_breakable_long_words():
     assert pdf.plain_text("court") == "court"
 
 
-def test_brief_prints_the_headline_in_its_own_money(project):
-    # The cost-effectiveness holds the effect converted to euros of the base year (earnings
-    # in dollars of 1978 costed in euros of 2017): its unit labels the converted value, never
-    # the headline's number (the brief printed "1 794 euros de 2017").
-    block = copy.deepcopy(BLOCK)
-    block["cost_effectiveness"].update(
-        effect=5971.46,
-        effect_ci_low=1582.8,
-        effect_ci_high=10360.12,
-        effect_unit="euros de 2017 de revenu annuel",
-    )
-    write_results(project, block)
-    row = pdf.brief_data("demo", project)["key_rows"][2]
-    assert row["label"] == "Effet estimé"
-    assert flat(row["value"]).startswith(flat(f"1{NNBSP}794, IC"))
-    assert "euros" not in row["value"]
-    assert flat(f"Soit 5{NNBSP}971 euros de 2017 de revenu annuel") in flat(row["detail"])
-
-
 def test_a_cost_source_cited_by_key_prints_as_authors_and_year(tmp_path):
     bib = tmp_path / "book" / "references.bib"
     bib.parent.mkdir(parents=True)

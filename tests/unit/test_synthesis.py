@@ -50,6 +50,7 @@ def _block(**overrides):
             EFFECT, target_population=1000, take_up=0.5, cost_per_beneficiary=500.0, seed=1
         ),
         cost_source="hypothèse de travail",
+        effect_unit="unité de résultat",
     )
     arguments.update(overrides)
     return comparison_block(**arguments)
@@ -83,14 +84,17 @@ def test_missing_field_names_the_study_and_the_field(scratch_project):
     del block["evidence"]
     write_estimates("demo", {"main": EFFECT}, comparison=block)
     with pytest.raises(
-        SynthesisError, match="study 'demo': comparison block lacks field 'evidence'"
+        SynthesisError,
+        match=r"study 'demo' \(.*estimates.json\): comparison block lacks field 'evidence'",
     ):
         build_comparison()
 
 
 def test_study_without_comparison_block_is_refused(scratch_project):
     write_estimates("demo", {"main": EFFECT})
-    with pytest.raises(SynthesisError, match="study 'demo': results file has no 'comparison'"):
+    with pytest.raises(
+        SynthesisError, match=r"study 'demo' \(.*\): results file has no 'comparison'"
+    ):
         build_comparison()
 
 

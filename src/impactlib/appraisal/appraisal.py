@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from impactlib import report
-from impactlib.appraisal.comparison import comparison_block
+from impactlib.appraisal.comparison import comparison_block, effect_conversion
 from impactlib.appraisal.costs import (
     NO_COST_REASON,
     CostEffectiveness,
@@ -35,7 +35,13 @@ from impactlib.appraisal.scale_up import (
 )
 from impactlib.appraisal.standardised import StandardisedEffect
 from impactlib.core.estimate import Estimate
-from impactlib.core.validation import InputError, require_choice, require_number, require_positive
+from impactlib.core.validation import (
+    InputError,
+    require_choice,
+    require_number,
+    require_positive,
+    require_text,
+)
 
 #: Kinds of study: an evaluation of an innovation, a diagnostic that measures a problem (no
 #: cost, scale-up or benefit-cost), an illustration on simulated data (no level of evidence).
@@ -51,7 +57,12 @@ ILLUSTRATION_GRADE = "sans objet : données simulées (illustration, pas une pre
 
 @dataclass(frozen=True)
 class Appraisal:
-    """Cost-effectiveness, scale-up projection and level of evidence of one headline effect."""
+    """Cost-effectiveness, scale-up projection and level of evidence of one headline effect.
+
+    ``effect_unit`` is the unit of the headline as measured; ``conversion`` is ``None`` when
+    the efficiency and the projection hold the headline as is, else what converted it to
+    the money of the costs (:func:`impactlib.appraisal.comparison.effect_conversion`).
+    """
 
     headline: Estimate
     standardised: StandardisedEffect
@@ -66,6 +77,8 @@ class Appraisal:
     benefit_cost: NetBenefit | None = None
     benefit_cost_reason: str | None = None
     cost_currency: str = "EUR"
+    effect_unit: str | None = None
+    conversion: Mapping[str, Any] | None = None
 
     def glue(self, *, decimals: int = 0, standardised_decimals: int = 2) -> None:
         """Glue the numbers of the template's cost, scale-up and evidence sections.
@@ -159,6 +172,8 @@ class Appraisal:
             "study_kind": self.study_kind,
             "benefit_cost": self.benefit_cost.to_dict() if self.benefit_cost else None,
             "benefit_cost_reason": self.benefit_cost_reason,
+            "effect_unit": self.effect_unit,
+            "conversion": None if self.conversion is None else dict(self.conversion),
         }
 
     def summary(self) -> str:
@@ -194,7 +209,8 @@ class Appraisal:
     ) -> dict[str, Any]:
         """The block this report gives to the comparison of impacts (``design``: by
         default the headline's, see :func:`impactlib.appraisal.comparison_block`), with
-        the study's kind and its benefit-cost in base-year money (``None`` without one).
+        the study's kind, its benefit-cost in base-year money (``None`` without one), the
+        headline's unit and the conversion of the effect for the efficiency, if any.
         A simulated study is an illustration whatever its declared kind."""
         kind = "illustration" if simulated else self.study_kind
         return comparison_block(
@@ -204,6 +220,8 @@ class Appraisal:
             design=design,
             outcome=outcome,
             headline=self.headline,
+            effect_unit=self.effect_unit,
+            conversion=self.conversion,
             standardised_effect=self.standardised,
             evidence=self.grade,
             cost_effectiveness=self.efficiency,
@@ -274,6 +292,7 @@ def appraise(
     cost_is_published: bool = False,
     cost_source: str = "hypothèse de travail",
     monetisation: Mapping[str, Any] | None = None,
+    headline_unit: str | None = None,
 ) -> Appraisal:
     """Cost-effectiveness and a seeded scale-up projection of ``headline``.
 
@@ -310,6 +329,11 @@ def appraise(
         stays in the outcome's own unit.
     projection_unit : str, optional
         Unit of the projected total effect (default ``effect_unit``), e.g. "décès".
+    headline_unit : str, optional
+        The unit of the headline as measured, when the appraisal converts it (an outcome in
+        money, ``monetisation`` naming ``outcome_currency``: ``"dollars de 1978 de revenu
+        annuel"``, while ``effect_unit`` is then the converted unit, ``"euros de 2017 de
+        revenu annuel"``). Required then; otherwise it may only repeat ``effect_unit``.
 
     Examples
     --------
@@ -348,12 +372,18 @@ def appraise(
             projection=None,
             cost_per_beneficiary=None,
             benefit_cost_reason=DIAGNOSTIC_REASON,
+            effect_unit=_headline_unit(effect_unit, headline_unit, converted=False),
         )
     cost, cost_money, currency = cost_in_base(
         money, cost_per_beneficiary, currency, cost_price_year
     )
     point_cost = None if cost is None else (sum(cost) / 2 if isinstance(cost, tuple) else cost)
-    in_base = outcome_in_base(headline, money, monetisation)
+    in_base, converted = outcome_in_base(headline, money, monetisation)
+    common["effect_unit"] = _headline_unit(
+        effect_unit, headline_unit, converted=converted is not None
+    )
+    if converted is not None:
+        common["conversion"] = effect_conversion(converted.to_dict(), unit=effect_unit)
     efficiency = (
         None
         if point_cost is None
@@ -395,6 +425,26 @@ def appraise(
         benefit_cost_reason=reason,
         cost_currency=currency,
     )
+
+
+def _headline_unit(effect_unit: str, headline_unit: str | None, *, converted: bool) -> str:
+    """The unit of the headline as measured: ``headline_unit`` when the appraisal converts
+    the effect (then required), else ``effect_unit`` (which ``headline_unit`` may repeat)."""
+    unit = require_text(effect_unit, name="effect_unit")
+    if converted:
+        if headline_unit is None:
+            raise InputError(
+                f"headline_unit is missing: the effect is converted to other money for the "
+                f"efficiency and the scale-up (effect_unit {unit!r}); give the unit of the "
+                "headline as measured (e.g. 'dollars de 1978 de revenu annuel')"
+            )
+        return require_text(headline_unit, name="headline_unit")
+    if headline_unit is not None and headline_unit != unit:
+        raise InputError(
+            f"headline_unit {headline_unit!r} differs from effect_unit {unit!r}, but the "
+            "effect is not converted (no outcome_currency in monetisation): give one unit"
+        )
+    return unit
 
 
 def _per_person(effect: Estimate, rate_per: float) -> Estimate:

@@ -8,6 +8,13 @@ DVC ``synthesis`` stage) reads every declared study and note
 impacts" page reads. A study whose block lacks a field is refused with a message naming
 the study and the field.
 
+The block says in which unit its headline is (``effect_unit``, the outcome's own unit) and
+whether the cost-effectiveness and the scale-up hold the headline as is or converted to
+other money (``conversion``: ``None``, or the factor, the two currencies and price years,
+the converted unit and the reason, :func:`effect_conversion`); every reader (the
+comparison, the briefs, the open data) prints these fields and checks them with
+:func:`check_units`, never guesses them from the numbers.
+
 Kinds of study (:data:`STUDY_KINDS`): an *evaluation* measures what an innovation does; a
 *diagnostic* measures a problem (a hiring-discrimination test): it has no cost, scale-up or
 benefit–cost, and the comparison lists it in a section of its own; an *illustration* runs
@@ -46,6 +53,8 @@ REQUIRED_FIELDS = (
     "design",
     "outcome",
     "headline",
+    "effect_unit",
+    "conversion",
     "standardised_effect",
     "cost_per_beneficiary",
     "cost_effectiveness",
@@ -81,6 +90,19 @@ _NULLABLE_MONEY = ("bcr", "break_even_cost", "cost_per_participant")
 _MONEY_NUMBERS = ("pv_benefits", "pv_costs", "npv", "discount_rate", *_NULLABLE_MONEY)
 #: The book's currency: every money figure of the comparison is in euros of one base year.
 BOOK_CURRENCY = "EUR"
+#: The fields of a block's ``conversion`` (:func:`effect_conversion`).
+CONVERSION_FIELDS = (
+    "factor",
+    "from_currency",
+    "from_year",
+    "to_currency",
+    "to_year",
+    "price_index_from",
+    "price_index_to",
+    "exchange_rate",
+    "unit",
+    "reason",
+)
 
 
 class SynthesisError(InputError):
@@ -100,11 +122,19 @@ def comparison_block(
     scale_up: ScaleUpProjection | None,
     cost_source: str | None,
     simulated: bool = False,
+    effect_unit: str,
+    conversion: Mapping[str, Any] | None = None,
     design: str | None = None,
     study_kind: str = "evaluation",
     benefit_cost: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What a study contributes to the comparison of impacts.
+
+    ``effect_unit`` is the unit of the headline as measured (French, as the report prints
+    it: ``"dollars de 1978 de revenu annuel"``). ``conversion`` is ``None`` when the
+    cost-effectiveness and the scale-up hold the headline as is, else what converted it
+    (:func:`effect_conversion`: an effect in dollars of 1978 counted in euros of the base
+    year); both are checked by :func:`check_units`.
 
     ``study_kind`` is one of :data:`STUDY_KINDS`; a study on simulated data
     (``simulated=True``) is an illustration whatever the kind given, and its block carries
@@ -127,7 +157,7 @@ def comparison_block(
     kind = _study_kind(study_kind, simulated=bool(simulated), where="comparison_block")
     money = None if benefit_cost is None else check_benefit_cost(benefit_cost)
     grade = evidence.to_dict()
-    return {
+    block = {
         "title": title,
         "theme": theme,
         "innovation": innovation,
@@ -135,6 +165,8 @@ def comparison_block(
         "outcome": outcome,
         "simulated": bool(simulated),
         "headline": headline.to_dict(),
+        "effect_unit": effect_unit,
+        "conversion": None if conversion is None else dict(conversion),
         "standardised_effect": standardised_effect.to_dict(),
         "cost_per_beneficiary": (
             cost_effectiveness.cost_per_beneficiary if cost_effectiveness else None
@@ -146,6 +178,81 @@ def comparison_block(
         "study_kind": kind,
         "benefit_cost": money,
     }
+    check_units(block, where="comparison_block")
+    return block
+
+
+def effect_conversion(conversion: Mapping[str, Any], *, unit: str) -> dict[str, Any]:
+    """The ``conversion`` of a block, from the ``to_dict()`` of the conversion of one unit of
+    the outcome's money (:class:`impactlib.appraisal.prices.Conversion`) and the unit the
+    converted effect is in (``"euros de 2017 de revenu annuel"``), with the reason in French.
+    """
+    record = {name: conversion.get(name) for name in CONVERSION_FIELDS[:-2]}
+    record["unit"] = unit
+    record["reason"] = (
+        f"l'effet est un montant en {record['from_currency']} de {record['from_year']} ; "
+        f"l'efficience et le passage à l'échelle le comptent en {record['to_currency']} de "
+        f"{record['to_year']}, la monnaie des coûts (indice des prix à la consommation, puis "
+        "taux de change)"
+    )
+    return record
+
+
+def check_units(block: Mapping[str, Any], *, where: str) -> None:
+    """Check the block's ``effect_unit`` and ``conversion`` (errors name ``where``, the field).
+
+    ``effect_unit`` is non-empty text; ``conversion`` is ``None`` or a mapping of
+    :data:`CONVERSION_FIELDS` (a positive finite factor, currencies and unit as text,
+    integer years). The cost-effectiveness must agree: its effect is the headline's, times
+    the factor when converted, and its unit is ``effect_unit``, or the conversion's unit.
+    """
+    for name in ("effect_unit", "conversion"):
+        if name not in block:
+            raise SynthesisError(f"{where}: comparison block lacks field {name!r}")
+    unit = block["effect_unit"]
+    if not isinstance(unit, str) or not unit.strip():
+        raise SynthesisError(f"{where}: field 'effect_unit' must be non-empty text, got {unit!r}")
+    conversion = block["conversion"]
+    factor = 1.0
+    if conversion is not None:
+        factor, unit = _check_conversion(conversion, where=f"{where}: field 'conversion'")
+    cea, headline = block.get("cost_effectiveness"), block.get("headline")
+    if not cea or not isinstance(headline, Mapping):
+        return
+    expected = headline.get("value")
+    if is_real(expected) and is_real(cea.get("effect")):
+        if not math.isclose(float(cea["effect"]), float(expected) * factor, rel_tol=1e-8):
+            said = f"the factor {factor!r}" if conversion else "no conversion"
+            raise SynthesisError(
+                f"{where}: cost_effectiveness.effect {cea['effect']!r} is not the headline "
+                f"{expected!r} converted as field 'conversion' says ({said})"
+            )
+    if cea.get("effect_unit") != unit:
+        name = "conversion.unit" if conversion else "effect_unit"
+        raise SynthesisError(
+            f"{where}: cost_effectiveness.effect_unit {cea.get('effect_unit')!r} differs from "
+            f"field {name!r} ({unit!r})"
+        )
+
+
+def _check_conversion(value: Any, *, where: str) -> tuple[float, str]:
+    """The factor and unit of a block's ``conversion``, checked field by field."""
+    if not isinstance(value, Mapping):
+        raise SynthesisError(f"{where} must be null or a mapping, got {value!r}")
+    missing = [name for name in CONVERSION_FIELDS if name not in value]
+    if missing:
+        raise SynthesisError(f"{where} lacks the field(s) {', '.join(missing)}")
+    factor = value["factor"]
+    if not is_real(factor) or not math.isfinite(float(factor)) or float(factor) <= 0:
+        raise SynthesisError(f"{where}.factor must be a positive finite number, got {factor!r}")
+    for name in ("from_currency", "to_currency", "unit", "reason"):
+        if not isinstance(value[name], str) or not value[name].strip():
+            raise SynthesisError(f"{where}.{name} must be non-empty text, got {value[name]!r}")
+    for name in ("from_year", "to_year"):
+        year = value[name]
+        if isinstance(year, bool) or not isinstance(year, int):
+            raise SynthesisError(f"{where}.{name} must be an integer year, got {year!r}")
+    return float(factor), value["unit"]
 
 
 def _study_kind(value: object, *, simulated: bool, where: str) -> str:
@@ -224,13 +331,18 @@ def design_label(code: str, kind: str = "study") -> str:
     return label[0].upper() + label[1:]
 
 
-def comparison_row(study: str, kind: str, block: Any) -> dict[str, Any]:
-    """One row of the comparison from a results file's block, checked field by field."""
+def comparison_row(study: str, kind: str, block: Any, *, path: Any = None) -> dict[str, Any]:
+    """One row of the comparison from a results file's block, checked field by field.
+
+    ``path``, the results file, is named in the errors when given.
+    """
+    where = f"{kind} {study!r}" if path is None else f"{kind} {study!r} ({path})"
     if not isinstance(block, dict):
-        raise SynthesisError(f"{kind} {study!r}: results file has no 'comparison' block")
+        raise SynthesisError(f"{where}: results file has no 'comparison' block")
     for field in REQUIRED_FIELDS:
         if field not in block:
-            raise SynthesisError(f"{kind} {study!r}: comparison block lacks field {field!r}")
+            raise SynthesisError(f"{where}: comparison block lacks field {field!r}")
+    check_units(block, where=where)
     simulated = bool(block.get("simulated", False))
     study_kind = _study_kind(
         block.get("study_kind", "evaluation"), simulated=simulated, where=f"{kind} {study!r}"
@@ -275,6 +387,8 @@ def comparison_row(study: str, kind: str, block: Any) -> dict[str, Any]:
         "effect": headline["value"],
         "effect_ci_low": headline["ci_low"],
         "effect_ci_high": headline["ci_high"],
+        "effect_unit": block["effect_unit"],
+        "conversion": block["conversion"],
         "std_kind": std["kind"],
         "std_label": std["label"],
         "std_effect": std["value"],

@@ -233,24 +233,29 @@ def benefit_cost_per_participant(
     )
 
 
-def outcome_in_base(effect: Any, basis: MoneyBasis | None, monetisation: Any) -> Any:
-    """``effect`` in euros of the base year when its outcome is money, else unchanged.
+def outcome_in_base(
+    effect: Any, basis: MoneyBasis | None, monetisation: Any
+) -> tuple[Any, Conversion | None]:
+    """``effect`` in euros of the base year when its outcome is money, else unchanged; and
+    the conversion applied (``None`` when none was).
 
     An outcome in money (``monetisation`` names ``outcome_currency`` and
     ``outcome_price_year``: dollars of earnings of 1978) is converted like any amount, so
     that efficiency and scale-up never set dollars of one year against euros of another.
     """
     if basis is None or not monetisation or not monetisation.get("outcome_currency"):
-        return effect
+        return effect, None
     unit = Money(1.0, monetisation["outcome_currency"], monetisation.get("outcome_price_year"))
-    factor = basis.convert(unit).result.amount
-    return replace(
+    conversion = basis.convert(unit)
+    factor = conversion.result.amount
+    converted = replace(
         effect,
         value=effect.value * factor,
         std_error=effect.std_error * factor,
         ci_low=effect.ci_low * factor,
         ci_high=effect.ci_high * factor,
     )
+    return converted, conversion
 
 
 def cost_in_base(

@@ -76,12 +76,24 @@ def of_kind(table: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 
 def _effect_cell(row: pd.Series) -> Cell:
+    """The effect, below it its interval and its unit (the row's ``effect_unit``); over it,
+    the conversion of the effect for the efficiency, when the row records one."""
     decimals = _decimals(row["effect_ci_low"], row["effect_ci_high"])
+    interval = fmt_interval(row["effect_ci_low"], row["effect_ci_high"], decimals)
     return Cell(
         text=fmt_number(row["effect"], decimals),
         order=float(row["effect"]),
-        detail=fmt_interval(row["effect_ci_low"], row["effect_ci_high"], decimals),
+        detail=f"{interval} {row['effect_unit']}",
+        title=conversion_text(row.get("conversion")),
     )
+
+
+def conversion_text(conversion: Mapping[str, Any] | None) -> str | None:
+    """What a row's ``conversion`` says, in French, or ``None`` when the effect is as is."""
+    if _missing(conversion):
+        return None
+    factor = fmt_number(float(conversion["factor"]), 4)
+    return f"Converti en {conversion['unit']} (× {factor}) : {conversion['reason']}."
 
 
 def _decimals(low: float, high: float) -> int:
@@ -197,7 +209,8 @@ def benefit_cost_gaps(table: pd.DataFrame) -> list[str]:
 def _interval_text(row: pd.Series) -> str:
     decimals = _decimals(row["effect_ci_low"], row["effect_ci_high"])
     value = fmt_number(row["effect"], decimals)
-    return f"{value} {fmt_interval(row['effect_ci_low'], row['effect_ci_high'], decimals)}"
+    interval = fmt_interval(row["effect_ci_low"], row["effect_ci_high"], decimals)
+    return f"{value} {interval} {row['effect_unit']}"
 
 
 def diagnostics_overview(table: pd.DataFrame) -> pd.DataFrame:

@@ -33,7 +33,7 @@ def build_comparison(root: Path | None = None) -> pd.DataFrame:
         payload = json.loads(path.read_text(encoding="utf-8"))
         if kind.name == "note" and "comparison" not in payload:
             continue
-        rows.append(comparison_row(notebook_id, kind.name, payload.get("comparison")))
+        rows.append(comparison_row(notebook_id, kind.name, payload.get("comparison"), path=path))
     if not rows:
         raise SynthesisError("no study or note carries a comparison block")
     return pd.DataFrame(rows)

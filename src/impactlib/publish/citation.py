@@ -25,11 +25,14 @@ Examples
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -190,19 +193,33 @@ def cited_source(text: object, root: Path | None = None) -> object:
     bib = (root or project_root()) / "book" / "references.bib"
     if not bib.is_file():
         return text
+    stat = bib.stat()
+    sources = bib_sources(str(bib.resolve()), stat.st_mtime_ns, stat.st_size)
+    return sources.get(text.casefold(), text)  # BibTeX keys ignore case
+
+
+@functools.lru_cache(maxsize=8)
+def bib_sources(path: str, mtime_ns: int, size: int) -> Mapping[str, str]:
+    """Every entry of the BibTeX file ``path`` with a year and authors, by key (casefolded), as
+    :func:`cited_source` prints it ("Kemper, Long et Thornton (1984)").
+
+    Cached by path, modification time and size (the caller passes them, from ``stat``):
+    a stage that prints many sources parses the file once, and a changed file is read
+    again.
+    """
     from pybtex.database import parse_file  # the book's own bibliography reader
 
-    entry = parse_file(str(bib)).entries.get(text)
-    if entry is None or "year" not in entry.fields:
-        return text
-    names = [
-        " ".join(p.last_names).replace("{", "").replace("}", "")
-        for p in entry.persons.get("author", [])
-    ]
-    if not names:
-        return text
-    who = f"{names[0]} et al." if len(names) > 3 else join_french(names)
-    return f"{who} ({entry.fields['year']})"
+    sources = {}
+    for key, entry in parse_file(path).entries.items():
+        names = [
+            " ".join(p.last_names).replace("{", "").replace("}", "")
+            for p in entry.persons.get("author", [])
+        ]
+        if "year" not in entry.fields or not names:
+            continue
+        who = f"{names[0]} et al." if len(names) > 3 else join_french(names)
+        sources[key.casefold()] = f"{who} ({entry.fields['year']})"
+    return MappingProxyType(sources)
 
 
 def french_date(date: datetime.date) -> str:

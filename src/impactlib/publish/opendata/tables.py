@@ -45,9 +45,16 @@ FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
             "(mesure un problème) ou « illustration » (méthode sur données simulées, sans "
             "niveau de preuve)"
         ),
-        "effect": "Effet estimé principal, dans l'unité du critère de résultat",
+        "effect": "Effet estimé principal, dans l'unité du critère de résultat (effect_unit)",
         "effect_ci_low": "Borne basse de l'intervalle de confiance de l'effet",
         "effect_ci_high": "Borne haute de l'intervalle de confiance de l'effet",
+        "effect_unit": "Unité de l'effet estimé principal, telle que mesurée (en français)",
+        "conversion": (
+            "Conversion de l'effet pour l'efficience et le passage à l'échelle (objet JSON : "
+            "factor, from_currency, from_year, to_currency, to_year, price_index_from, "
+            "price_index_to, exchange_rate, unit, reason) ; vide si l'effet y est repris tel "
+            "quel"
+        ),
         "std_kind": "Type d'effet standardisé (smd, ratio, ...)",
         "std_label": "Libellé de l'effet standardisé",
         "std_effect": "Effet standardisé, comparable d'une étude à l'autre",

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from impactlib.appraisal.comparison import design_label
+from impactlib.appraisal.comparison import check_units, design_label
 from impactlib.core.validation import InputError
 from impactlib.project.paths import figures_dir, results_dir
 from impactlib.report.formats import fmt_interval, fmt_number, fmt_percent, fmt_pvalue
@@ -141,7 +141,11 @@ def _sample_text(headline: Mapping[str, Any]) -> str:
 
 
 def read_comparison_block(study_id: str, root: Path | None = None) -> dict[str, Any]:
-    """The ``comparison`` block and ``facts`` of ``results/<id>/estimates.json``."""
+    """The ``comparison`` block and ``facts`` of ``results/<id>/estimates.json``.
+
+    The block's fields are checked, its units and conversion with
+    :func:`impactlib.appraisal.comparison.check_units`: errors name the file and the field.
+    """
     path = results_dir(study_id, root) / "estimates.json"
     if not path.is_file():
         raise InputError(f"brief {study_id!r}: {path} does not exist (run the study first)")
@@ -149,9 +153,11 @@ def read_comparison_block(study_id: str, root: Path | None = None) -> dict[str, 
     block = payload.get("comparison")
     if not isinstance(block, dict):
         raise InputError(f"brief {study_id!r}: {path} has no 'comparison' block")
-    for field in ("title", "theme", "design", "outcome", "headline", "evidence"):
+    fields = ("title", "theme", "design", "outcome", "headline", "effect_unit", "conversion")
+    for field in (*fields, "evidence"):
         if field not in block:
-            raise InputError(f"brief {study_id!r}: comparison block lacks field {field!r}")
+            raise InputError(f"brief {study_id!r}: {path}: comparison block lacks field {field!r}")
+    check_units(block, where=f"brief {study_id!r}: {path}")
     return {"comparison": block, "facts": payload.get("facts") or {}}
 
 
@@ -223,40 +229,30 @@ def _impact_label(currency: str) -> str:
     return f"Impact pour 1\u202f000 {currency}"
 
 
-def _converted(headline: Mapping[str, Any], cea: Mapping[str, Any]) -> bool:
-    """Whether the cost-effectiveness holds the effect converted to other money (an effect
-    on earnings in dollars of 1978, costed in euros of the base year)."""
-    effect = cea.get("effect")
-    return not _missing(effect) and not math.isclose(effect, headline["value"], rel_tol=1e-9)
-
-
-def _effect_row(
-    headline: Mapping[str, Any], cea: Mapping[str, Any], unit: str, higher_is_better: bool
-) -> Row:
-    """The headline effect, its interval and p-value; below, the sample and the direction.
-
-    The headline is printed in the outcome's own unit; ``unit`` is the cost-effectiveness
-    unit, which names converted money when the effect was converted: it then labels the
-    converted value, below, never the headline's number.
+def _effect_row(block: Mapping[str, Any], cea: Mapping[str, Any], higher_is_better: bool) -> Row:
+    """The headline effect in its own unit (the block's ``effect_unit``), its interval and
+    p-value; below, the sample and the direction, and, when the block records a
+    ``conversion``, the effect as the cost-effectiveness holds it, in the converted unit.
     """
+    headline, conversion = block["headline"], block["conversion"]
     level = _level(headline.get("alpha"))
     value, low, high = headline["value"], headline.get("ci_low"), headline.get("ci_high")
-    converted = _converted(headline, cea)
-    effect = f"{fmt_number(value, _decimals(value, low, high))} {'' if converted else unit}"
-    effect = effect.strip()
+    effect = f"{fmt_number(value, _decimals(value, low, high))} {block['effect_unit']}".strip()
     if not (_missing(low) or _missing(high)):
         effect += f", IC à {level} {fmt_interval(low, high, _decimals(value, low, high))}"
     p_value = fmt_pvalue(headline.get("p_value"))
     effect += f" ; p\u00a0{p_value}" if p_value.startswith("<") else f" ; p\u00a0=\u00a0{p_value}"
     direction = "une hausse est favorable" if higher_is_better else "une baisse est favorable"
     detail = f"{_sample_text(headline)} ; {direction}."
-    if converted:
+    if conversion is not None and cea:
         value, low, high = cea["effect"], cea.get("effect_ci_low"), cea.get("effect_ci_high")
         digits = _decimals(value, low, high)
-        detail += f" Soit {fmt_number(value, digits)} {unit}".rstrip()
+        detail += f" Soit {fmt_number(value, digits)} {conversion['unit']}".rstrip()
         if not (_missing(low) or _missing(high)):
             detail += f" {fmt_interval(low, high, digits)}"
         detail += "."
+    elif conversion is not None:
+        detail += f" Compté en {conversion['unit']} pour le passage à l'échelle."
     return Row("Effet estimé", effect, strong=True, detail=detail)
 
 
@@ -282,7 +278,7 @@ def key_rows(block: Mapping[str, Any]) -> list[Row]:
     return [
         Row("Indicateur", str(block["outcome"])),
         Row("Méthode", design_label(block["design"])),
-        _effect_row(block["headline"], cea, unit, higher),
+        _effect_row(block, cea, higher),
         Row("Effet standardisé", _std_text(std), detail=std.get("label") or ""),
         Row("Coût par bénéficiaire", _cost_text(block, currency)),
         Row(_impact_label(currency), _impact_text(cea, unit)),
