@@ -241,6 +241,22 @@ def test_exact_fit_is_refused(good_panel):
         did_2x2(cells, **PANEL, treatment=GROUP, post=POST)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_exact_fit_on_an_unbalanced_panel_is_refused(seed):
+    """Class: pyfixest's iterative demeaning (tolerance 1e-6) leaves an exact fit on an
+    unbalanced panel residuals of 4e-11 to 4e-10 of the outcome and a standard error of 2e-12
+    to 7e-12; with rounding noise at 1e-12 of the data, twfe returned an effect with a p-value
+    for seeds 0, 2, 4 and 5."""
+    rng = np.random.default_rng(seed)
+    unit, period = np.repeat(np.arange(40), 12), np.tile(np.arange(12), 40)
+    now = (unit >= 20) & (period >= 6)
+    y = rng.normal(size=40)[unit] + rng.normal(size=12)[period] + 2.0 * now
+    frame = pd.DataFrame({UNIT: unit, TIME: period, OUTCOME: y, TREATED: now.astype(int)})
+    frame = frame.drop(index=rng.choice(len(frame), 5, replace=False))
+    with pytest.raises(InputError, match=rf"'{OUTCOME}' is fitted exactly|'{OUTCOME}'.*rounding"):
+        twfe(frame, **PANEL, treatment=TREATED)
+
+
 def test_staggered_did_without_comparison_units_is_refused(good_panel):
     """Class: no never-treated and no not-yet-treated unit failed at aggregation with
     'Estimate.std_error must be finite'."""
