@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from impactlib.core.estimate import Estimate
@@ -27,6 +28,13 @@ from impactlib.core.validation import InputError
 #: Examples per property: 60 in CI (derandomized, so every run draws the same ones); set
 #: IMPACT_HYPOTHESIS_EXAMPLES to explore further by hand.
 EXAMPLES = int(os.environ.get("IMPACT_HYPOTHESIS_EXAMPLES", "60"))
+#: The settings of the panel properties: derandomized, without a deadline.
+FAST = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 # Column names distinctive enough that a message naming one cannot do so by accident.
 OUTCOME, UNIT, TIME = "outcome_y", "unit_id", "period_t"

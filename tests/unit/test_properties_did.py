@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from impactlib.core.validation import InputError
@@ -31,6 +31,7 @@ from support.strategies_panel import (
     COHORT,
     COVARIATE,
     EXAMPLES,
+    FAST,
     GROUP,
     OUTCOME,
     POST,
@@ -43,12 +44,6 @@ from support.strategies_panel import (
     panels,
 )
 
-FAST = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
 COLUMNS = [OUTCOME, UNIT, TIME, GROUP, POST, TREATED, COHORT, CLUSTER, COVARIATE, "data"]
 PANEL = {"outcome": OUTCOME, "unit": UNIT, "time": TIME}
 
