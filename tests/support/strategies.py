@@ -14,7 +14,8 @@ is flagged here as a standard error of exactly 0 that still comes with a p-value
 - :func:`check_outcome`: run a call, accept a refusal naming what it must name, or check
   the result.
 
-Other families' panel strategies live in ``strategies_panel.py``.
+Other families' panel strategies live in ``strategies_panel.py``; the settings, the seed
+and the run of one call that both use in ``strategies_common.py``.
 """
 
 from __future__ import annotations
@@ -22,23 +23,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from impactlib.core.estimate import Estimate
 from impactlib.core.validation import InputError
+from support.strategies_common import property_settings, run_property, seeded_rng
 
 # Deterministic and fast: the same examples on every machine and in CI.
-PROPERTY = settings(
-    max_examples=40,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+PROPERTY = property_settings(40)
 SLOW_PROPERTY = settings(PROPERTY, max_examples=15)
 
 # Modes in which a refusal is the only right answer, and what it must name.
@@ -93,7 +90,7 @@ def trial_frames(draw: st.DrawFn, modes: Iterable[str] = TRIAL_MODES) -> Case:
     """A trial of 4 to 40 units (1 to 4 in mode ``tiny_n``) with one degenerate feature."""
     mode = draw(st.sampled_from(tuple(modes)))
     n = draw(st.integers(2, 4)) if mode == "tiny_n" else draw(st.integers(8, 40))
-    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    rng = seeded_rng(draw)
     t = _arms(n, mode, rng)
     x1 = rng.normal(size=n)
     x2 = rng.normal(size=n)
@@ -181,7 +178,7 @@ def meta_inputs(draw: st.DrawFn, modes: Iterable[str] = META_MODES) -> tuple[str
     """``(mode, effects, variances)`` of 3 to 12 studies (2 in ``two_studies``)."""
     mode = draw(st.sampled_from(tuple(modes)))
     k = 2 if mode == "two_studies" else draw(st.integers(3, 12))
-    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    rng = seeded_rng(draw)
     v = rng.uniform(0.005, 0.1, size=k)
     y = 0.2 + rng.normal(size=k) * np.sqrt(v + 0.01)
     if mode in ("identical_effects", "both_identical"):
@@ -253,17 +250,6 @@ def check_result(result: object, *, allow_nan: Iterable[str] = ()) -> None:
             assert math.isfinite(value), f"{name} = {value}"
 
 
-@dataclass
-class Tally:
-    """How many generated cases ended in a result and how many in a refusal."""
-
-    results: int = 0
-    refusals: int = 0
-
-
-TALLY = Tally()
-
-
 def check_outcome(
     call: Callable[[], object],
     *,
@@ -276,19 +262,5 @@ def check_outcome(
 
     Any other exception propagates: the property test fails on it.
     """
-    names = tuple(names)
-    try:
-        result = call()
-    except InputError as error:
-        message = str(error)
-        assert message.strip(), "empty InputError"
-        if names:
-            assert any(repr(n) in message or n in message for n in names), (
-                f"the refusal names none of {names}: {message}"
-            )
-        TALLY.refusals += 1
-        return "refused"
-    assert not must_refuse, f"expected a refusal naming {names}, got {result!r}"
-    check_result(result, allow_nan=allow_nan)
-    TALLY.results += 1
-    return "result"
+    check = partial(check_result, allow_nan=allow_nan)
+    return run_property(call, check, names=names, must_refuse=must_refuse)[0]

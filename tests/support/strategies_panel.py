@@ -9,12 +9,9 @@ hypothesis shrinks towards the simplest degenerate case.
 
 from __future__ import annotations
 
-import atexit
-import json
 import math
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,11 +19,13 @@ import pandas as pd
 from hypothesis import strategies as st
 
 from impactlib.core.estimate import Estimate
-from impactlib.core.validation import InputError
+from support.strategies_common import TALLY, Tally, property_settings, run_property, seeded_rng
 
 #: Examples per property: 60 in CI (derandomized, so every run draws the same ones); set
 #: IMPACT_HYPOTHESIS_EXAMPLES to explore further by hand.
 EXAMPLES = int(os.environ.get("IMPACT_HYPOTHESIS_EXAMPLES", "60"))
+#: The settings of the panel properties.
+FAST = property_settings(EXAMPLES)
 
 # Column names distinctive enough that a message naming one cannot do so by accident.
 OUTCOME, UNIT, TIME = "outcome_y", "unit_id", "period_t"
@@ -71,40 +70,6 @@ BAD_VALUES = (
     1e12,
     1e-12,
 )
-
-
-@dataclass
-class Tally:
-    """Counts of the calls :func:`holds` checked and how each ended: a result, or a refusal
-    (by the first words of its message). Written as JSON at exit to the file named by
-    IMPACT_HYPOTHESIS_TALLY, when set, for a report of what the properties exercised."""
-
-    runs: int = 0
-    results: int = 0
-    refusals: int = 0
-    messages: dict[str, int] = field(default_factory=dict)
-
-    def record(self, outcome: str, message: str = "") -> None:
-        self.runs += 1
-        if outcome == "result":
-            self.results += 1
-        else:
-            self.refusals += 1
-            key = message.split(":")[0][:60]
-            self.messages[key] = self.messages.get(key, 0) + 1
-
-
-TALLY = Tally()
-
-
-def _write_tally() -> None:
-    path = os.environ.get("IMPACT_HYPOTHESIS_TALLY")
-    if path:
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(asdict(TALLY), handle, indent=1, sort_keys=True)
-
-
-atexit.register(_write_tally)
 
 
 # --- data ---------------------------------------------------------------------------------
@@ -174,7 +139,7 @@ def panels(draw, *, max_units: int = 9, max_periods: int = 6, staggered: bool = 
     kind = draw(_mostly("noise", OUTCOME_KINDS))
     scale = draw(st.sampled_from(SCALES))
     mutation = draw(_mostly("none", MUTATIONS))
-    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    rng = seeded_rng(draw)
     first = draw(st.sampled_from((0, 2001)))  # periods 0, 1... or years
     unit = np.repeat(np.arange(n_units), n_periods)
     period = np.tile(np.arange(n_periods), n_units)
@@ -210,7 +175,7 @@ def rd_samples(draw, *, max_n: int = 160):
     cluster column: continuous or with few distinct values, at an extreme scale or not,
     with one degradation of the outcome or of the running variable."""
     n = draw(st.one_of(st.integers(max_n // 2, max_n), st.integers(2, max_n)))
-    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    rng = seeded_rng(draw)
     x_scale = draw(st.sampled_from(SCALES))
     distinct = draw(st.one_of(st.none(), st.sampled_from((None, 2, 3, 4, 6))))
     x = rng.uniform(-1, 1, n)
@@ -285,14 +250,4 @@ def holds(
     """Run ``call``: its result must pass ``check``, or it must raise an ``InputError`` whose
     message names one of ``names`` (parameters or columns, quoted or not). Any other
     exception propagates and fails the test. Returns the result, or None when refused."""
-    try:
-        result = call()
-    except InputError as error:
-        message = str(error)
-        named = [n for n in names if n in message]
-        assert named, f"InputError names none of {list(names)}: {message}"
-        tally.record("refusal", message)
-        return None
-    check(result)
-    tally.record("result")
-    return result
+    return run_property(call, check, names=names, tally=tally)[1]

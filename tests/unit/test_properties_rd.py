@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from impactlib.core.validation import InputError
@@ -34,6 +34,7 @@ from support.strategies_panel import (
     CLUSTER,
     COVARIATE,
     EXAMPLES,
+    FAST,
     OUTCOME,
     RUNNING,
     check_estimate,
@@ -42,12 +43,6 @@ from support.strategies_panel import (
     rd_samples,
 )
 
-FAST = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
 SAMPLE = {"outcome": OUTCOME, "running": RUNNING}
 COLUMNS = [OUTCOME, RUNNING, CLUSTER, COVARIATE, "data", "bandwidth", "cutoff"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -21,6 +21,7 @@ from impactlib.synth import simplex_weights, synthetic_control, synthetic_did, s
 from support.strategies_panel import (
     BAD_VALUES,
     EXAMPLES,
+    FAST,
     OUTCOME,
     TIME,
     TREATED,
@@ -31,12 +32,6 @@ from support.strategies_panel import (
     panels,
 )
 
-FAST = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
 PANEL = {"outcome": OUTCOME, "unit": UNIT, "time": TIME, "treatment": TREATED}
 COLUMNS = [OUTCOME, UNIT, TIME, TREATED, "data"]
 

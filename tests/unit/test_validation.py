@@ -9,7 +9,11 @@ import numpy as np
 import pytest
 
 from impactlib.core.validation import (
+    ROUNDING_NOISE,
     InputError,
+    is_constant,
+    is_negligible,
+    refuse_exact_fit,
     require_choice,
     require_flag,
     require_in_range,
@@ -18,6 +22,8 @@ from impactlib.core.validation import (
     require_number,
     require_positive,
     require_probability,
+    require_spread,
+    require_std_error,
     require_text,
 )
 
@@ -116,3 +122,35 @@ def test_flags_texts_and_choices():
         require_choice("middle", name="timing", allowed=("end", "start"))
     with pytest.raises(InputError, match=r"timing must be one of end, start; got 1"):
         require_choice(1, name="timing", allowed={"end": 0, "start": 1})
+
+
+# --- rounding noise: one tolerance for data and computed results ---------------------------
+
+BELOW, ABOVE = 0.1 * ROUNDING_NOISE, 10 * ROUNDING_NOISE  # relative sizes either side
+
+
+@pytest.mark.parametrize("level", [1e-12, 1.0, 1e12])
+def test_one_tolerance_judges_spread_residuals_and_standard_errors_alike(level):
+    """At any magnitude, a spread, residual or standard error of 1e-11 of the data is noise
+    for every check, and one of 1e-9 is not: the checks cannot disagree."""
+    near = level * np.array([1.0, 1.0 + BELOW, 1.0])
+    far = level * np.array([1.0, 1.0 + ABOVE, 1.0])
+    assert is_constant(near) and is_negligible(level * BELOW, scale=near)
+    assert not is_constant(far) and not is_negligible(level * ABOVE, scale=far)
+    with pytest.raises(InputError, match=r"'y' varies only by rounding noise"):
+        require_spread(near, name="y")
+    require_spread(far, name="y")
+    with pytest.raises(InputError, match=r"'y' is fitted exactly by the means"):
+        refuse_exact_fit(np.full(3, level * BELOW), near, name="y", model="the means")
+    refuse_exact_fit(np.full(3, level * ABOVE), far, name="y", model="the means")
+    with pytest.raises(InputError, match=r"standard error of .* for outcome column 'y'"):
+        require_std_error(level * BELOW, near, name="y", method="a test")
+    assert require_std_error(level * ABOVE, far, name="y", method="a test") == level * ABOVE
+
+
+def test_rounding_noise_is_relative_to_the_finite_values():
+    """Missing and infinite values do not set the scale; no finite value means a scale of 0."""
+    assert is_negligible(1e-11, scale=[np.nan, 1.0, np.inf])
+    assert not is_negligible(1e-11, scale=[np.nan, np.inf])
+    assert is_negligible(0.0, scale=[np.nan])
+    assert is_constant([]) and is_constant([2.5]) and not is_constant([0.0, 1e-300])

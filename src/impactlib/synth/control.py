@@ -309,7 +309,7 @@ def synthetic_control(
         Missing column, repeated unit-period pair, unbalanced panel or missing outcome;
         a treatment column that is not 0/1, marks several units, switches off once on or
         leaves fewer than ``MIN_PRE_PERIODS`` (2) pre-treatment periods; fewer than
-        ``MIN_DONORS`` (2) donors; an outcome constant to 12 significant digits; placebo
+        ``MIN_DONORS`` (2) donors; an outcome constant to 10 significant digits; placebo
         effects without spread (a standard error that would be rounding noise).
 
     Examples
