@@ -304,3 +304,48 @@ def test_a_simulated_study_is_an_illustration():
     assert block["study_kind"] == "illustration"
     with pytest.raises(InputError, match="study_kind"):
         _appraise(study_kind="evidence")
+
+
+def _values_file(tmp_path, entry: str) -> Path:
+    path = tmp_path / "values.yaml"
+    path.write_text(f"version: 1\nvalues:\n  emploi:\n{entry}", encoding="utf-8")
+    return path
+
+
+def test_a_monthly_published_figure_prices_a_year(tmp_path):
+    from impactlib.appraisal.reference_values import ReferenceValues
+
+    path = _values_file(
+        tmp_path,
+        "    label: Une année d'emploi\n    unit: année\n    monthly_amount: 1000\n"
+        "    currency: EUR\n    price_year: 2017\n    source: x2017\n",
+    )
+    value = ReferenceValues.load(path).get("emploi")
+    assert value.monthly_amount == 1000
+    assert value.amount == 12 * 1000
+
+
+def test_a_value_with_both_a_yearly_and_a_monthly_amount_is_refused(tmp_path):
+    from impactlib.appraisal.reference_values import ReferenceValues
+
+    path = _values_file(
+        tmp_path,
+        "    label: Une année d'emploi\n    unit: année\n    amount: 5\n    monthly_amount: 1\n"
+        "    currency: EUR\n    price_year: 2017\n",
+    )
+    with pytest.raises(InputError, match="both amount and monthly_amount"):
+        ReferenceValues.load(path)
+
+
+def test_the_year_in_employment_is_twelve_published_months(basis):
+    from impactlib.appraisal.money_pages import reference_values_page
+
+    value = basis.values.get("annee_emploi_smic")
+    assert (value.currency, value.price_year, value.source) == ("EUR", 2017, "gouvernement2016")
+    assert value.amount == 12 * value.monthly_amount
+    assert "une année d'emploi" not in basis.values.not_found
+    page = reference_values_page(basis, {"emploi-jobs2": {"monetised_by": "annee_emploi_smic"}})
+    assert "1 480 EUR de 2017 par mois, soit 17 760 EUR de 2017 par an" in page.replace(
+        "\u202f", " "
+    ).replace("\xa0", " ")
+    assert "[emploi-jobs2](../reports/emploi-jobs2.ipynb)" in page

@@ -125,6 +125,11 @@ def conversion_factors_page(
     )
 
 
+def _decimals(amount: float) -> int:
+    """Cents only when the source prints them (1 480,27 €), none for 1 480 €."""
+    return 0 if float(amount).is_integer() else 2
+
+
 def reference_values_page(basis: MoneyBasis, monetisations: Mapping[str, Mapping[str, Any]]) -> str:
     """The page "Valeurs de référence": the table, and what each report monetises or why not.
 
@@ -138,6 +143,12 @@ def reference_values_page(basis: MoneyBasis, monetisations: Mapping[str, Mapping
             amount, base = "1 unité de la devise du résultat", "selon l'année du résultat"
         else:
             amount = f"{fmt_number(value.amount, 0)} {value.currency} de {value.price_year}"
+            if value.monthly_amount is not None:
+                amount = (
+                    f"{fmt_number(value.monthly_amount, _decimals(value.monthly_amount))} "
+                    f"{value.currency} de "
+                    f"{value.price_year} par mois, soit {amount} par an (12 mois)"
+                )
             converted = basis.convert(Money(value.amount, value.currency, value.price_year))
             base = f"{fmt_number(converted.result.amount, 0)} €"
         rows.append(

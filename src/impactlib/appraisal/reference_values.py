@@ -4,6 +4,10 @@ The table is ``data/reference/values.yaml``: each value has an id, a French labe
 of outcome it prices, an amount with its currency and price year, and a source (a key of
 ``book/references.bib``). A value whose currency is ``null`` prices an outcome that is money
 already (earnings): one unit of the outcome's own currency, whose year the report gives.
+
+A source may publish a monthly amount for a unit of a year (the minimum wage per month, for a
+year in employment): the entry then gives ``monthly_amount``, the figure as published, and the
+amount per unit is twelve times it, computed here rather than typed.
 """
 
 from __future__ import annotations
@@ -18,6 +22,20 @@ import yaml
 from impactlib.appraisal.money import Money
 from impactlib.core.validation import InputError, require_number, require_text
 
+MONTHS_PER_YEAR = 12
+
+
+def _monthly_amount(entry: Mapping[str, Any], key: str, path: Path) -> float | None:
+    """The published monthly figure of ``entry``, or None; refused alongside ``amount``."""
+    if "monthly_amount" not in entry:
+        return None
+    if "amount" in entry:
+        raise InputError(
+            f"{path}: value {key!r} gives both amount and monthly_amount: keep the figure "
+            "as the source publishes it (the yearly amount is computed from the monthly one)"
+        )
+    return require_number(entry["monthly_amount"], name=f"{key}.monthly_amount")
+
 
 @dataclass(frozen=True)
 class ReferenceValue:
@@ -31,6 +49,7 @@ class ReferenceValue:
     price_year: int | None
     source: str | None
     note: str = ""
+    monthly_amount: float | None = None  # the published monthly figure, when there is one
 
     @property
     def is_money_outcome(self) -> bool:
@@ -58,6 +77,7 @@ class ReferenceValue:
             "price_year": self.price_year,
             "source": self.source,
             "note": self.note,
+            "monthly_amount": self.monthly_amount,
         }
 
 
@@ -81,15 +101,21 @@ class ReferenceValues:
         values = {}
         for key, entry in entries.items():
             try:
+                monthly = _monthly_amount(entry, key, path)
                 values[key] = ReferenceValue(
                     id=key,
                     label=require_text(entry["label"], name=f"{key}.label"),
                     unit=require_text(entry["unit"], name=f"{key}.unit"),
-                    amount=require_number(entry["amount"], name=f"{key}.amount"),
+                    amount=(
+                        MONTHS_PER_YEAR * monthly
+                        if monthly is not None
+                        else require_number(entry["amount"], name=f"{key}.amount")
+                    ),
                     currency=entry.get("currency"),
                     price_year=entry.get("price_year"),
                     source=entry.get("source"),
                     note=" ".join(str(entry.get("note") or "").split()),
+                    monthly_amount=monthly,
                 )
             except KeyError as exc:
                 raise InputError(f"{path}: value {key!r} lacks field {exc.args[0]!r}") from exc
