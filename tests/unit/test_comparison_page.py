@@ -170,6 +170,30 @@ def test_a_benefit_cost_without_a_field_or_read_back_wrong_is_refused():
     assert check_benefit_cost({**MONEY, "bcr": None})["bcr"] is None
 
 
+BREAK_EVEN = {
+    **MONEY,
+    "cost_per_participant": None,
+    "pv_costs": None,
+    "npv": None,
+    "bcr": None,
+    "prob_positive": None,
+    "cost_source": "hypothèse de travail",
+    "break_even_cost": 3000.0,
+}
+
+
+def test_a_monetised_report_without_a_published_cost_stops_at_the_break_even_cost():
+    # What net_benefit writes when no cost is published: no cost-based figure, a break-even.
+    assert check_benefit_cost(BREAK_EVEN)["break_even_cost"] == 3000.0
+    row = comparison_row("x", "study", _block(benefit_cost=BREAK_EVEN))
+    assert row["benefit_cost"]["npv"] is None
+    overview = ov.comparison_overview(_table(("b", _block(benefit_cost=BREAK_EVEN))))
+    chance = overview.iloc[0]["Chance d'un bénéfice net positif"]
+    assert chance.text == "—" and "jusqu'à 3\u202f000\u202f€" in chance.title
+    with pytest.raises(SynthesisError, match=r"break_even_cost .*also npv, prob_positive"):
+        check_benefit_cost({**BREAK_EVEN, "npv": 10.0, "prob_positive": 0.5})
+
+
 # --- the overview: one value a cell, money in euros of the base year ---------------------------
 
 

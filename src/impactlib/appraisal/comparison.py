@@ -87,7 +87,9 @@ BENEFIT_COST_FIELDS = (
     "monetised_by",
 )
 _NULLABLE_MONEY = ("bcr", "break_even_cost", "cost_per_participant")
-_MONEY_NUMBERS = ("pv_benefits", "pv_costs", "npv", "discount_rate", *_NULLABLE_MONEY)
+#: What exists only with a cost: null when the analysis stops at the break-even cost.
+_COST_BASED = ("pv_costs", "npv")
+_MONEY_NUMBERS = ("pv_benefits", *_COST_BASED, "discount_rate", *_NULLABLE_MONEY)
 #: The book's currency: every money figure of the comparison is in euros of one base year.
 BOOK_CURRENCY = "EUR"
 #: The fields of a block's ``conversion`` (:func:`effect_conversion`).
@@ -289,12 +291,23 @@ def check_benefit_cost(value: Any, *, where: str = "benefit_cost") -> dict[str, 
     year = value["price_year"]
     if isinstance(year, bool) or not isinstance(year, int):
         raise SynthesisError(f"{where}.price_year must be an integer year, got {year!r}")
+    # Without a published cost the analysis stops at the break-even cost (net_benefit): the
+    # present value of costs, the net value, the ratio and the probability are then null.
+    break_even = value["break_even_cost"] is not None
     for name in _MONEY_NUMBERS:
         number = value[name]
-        if number is None and name in _NULLABLE_MONEY:
+        if number is None and (name in _NULLABLE_MONEY or (break_even and name in _COST_BASED)):
             continue
         if not is_real(number) or not math.isfinite(float(number)):
             raise SynthesisError(f"{where}.{name} must be a finite number, got {number!r}")
+    if break_even:
+        stray = [name for name in (*_COST_BASED, "bcr", "prob_positive") if value[name] is not None]
+        if stray:
+            raise SynthesisError(
+                f"{where} gives a break_even_cost (no published cost) and also "
+                f"{', '.join(stray)}, which need a cost"
+            )
+        return dict(value)
     prob = value["prob_positive"]
     if not is_real(prob) or not 0 <= float(prob) <= 1:
         raise SynthesisError(f"{where}.prob_positive must be a probability in [0, 1], got {prob!r}")

@@ -128,16 +128,29 @@ def _money(row: pd.Series) -> Mapping[str, Any] | None:
     return None if _missing(money) else money
 
 
+def _no_value(money: Mapping[str, Any] | None) -> Cell:
+    """An empty money cell, saying why: no analysis, or no published cost (break-even)."""
+    if money is None or money.get("break_even_cost") is None:
+        return Cell(text=NO_VALUE, order=None, title=NO_BENEFIT_COST)
+    threshold = fmt_number(float(money["break_even_cost"]), 0)
+    return Cell(
+        text=NO_VALUE,
+        order=None,
+        title="Aucun coût publié : les bénéfices couvrent un coût jusqu'à "
+        f"{threshold}{THIN_SPACE}€ par participant (coût d'équilibre)",
+    )
+
+
 def _euro_cell(money: Mapping[str, Any] | None, field: str) -> Cell:
     if money is None or money.get(field) is None:
-        return Cell(text=NO_VALUE, order=None, title=NO_BENEFIT_COST)
+        return _no_value(money)
     value = float(money[field])
     return Cell(text=f"{fmt_number(value, 0)}{THIN_SPACE}€", order=value)
 
 
 def _chance_cell(money: Mapping[str, Any] | None) -> Cell:
-    if money is None:
-        return Cell(text=NO_VALUE, order=None, title=NO_BENEFIT_COST)
+    if money is None or money.get("prob_positive") is None:
+        return _no_value(money)
     prob = float(money["prob_positive"])
     return Cell(text=fmt_percent(prob, 0), order=prob)
 
