@@ -420,3 +420,24 @@ def test_pdf_config_keeps_the_html_of_notebook_outputs_for_latex(tmp_path):
     config = yaml.safe_load(book._pdf_config(ROOT, tmp_path).read_text(encoding="utf-8"))
     assert html_tables.__name__ in config["sphinx"]["extra_extensions"]
     assert config["sphinx"]["config"]["nb_mime_priority_overrides"] == [["latex", "text/html", 45]]
+
+
+# --- The benefit-cost line of the brief -------------------------------------------------------
+
+
+def test_brief_prints_the_benefit_cost_a_break_even_cost_or_why_there_is_none():
+    from impactlib.publish.pdf.brief_text import key_rows
+
+    money = {"price_year": 2017, "npv": -11284.2, "bcr": 0.2909, "prob_positive": 0.0}
+    rows = {row.label: row.value for row in key_rows({**BLOCK, "benefit_cost": money})}
+    assert rows["Bilan coût-bénéfice"] == (
+        f"bénéfice net de {MINUS}11{NNBSP}284 euros de 2017 par participant (ratio "
+        f"bénéfices/coûts 0,29) ; chance qu'il soit positif : 0{NNBSP}%"
+    )
+    even = {"price_year": 2017, "npv": None, "bcr": None, "break_even_cost": 3000.4}
+    rows = {row.label: row.value for row in key_rows({**BLOCK, "benefit_cost": even})}
+    assert rows["Bilan coût-bénéfice"] == (
+        f"aucun coût publié ; rentable jusqu'à 3{NNBSP}000 euros de 2017 par participant"
+    )
+    rows = {row.label: row.value for row in key_rows(BLOCK)}
+    assert rows["Bilan coût-bénéfice"].startswith("non calculé")

@@ -266,6 +266,23 @@ def _cost_text(block: Mapping[str, Any], currency: str) -> str:
     return cost
 
 
+def _benefit_cost_text(block: Mapping[str, Any]) -> str:
+    """Net benefit per participant, its ratio and chance of being positive; a break-even
+    cost when no cost is published; or that no benefit-cost analysis was made."""
+    money = block.get("benefit_cost")
+    if _missing(money):
+        return "non calculé (aucune valeur de référence ne monétise l'indicateur : voir le rapport)"
+    euros = f"euros de {money['price_year']}"
+    if money.get("npv") is None:
+        threshold = fmt_number(float(money["break_even_cost"]), 0)
+        return f"aucun coût publié ; rentable jusqu'à {threshold} {euros} par participant"
+    text = f"bénéfice net de {fmt_number(float(money['npv']), 0)} {euros} par participant"
+    if money.get("bcr") is not None:
+        text += f" (ratio bénéfices/coûts {fmt_number(float(money['bcr']), 2)})"
+    chance = fmt_percent(float(money["prob_positive"]), 0)
+    return f"{text} ; chance qu'il soit positif : {chance}"
+
+
 def key_rows(block: Mapping[str, Any]) -> list[Row]:
     """The rows of the brief's table of key figures, from a comparison block."""
     cea = block.get("cost_effectiveness") or {}
@@ -283,6 +300,7 @@ def key_rows(block: Mapping[str, Any]) -> list[Row]:
         Row("Coût par bénéficiaire", _cost_text(block, currency)),
         Row(_impact_label(currency), _impact_text(cea, unit)),
         Row("Coût par unité d'effet", _per_unit_text(cea, currency, f" ({unit})")),
+        Row("Bilan coût-bénéfice", _benefit_cost_text(block)),
         Row(
             "Niveau de preuve",
             str(evidence.get("label", "")),
