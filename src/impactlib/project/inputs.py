@@ -9,6 +9,19 @@ partner's file, of its schema. A notebook stage depends on its own manifest, not
 (DVC cannot give a ``foreach`` stage a list of dependencies of its own, hence one small
 file per notebook).
 
+The manifest also fingerprints the code and reference data the notebook runs with: the
+parts of the library notebooks use (:data:`LIBRARY_PARTS`: not ``publish/`` or the command
+line, so that a change to the PDFs or the CLI reruns no notebook; ``cli/runner.py`` writes
+the executed copy, so it counts), plus, for a study, the price tables and reference values
+it monetises with (``data/reference``) and, for a confidential study, the output check.
+Each part is one SHA-256 of its files (paths and bytes; ``__pycache__`` left out, as in
+``.dvcignore``). A notebook stage thus has one dependency where it had fourteen folders:
+``dvc.lock`` is a third of its size and a no-op ``dvc repro`` reads and hashes less. The
+``inputs`` stage depends on the whole library; it reruns on any change to it, and DVC
+reruns a notebook only when the bytes of its manifest changed. The synthesis, which is
+not declared in ``params.yaml``, gets ``data/inputs/_synthesis.json`` (not a slug, so no
+notebook id can take that name) with the library alone.
+
 While a notebook runs, ``impact run`` puts the declared names in the environment variable
 ``IMPACT_SOURCES``, and :func:`impactlib.project.sources.load` refuses any other source:
 a declaration that forgets a source fails the run instead of leaving a stale report.
@@ -24,12 +37,33 @@ from pathlib import Path
 from typing import Any
 
 from impactlib.project.atomic import staged_folder
-from impactlib.project.notebooks import StudyError, declared, read_parameters
+from impactlib.project.notebooks import STUDY_KINDS, StudyError, declared, read_parameters
 from impactlib.project.paths import project_root, sources_file
 from impactlib.project.registry import registry_entries
 
 SOURCES_KEY = "sources"  # the key of params/<id>.yaml that lists a notebook's sources
 SOURCES_ENV = "IMPACT_SOURCES"  # the names, comma-separated, while `impact run` runs it
+
+#: The library as notebooks use it (paths from the repository's root).
+LIBRARY_PARTS = (
+    "src/impactlib/__init__.py",
+    "src/impactlib/core",
+    "src/impactlib/experiment",
+    "src/impactlib/weighting",
+    "src/impactlib/did",
+    "src/impactlib/synth",
+    "src/impactlib/rd",
+    "src/impactlib/meta",
+    "src/impactlib/report",
+    "src/impactlib/appraisal",
+    "src/impactlib/intake",
+    "src/impactlib/project",
+    "src/impactlib/cli/runner.py",
+)
+REFERENCE_PARTS = ("data/reference",)  # what a study converts and monetises with
+CONFIDENTIAL_PARTS = ("src/impactlib/publish/disclosure",)  # a confidential study's check
+SYNTHESIS_MANIFEST = "_synthesis.json"
+IGNORED = "__pycache__"  # as in .dvcignore, with *.pyc
 
 
 def inputs_dir(root: Path | None = None) -> Path:
@@ -78,14 +112,67 @@ def manifest(notebook_id: str, names: Sequence[str], entries: dict, root: Path) 
     return {name: fingerprint(name, entries[name], root) for name in sorted(names)}
 
 
+def part_digest(part: str, root: Path) -> str:
+    """SHA-256 of a file, or of every file under a folder (their paths and bytes, sorted).
+
+    Bytecode caches (``__pycache__``, ``*.pyc``) are left out, as DVC leaves them out of its
+    hash (``.dvcignore``): running a notebook must not change the fingerprint.
+    """
+    path = root / part
+    if path.is_file():
+        files = [path]
+    elif path.is_dir():
+        files = sorted(
+            (
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix != ".pyc" and IGNORED not in p.parts
+            ),
+            key=lambda p: p.relative_to(path).as_posix(),
+        )
+    else:
+        raise StudyError(
+            f"{part} does not exist: the notebooks' manifests (data/inputs) fingerprint it"
+        )
+    digest = hashlib.sha256()
+    for file in files:
+        data = file.read_bytes()
+        name = file.relative_to(path).as_posix() if file != path else path.name
+        digest.update(f"{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def code_and_reference(kind_name: str | None, root: Path) -> dict[str, dict[str, str]]:
+    """The fingerprints of the library, and of what a ``kind_name`` notebook also runs with.
+
+    ``kind_name`` is a kind of :data:`impactlib.project.notebooks.KINDS`, or None for the
+    synthesis (the library alone).
+    """
+    library = LIBRARY_PARTS + (CONFIDENTIAL_PARTS if kind_name == "confidential" else ())
+    parts = {"library": {part: part_digest(part, root) for part in library}}
+    if kind_name in STUDY_KINDS:
+        parts["reference"] = {part: part_digest(part, root) for part in REFERENCE_PARTS}
+    return parts
+
+
 def write_input_manifests(root: Path | None = None) -> Path:
-    """Write ``data/inputs/<id>.json`` for every declared notebook, as one folder swap."""
+    """Write ``data/inputs/<id>.json`` for every declared notebook, and the synthesis's
+    ``data/inputs/_synthesis.json``, as one folder swap."""
     root = root or project_root()
     entries = registry_entries(sources_file(root))
     target = inputs_dir(root)
     with staged_folder(target) as folder:
         for notebook_id, kind in declared(root).items():
             names, _ = split_sources(notebook_id, read_parameters(notebook_id, kind, root))
-            text = json.dumps({"sources": manifest(notebook_id, names, entries, root)}, indent=2)
-            (folder / f"{notebook_id}.json").write_text(text + "\n", encoding="utf-8")
+            document = {
+                "sources": manifest(notebook_id, names, entries, root),
+                **code_and_reference(kind.name, root),
+            }
+            _write_json(folder / f"{notebook_id}.json", document)
+        _write_json(folder / SYNTHESIS_MANIFEST, code_and_reference(None, root))
     return target
+
+
+def _write_json(path: Path, document: dict) -> None:
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
