@@ -40,7 +40,7 @@ def test_first_repro_runs_every_stage(project):
     expected |= {f"guide@{i}" for i in declared["guide"]}
     sources = yaml.safe_load((project["root"] / "data" / "sources.yaml").read_text())
     expected |= {f"import@{name}" for name in sources["sources"]}
-    assert ran == {"inputs", "synthesis", "open-data", "book", "pdf"} | expected
+    assert ran == {"registry", "inputs", "synthesis", "open-data", "book", "pdf"} | expected
 
 
 def test_a_clone_without_the_confidential_data_builds_the_whole_book(project):
@@ -173,6 +173,10 @@ def test_notebook_stages_depend_on_what_notebooks_use(project):
     notebooks |= {f"guide@{i}" for i in declared["guide"]}
 
     def status() -> set[str]:
+        # A notebook stage depends on its manifest, data/inputs/<id>.json, which fingerprints
+        # the library and the reference data: rewrite the manifests as the inputs stage
+        # does, then ask DVC which stages changed.
+        _run([str(BIN / "impact"), "inputs"], root)
         return _stale_stages(root)
 
     for edited in ("publish/pdf/brief.py", "cli/commands.py", "cli/scaffold.py"):
@@ -181,6 +185,11 @@ def test_notebook_stages_depend_on_what_notebooks_use(project):
     assert "pdf" in _edited(root / "src" / "impactlib" / "publish/pdf/brief.py", status)
     stale = _edited(root / "src" / "impactlib" / "did" / "twoway.py", status)
     assert notebooks <= stale, sorted(notebooks - stale)
+    # The price tables and reference values: the reports monetise with them, nothing else.
+    studies = {f"study@{i}" for i in declared["studies"]}
+    stale = _edited(root / "data" / "reference" / "values.yaml", status)
+    assert stale & notebooks == studies, sorted(stale & notebooks)
+    _run([str(BIN / "impact"), "inputs"], root)  # the manifests of the files as they are
     assert _stale_stages(root) == set()
 
 
@@ -193,8 +202,9 @@ def test_new_source_is_imported_alone_and_reruns_no_notebook(project):
     document["sources"]["nsw_second_copy"] = document["sources"]["nsw_mixtape"]
     registry.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
     output = _repro(root)
-    # The open data list every source (data/open/datapackage.json), hence the book.
-    expected = {"import@nsw_second_copy", "inputs", "open-data", "book", "pdf"}
+    # The open data list every source (data/open/datapackage.json), hence the book. The
+    # registry stage rewrites each source's fingerprint: only the new one is new.
+    expected = {"registry", "import@nsw_second_copy", "inputs", "open-data", "book", "pdf"}
     assert _stages_run(output) == expected
     assert (root / "data" / "raw" / "nsw_second_copy.parquet").is_file()
 

@@ -137,3 +137,34 @@ def test_dvc_reruns_the_notebooks_through_their_manifests_only(repo_root):
     for part in fingerprinted:
         assert any(part == d or part.startswith(d + "/") for d in watched), part
     assert stages["inputs"]["outs"] == ["data/inputs"]
+
+
+def test_a_changed_or_new_source_changes_its_own_registry_file_only(scratch_project, repo_root):
+    (scratch_project / "data" / "schemas").symlink_to(repo_root / "data" / "schemas")
+    registry = scratch_project / "data" / "sources.yaml"
+    folder = inputs.write_source_manifests(scratch_project)
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    document = yaml.safe_load(registry.read_text())
+    assert set(before) == {
+        f"{name}.json"
+        for section in ("sources", "files", "confidential")
+        for name in document.get(section) or {}
+    }
+    document["sources"]["nsw_mixtape"]["title"] = "changed"
+    document["sources"]["other"] = document["sources"]["cps_mixtape"]
+    registry.write_text(yaml.safe_dump(document))
+    folder = inputs.write_source_manifests(scratch_project)
+    after = {path.name: path.read_bytes() for path in folder.iterdir()}
+    assert after.keys() - before.keys() == {"other.json"}
+    assert {name for name in before if before[name] != after[name]} == {"nsw_mixtape.json"}
+
+
+def test_each_import_stage_depends_on_its_own_registry_file_not_on_params(repo_root):
+    stages = yaml.safe_load((repo_root / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    for name in ("import", "file", "confidential"):
+        stage = stages[name]["do"]
+        assert "data/registry/${key}.json" in dependency_paths(stage["deps"]), name
+        assert "params" not in stage, name
+    registry = stages["registry"]
+    assert registry["outs"] == ["data/registry"]
+    assert {"data/sources.yaml", "data/schemas"} <= set(dependency_paths(registry["deps"]))

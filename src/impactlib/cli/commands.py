@@ -82,6 +82,12 @@ def _cmd_inputs(_args: argparse.Namespace) -> None:
     print(f"wrote {write_input_manifests()}")
 
 
+def _cmd_registry(_args: argparse.Namespace) -> None:
+    from impactlib.project.inputs import write_source_manifests
+
+    print(f"wrote {write_source_manifests()}")
+
+
 def _cmd_checksum(args: argparse.Namespace) -> None:
     from impactlib.project.file_sources import FileSource, file_checksum
     from impactlib.project.paths import project_root
@@ -190,9 +196,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_add_source)
 
     p = commands.add_parser(
-        "inputs", help="data/inputs/<id>.json: the fingerprints of each notebook's sources"
+        "inputs",
+        help="data/inputs/<id>.json: the fingerprints of what each notebook runs with "
+        "(its sources, the library, the reference data)",
     )
     p.set_defaults(func=_cmd_inputs)
+
+    p = commands.add_parser(
+        "registry",
+        help="data/registry/<name>.json: the fingerprint of each source's registry entry",
+    )
+    p.set_defaults(func=_cmd_registry)
 
     p = commands.add_parser(
         "checksum",

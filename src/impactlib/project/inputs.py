@@ -22,6 +22,12 @@ reruns a notebook only when the bytes of its manifest changed. The synthesis, wh
 not declared in ``params.yaml``, gets ``data/inputs/_synthesis.json`` (not a slug, so no
 notebook id can take that name) with the library alone.
 
+The ``registry`` stage, first of the pipeline, writes the same fingerprint of each source
+on its own, ``data/registry/<name>.json``, and the import stage of a source depends on its
+file: adding or changing a source imports that source alone. As DVC params instead
+(``data/sources.yaml: sources.<name>``), ``data/sources.yaml`` was parsed once per import
+stage by every ``dvc repro`` and each entry copied into ``dvc.lock``.
+
 While a notebook runs, ``impact run`` puts the declared names in the environment variable
 ``IMPACT_SOURCES``, and :func:`impactlib.project.sources.load` refuses any other source:
 a declaration that forgets a source fails the run instead of leaving a stale report.
@@ -172,6 +178,21 @@ def write_input_manifests(root: Path | None = None) -> Path:
             _write_json(folder / f"{notebook_id}.json", document)
         _write_json(folder / SYNTHESIS_MANIFEST, code_and_reference(None, root))
     return target
+
+
+def registry_dir(root: Path | None = None) -> Path:
+    return (root or project_root()) / "data" / "registry"
+
+
+def write_source_manifests(root: Path | None = None) -> Path:
+    """Write ``data/registry/<name>.json`` for every source of ``data/sources.yaml`` (its
+    :func:`fingerprint`), as one folder swap: what the source's import stage depends on."""
+    root = root or project_root()
+    entries = registry_entries(sources_file(root))
+    with staged_folder(registry_dir(root)) as folder:
+        for name, entry in sorted(entries.items()):
+            _write_json(folder / f"{name}.json", {name: fingerprint(name, entry, root)})
+    return registry_dir(root)
 
 
 def _write_json(path: Path, document: dict) -> None:
