@@ -195,17 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sheet", help="Excel: the sheet to read")
     p.set_defaults(func=_cmd_add_source)
 
-    p = commands.add_parser(
-        "inputs",
-        help="data/inputs/<id>.json: the fingerprints of what each notebook runs with "
-        "(its sources, the library, the reference data)",
-    )
+    p = commands.add_parser("inputs", help="data/inputs/<id>.json: what each notebook runs with")
     p.set_defaults(func=_cmd_inputs)
-
-    p = commands.add_parser(
-        "registry",
-        help="data/registry/<name>.json: the fingerprint of each source's registry entry",
-    )
+    p = commands.add_parser("registry", help="data/registry/<name>.json: each source's fingerprint")
     p.set_defaults(func=_cmd_registry)
 
     p = commands.add_parser(

@@ -1,4 +1,4 @@
-"""Which sources each notebook reads, so that DVC reruns a notebook when one of *them* changes.
+"""What each notebook runs with, so that DVC reruns a notebook when one of *them* changes.
 
 A notebook's parameter file lists the registered sources it reads under ``sources``
 (``params/<id>.yaml``). The ``inputs`` stage writes, for every declared notebook,
@@ -15,8 +15,9 @@ line, so that a change to the PDFs or the CLI reruns no notebook; ``cli/runner.p
 the executed copy, so it counts), plus, for a study, the price tables and reference values
 it monetises with (``data/reference``) and, for a confidential study, the output check.
 Each part is one SHA-256 of its files (paths and bytes; ``__pycache__`` left out, as in
-``.dvcignore``). A notebook stage thus has one dependency where it had fourteen folders:
-``dvc.lock`` is a third of its size and a no-op ``dvc repro`` reads and hashes less. The
+``.dvcignore``). A notebook stage thus has one dependency where it had thirteen or
+fourteen folders: ``dvc.lock`` went from 66.8 to 41.0 kB and a no-op ``dvc repro`` reads
+and hashes less (``benchmarks/README.md``). The
 ``inputs`` stage depends on the whole library; it reruns on any change to it, and DVC
 reruns a notebook only when the bytes of its manifest changed. The synthesis, which is
 not declared in ``params.yaml``, gets ``data/inputs/_synthesis.json`` (not a slug, so no
@@ -149,16 +150,16 @@ def part_digest(part: str, root: Path) -> str:
     return digest.hexdigest()
 
 
-def code_and_reference(kind_name: str | None, root: Path) -> dict[str, dict[str, str]]:
+def code_and_reference(kind_name: str | None, digests: dict[str, str]) -> dict[str, dict]:
     """The fingerprints of the library, and of what a ``kind_name`` notebook also runs with.
 
     ``kind_name`` is a kind of :data:`impactlib.project.notebooks.KINDS`, or None for the
-    synthesis (the library alone).
+    synthesis (the library alone); ``digests`` maps each part to its :func:`part_digest`.
     """
     library = LIBRARY_PARTS + (CONFIDENTIAL_PARTS if kind_name == "confidential" else ())
-    parts = {"library": {part: part_digest(part, root) for part in library}}
+    parts = {"library": {part: digests[part] for part in library}}
     if kind_name in STUDY_KINDS:
-        parts["reference"] = {part: part_digest(part, root) for part in REFERENCE_PARTS}
+        parts["reference"] = {part: digests[part] for part in REFERENCE_PARTS}
     return parts
 
 
@@ -168,15 +169,17 @@ def write_input_manifests(root: Path | None = None) -> Path:
     root = root or project_root()
     entries = registry_entries(sources_file(root))
     target = inputs_dir(root)
+    parts = (*LIBRARY_PARTS, *CONFIDENTIAL_PARTS, *REFERENCE_PARTS)
     with staged_folder(target) as folder:
+        digests = {part: part_digest(part, root) for part in parts}
         for notebook_id, kind in declared(root).items():
             names, _ = split_sources(notebook_id, read_parameters(notebook_id, kind, root))
             document = {
                 "sources": manifest(notebook_id, names, entries, root),
-                **code_and_reference(kind.name, root),
+                **code_and_reference(kind.name, digests),
             }
             _write_json(folder / f"{notebook_id}.json", document)
-        _write_json(folder / SYNTHESIS_MANIFEST, code_and_reference(None, root))
+        _write_json(folder / SYNTHESIS_MANIFEST, code_and_reference(None, digests))
     return target
 
 
