@@ -209,6 +209,30 @@ def test_new_source_is_imported_alone_and_reruns_no_notebook(project):
     assert (root / "data" / "raw" / "nsw_second_copy.parquet").is_file()
 
 
+def test_a_sensitivity_run_is_a_dvc_experiment(project):
+    # README, "Sensitivity": an assumption changed by `dvc exp run -S` reruns the report,
+    # moves its benefit-cost ratio and shows in `dvc params diff`. The copy is put back.
+    root = project["root"]
+    estimates = root / "results" / STUDY / "estimates.json"
+    saved = {path: path.read_bytes() for path in (root / "params.yaml", root / "dvc.lock")}
+    saved[estimates] = estimates.read_bytes()
+    before = json.loads(saved[estimates])["comparison"]["benefit_cost"]
+    setting = "params.yaml:appraisal.discount_rate=0.052"
+    try:
+        output = _dvc("exp", "run", "-S", setting, f"study@{STUDY}", cwd=root)
+        assert _stages_run(output) == {"inputs", f"study@{STUDY}"}
+        after = json.loads(estimates.read_text())["comparison"]["benefit_cost"]
+        assert before["discount_rate"] == 0.032 and after["discount_rate"] == 0.052
+        assert after["bcr"] < before["bcr"]  # the benefits come later than the cost
+        assert "appraisal.discount_rate" in _dvc("params", "diff", cwd=root)
+    finally:
+        for path, data in saved.items():
+            path.write_bytes(data)
+        _dvc("checkout", f"study@{STUDY}", cwd=root)
+        _dvc("exp", "remove", "-A", cwd=root)
+    assert _stale_stages(root) == set()
+
+
 def test_changed_parameter_reruns_its_study_and_downstream_only(project):
     # Last, because it changes the copy.
     root = project["root"]
