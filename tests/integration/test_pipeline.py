@@ -40,7 +40,7 @@ def test_first_repro_runs_every_stage(project):
     expected |= {f"guide@{i}" for i in declared["guide"]}
     sources = yaml.safe_load((project["root"] / "data" / "sources.yaml").read_text())
     expected |= {f"import@{name}" for name in sources["sources"]}
-    assert ran == {"inputs", "synthesis", "open-data", "book", "pdf"} | expected
+    assert ran == {"registry", "inputs", "synthesis", "open-data", "book", "pdf"} | expected
 
 
 def test_a_clone_without_the_confidential_data_builds_the_whole_book(project):
@@ -175,6 +175,10 @@ def test_notebook_stages_depend_on_what_notebooks_use(project):
     notebooks |= {f"guide@{i}" for i in declared["guide"]}
 
     def status() -> set[str]:
+        # A notebook stage depends on its manifest, data/inputs/<id>.json, which fingerprints
+        # the library and the reference data: rewrite the manifests as the inputs stage
+        # does, then ask DVC which stages changed.
+        _run([str(BIN / "impact"), "inputs"], root)
         return _stale_stages(root)
 
     for edited in ("publish/pdf/brief.py", "cli/commands.py", "cli/scaffold.py"):
@@ -183,6 +187,11 @@ def test_notebook_stages_depend_on_what_notebooks_use(project):
     assert "pdf" in _edited(root / "src" / "impactlib" / "publish/pdf/brief.py", status)
     stale = _edited(root / "src" / "impactlib" / "did" / "twoway.py", status)
     assert notebooks <= stale, sorted(notebooks - stale)
+    # The price tables and reference values: the reports monetise with them, nothing else.
+    studies = {f"study@{i}" for i in declared["studies"]}
+    stale = _edited(root / "data" / "reference" / "values.yaml", status)
+    assert stale & notebooks == studies, sorted(stale & notebooks)
+    _run([str(BIN / "impact"), "inputs"], root)  # the manifests of the files as they are
     assert _stale_stages(root) == set()
 
 
@@ -195,10 +204,35 @@ def test_new_source_is_imported_alone_and_reruns_no_notebook(project):
     document["sources"]["nsw_second_copy"] = document["sources"]["nsw_mixtape"]
     registry.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
     output = _repro(root)
-    # The open data list every source (data/open/datapackage.json), hence the book.
-    expected = {"import@nsw_second_copy", "inputs", "open-data", "book", "pdf"}
+    # The open data list every source (data/open/datapackage.json), hence the book. The
+    # registry stage rewrites each source's fingerprint: only the new one is new.
+    expected = {"registry", "import@nsw_second_copy", "inputs", "open-data", "book", "pdf"}
     assert _stages_run(output) == expected
     assert (root / "data" / "raw" / "nsw_second_copy.parquet").is_file()
+
+
+def test_a_sensitivity_run_is_a_dvc_experiment(project):
+    # README, "Sensitivity": an assumption changed by `dvc exp run -S` reruns the report,
+    # moves its benefit-cost ratio and shows in `dvc params diff`. The copy is put back.
+    root = project["root"]
+    estimates = root / "results" / STUDY / "estimates.json"
+    saved = {path: path.read_bytes() for path in (root / "params.yaml", root / "dvc.lock")}
+    saved[estimates] = estimates.read_bytes()
+    before = json.loads(saved[estimates])["comparison"]["benefit_cost"]
+    setting = "params.yaml:appraisal.discount_rate=0.052"
+    try:
+        output = _dvc("exp", "run", "-S", setting, f"study@{STUDY}", cwd=root)
+        assert _stages_run(output) == {"inputs", f"study@{STUDY}"}
+        after = json.loads(estimates.read_text())["comparison"]["benefit_cost"]
+        assert before["discount_rate"] == 0.032 and after["discount_rate"] == 0.052
+        assert after["bcr"] < before["bcr"]  # the benefits come later than the cost
+        assert "appraisal.discount_rate" in _dvc("params", "diff", cwd=root)
+    finally:
+        for path, data in saved.items():
+            path.write_bytes(data)
+        _dvc("checkout", f"study@{STUDY}", cwd=root)
+        _dvc("exp", "remove", "-A", cwd=root)
+    assert _stale_stages(root) == set()
 
 
 def test_changed_parameter_reruns_its_study_and_downstream_only(project):

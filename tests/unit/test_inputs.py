@@ -12,8 +12,11 @@ from impactlib.project.notebooks import StudyError
 
 
 @pytest.fixture
-def project(scratch_project):
+def project(scratch_project, repo_root):
     (scratch_project / "params").mkdir()
+    # The manifests also fingerprint the library and the reference data: the repository's.
+    (scratch_project / "src").symlink_to(repo_root / "src", target_is_directory=True)
+    (scratch_project / "data" / "reference").symlink_to(repo_root / "data" / "reference")
     (scratch_project / "params" / "demo.yaml").write_text("alpha: 0.05\nsources: [nsw_mixtape]\n")
     sources.import_sources(scratch_project, ["nsw_mixtape"])  # a fresh clone has no data/raw
     return scratch_project

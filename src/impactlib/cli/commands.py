@@ -82,6 +82,12 @@ def _cmd_inputs(_args: argparse.Namespace) -> None:
     print(f"wrote {write_input_manifests()}")
 
 
+def _cmd_registry(_args: argparse.Namespace) -> None:
+    from impactlib.project.inputs import write_source_manifests
+
+    print(f"wrote {write_source_manifests()}")
+
+
 def _cmd_checksum(args: argparse.Namespace) -> None:
     from impactlib.project.file_sources import FileSource, file_checksum
     from impactlib.project.paths import project_root
@@ -189,10 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sheet", help="Excel: the sheet to read")
     p.set_defaults(func=_cmd_add_source)
 
-    p = commands.add_parser(
-        "inputs", help="data/inputs/<id>.json: the fingerprints of each notebook's sources"
-    )
+    p = commands.add_parser("inputs", help="data/inputs/<id>.json: what each notebook runs with")
     p.set_defaults(func=_cmd_inputs)
+    p = commands.add_parser("registry", help="data/registry/<name>.json: each source's fingerprint")
+    p.set_defaults(func=_cmd_registry)
 
     p = commands.add_parser(
         "checksum",
