@@ -326,7 +326,9 @@ def experiments(draw) -> pd.DataFrame:
     n = n_treated + n_control
     outcome = st.floats(-1e3, 1e3, allow_nan=False, allow_subnormal=False)
     y = draw(st.lists(outcome, min_size=n, max_size=n))
-    assume(len(set(y)) > 1)  # a constant outcome is refused (tested separately)
+    # A constant outcome is refused (tested separately). The spread must also survive the
+    # shifts and scalings of the properties below: [0, 0, 0, 1e-38] + 1 is constant in floats.
+    assume(max(y) - min(y) > 1e-6 * (1.0 + max(abs(v) for v in y)))
     return pd.DataFrame({"y": y, "t": [1] * n_treated + [0] * n_control})
 
 
