@@ -289,6 +289,23 @@ def test_a_published_cost_in_dollars_becomes_euros_of_the_base_year(basis):
     assert block["benefit_cost"]["price_year"] == 2017 and block["study_kind"] == "evaluation"
 
 
+def test_a_cost_range_in_one_currency_and_year_lists_its_conversion_once(basis):
+    result = _appraise(
+        money=basis,
+        cost_per_beneficiary=[4153.0, 4193.0],
+        currency="USD",
+        cost_price_year=1976,
+        cost_is_published=True,
+        cost_source="source2000",
+        monetisation={"monetised_by": "vie_statistique", "units_per_value": 100_000},
+    )
+    conversions = result.comparison(
+        title="t", theme="emploi", innovation="i", outcome="o", cost_source="source2000"
+    )["benefit_cost"]["conversions"]
+    years = [(c["from_currency"], c["from_year"]) for c in conversions]
+    assert years.count(("USD", 1976)) == 1 and len(years) == len(set(years))
+
+
 def test_a_diagnostic_has_no_cost_scale_up_or_benefit_cost():
     from impactlib.appraisal import DIAGNOSTIC_REASON
 

@@ -135,6 +135,11 @@ def _annuity(rate: np.ndarray | float, years: int) -> np.ndarray | float:
     return sum((1.0 + rate) ** -t for t in range(1, years + 1))
 
 
+def _conversion_key(conversion: dict[str, Any]) -> tuple[Any, ...]:
+    """What identifies a conversion: from which currency and year to which."""
+    return tuple(conversion[k] for k in ("from_currency", "from_year", "to_currency", "to_year"))
+
+
 def benefit_cost_per_participant(
     effect: Any,
     *,
@@ -174,7 +179,12 @@ def benefit_cost_per_participant(
         if len(pair) != 2:
             raise InputError(f"cost must be Money or a (low, high) pair of Money, got {cost!r}")
         converted = [basis.convert(c) for c in pair]
-        conversions += [c.to_dict() for c in converted]
+        # One entry per conversion (currencies and years): a cost range given in one currency
+        # and year (NSW's two published figures in 1976 dollars) converts twice by the same
+        # factor, whose float ratio may differ in its last bit between the two amounts.
+        for conv in (c.to_dict() for c in converted):
+            if _conversion_key(conv) not in {_conversion_key(c) for c in conversions}:
+                conversions.append(conv)
         cost_low, cost_high = sorted(c.result.amount for c in converted)
         cost_point = (cost_low + cost_high) / 2
     rate, (r_low, r_high) = basis.discount_rate, basis.discount_rate_range
