@@ -228,7 +228,7 @@ def test_pages_list_every_factor_and_what_each_report_monetises(basis):
         seed=1,
     )
     reports = {"etude-a": result.to_comparison()}
-    page = conversion_factors_page(basis, reports, {"consumer_price_indices": {}})
+    page = conversion_factors_page(basis, reports)
     assert "| 1 USD de 1976 | EUR de 2017 |" in page
     assert "| 1 EUR de 2010 | EUR de 2017 |" in page  # the statistical life, from 2010
     assert "[etude-a](../reports/etude-a.ipynb)" in page

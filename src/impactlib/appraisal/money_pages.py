@@ -55,14 +55,14 @@ def _factor_rows(reports: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
     return rows
 
 
-def conversion_factors_page(
-    basis: MoneyBasis, reports: Mapping[str, Mapping[str, Any]], tables: Mapping[str, Any]
-) -> str:
+def conversion_factors_page(basis: MoneyBasis, reports: Mapping[str, Mapping[str, Any]]) -> str:
     """The page "Facteurs de conversion": the method, every factor used, its sources.
 
-    ``reports`` maps a report id to its benefit-cost mapping (with ``conversions``);
-    ``tables`` is the content of ``data/reference/prices.yaml``.
+    ``reports`` maps a report id to its benefit-cost mapping (with ``conversions``); the
+    sources are those of the price table the basis read (``basis.prices.descriptions``, the
+    content of ``data/reference/prices.yaml``).
     """
+    tables = basis.prices.descriptions
     indices = tables.get("consumer_price_indices", {})
     rates = tables.get("exchange_rates", {})
     low, high = basis.discount_rate_range

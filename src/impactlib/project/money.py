@@ -56,9 +56,8 @@ def write_money_pages(root: Path | None = None) -> list[Path]:
         monetisations[study] = economics.get("monetisation") or {
             "monetisation_reason": "non renseigné (pas de paramètres économiques)"
         }
-    tables = yaml.safe_load((root / REFERENCE_DIR / "prices.yaml").read_text("utf-8"))
     texts = {
-        "conversions": conversion_factors_page(basis, reports, tables),
+        "conversions": conversion_factors_page(basis, reports),
         "values": reference_values_page(basis, monetisations),
     }
     written = []
