@@ -366,3 +366,14 @@ def test_the_year_in_employment_is_twelve_published_months(basis):
         "\u202f", " "
     ).replace("\xa0", " ")
     assert "[emploi-jobs2](../reports/emploi-jobs2.ipynb)" in page
+
+
+def test_benefit_cost_texts_give_every_glue_name_with_or_without_a_cost(basis):
+    from impactlib.appraisal.net_benefit import BENEFIT_COST_GLUE, benefit_cost_texts
+
+    kwargs = dict(basis=basis, monetised_by="vie_statistique", benefit_years=1, seed=1)
+    for cost in (Money(100.0, "USD", 1976), None):
+        result = benefit_cost_per_participant(
+            effect(), units_per_value=100_000, cost=cost, cost_source="x", **kwargs
+        )
+        assert list(benefit_cost_texts(result)) == list(BENEFIT_COST_GLUE)

@@ -22,6 +22,7 @@ from impactlib.appraisal.costs import (
 )
 from impactlib.appraisal.grading import EvidenceGrade
 from impactlib.appraisal.net_benefit import (
+    BENEFIT_COST_GLUE,
     MoneyBasis,
     NetBenefit,
     benefit_cost_texts,
@@ -100,7 +101,7 @@ class Appraisal:
             glue("smd_ci", std.reason or "non défini")
         glue("grade", ILLUSTRATION_GRADE if self.study_kind == "illustration" else self.grade.label)
         if self.study_kind == "diagnostic":
-            for name in _COST_GLUE + _SCALE_GLUE + _BC_GLUE:
+            for name in _COST_GLUE + _SCALE_GLUE + BENEFIT_COST_GLUE:
                 glue(name, DIAGNOSTIC_REASON)
             return
         eff = self.efficiency
@@ -129,7 +130,7 @@ class Appraisal:
         ``bc_summary``, one French sentence that says it all."""
         glue, bc = report.glue, self.benefit_cost
         if bc is None:
-            for name in _BC_GLUE:
+            for name in BENEFIT_COST_GLUE:
                 glue(name, self.benefit_cost_reason or "non calculé")
             return
         texts = benefit_cost_texts(bc)
@@ -250,24 +251,6 @@ _SCALE_GLUE = (
     "scale_beneficiaries",
     "scale_effect",
     "scale_effect_ci",
-)
-_BC_GLUE = (
-    "bc_basis",
-    "bc_value",
-    "bc_years",
-    "bc_rate",
-    "bc_rate_low",
-    "bc_rate_high",
-    "bc_pv_benefits",
-    "bc_pv_costs",
-    "bc_npv",
-    "bc_npv_ci",
-    "bc_bcr",
-    "bc_prob",
-    "bc_npv_low_rate",
-    "bc_npv_high_rate",
-    "bc_break_even",
-    "bc_summary",
 )
 
 

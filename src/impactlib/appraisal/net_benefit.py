@@ -341,6 +341,31 @@ def report_benefit_cost(
     return result, None
 
 
+#: The glue names of a benefit-cost that need a cost (texts "non calculé" without one).
+_COST_TEXTS = (
+    "bc_pv_costs",
+    "bc_npv",
+    "bc_npv_ci",
+    "bc_bcr",
+    "bc_prob",
+    "bc_npv_low_rate",
+    "bc_npv_high_rate",
+)
+#: Every glue name :func:`benefit_cost_texts` returns, in the order of the report's text.
+BENEFIT_COST_GLUE = (
+    "bc_basis",
+    "bc_value",
+    "bc_years",
+    "bc_rate",
+    "bc_rate_low",
+    "bc_rate_high",
+    "bc_pv_benefits",
+    *_COST_TEXTS,
+    "bc_break_even",
+    "bc_summary",
+)
+
+
 def benefit_cost_texts(bc: NetBenefit) -> dict[str, str]:
     """The French texts of a benefit-cost, by glue name (``bc_*`` and ``bc_summary``)."""
     pct = fmt_percent
@@ -354,19 +379,7 @@ def benefit_cost_texts(bc: NetBenefit) -> dict[str, str]:
         "bc_pv_benefits": fmt_number(bc.pv_benefits, 0),
     }
     if bc.npv is None:
-        none = "non calculé (pas de coût publié)"
-        texts |= dict.fromkeys(
-            (
-                "bc_pv_costs",
-                "bc_npv",
-                "bc_npv_ci",
-                "bc_bcr",
-                "bc_prob",
-                "bc_npv_low_rate",
-                "bc_npv_high_rate",
-            ),
-            none,
-        )
+        texts |= dict.fromkeys(_COST_TEXTS, "non calculé (pas de coût publié)")
         texts["bc_break_even"] = fmt_number(bc.break_even_cost, 0)
         texts["bc_summary"] = (
             f"sans coût publié, pas de bénéfice net ; les bénéfices valent "
