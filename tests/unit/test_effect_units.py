@@ -10,30 +10,22 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 
 from impactlib.appraisal import (
     SynthesisError,
-    appraise,
     comparison_row,
-    grade_evidence,
-    money_basis,
-    standardised_effect,
 )
 from impactlib.appraisal.comparison import check_units
 from impactlib.appraisal.money import Money
-from impactlib.core import Estimate, InputError
+from impactlib.core import InputError
 from impactlib.project import build_comparison, write_estimates
 from impactlib.publish import pdf
+from support.appraisals import appraise_effect, book_basis, effect
 from support.briefs import BLOCK, NNBSP, flat, make_project, write_results
 
-REFERENCE = Path(__file__).resolve().parents[2] / "data" / "reference"
-EFFECT = Estimate(
-    value=2.0, std_error=0.5, ci_low=1.0, ci_high=3.0, p_value=0.01, n=100,
-    method="test", outcome="y", design="rct",
-)  # fmt: skip
+EFFECT = effect()
 # An outcome in money: earnings in dollars of 1978, counted in euros of the base year.
 EARNINGS = {
     "monetised_by": "revenu_activite",
@@ -44,28 +36,11 @@ EARNINGS = {
 
 @pytest.fixture(scope="module")
 def basis():
-    return money_basis(
-        REFERENCE,
-        currency="EUR",
-        base_year=2017,
-        discount_rate=0.032,
-        discount_rate_range=(0.012, 0.052),
-    )
+    return book_basis()
 
 
 def _appraise(**overrides):
-    arguments = dict(
-        standardised=standardised_effect(EFFECT, kind="smd", sd=10.0),
-        grade=grade_evidence(design="rct", risk_of_bias="low", estimate=EFFECT),
-        cost_per_beneficiary=100.0,
-        target_population=1000,
-        take_up=(0.4, 0.6),
-        attenuation=0.8,
-        seed=1,
-        effect_unit="points",
-    )
-    arguments.update(overrides)
-    return appraise(EFFECT, **arguments)
+    return appraise_effect(EFFECT, **overrides)
 
 
 def _block(appraisal):

@@ -13,9 +13,8 @@ import pytest
 
 from impactlib.appraisal import Money, PriceTables, benefit_cost_per_participant, money_basis
 from impactlib.appraisal.prices import ecb_annual_average, ecb_reference_rate
-from impactlib.core import Estimate, InputError
-
-REFERENCE = Path(__file__).resolve().parents[2] / "data" / "reference"
+from impactlib.core import InputError
+from support.appraisals import REFERENCE, appraise_effect, book_basis, effect
 
 
 @pytest.fixture(scope="module")
@@ -25,13 +24,7 @@ def tables() -> PriceTables:
 
 @pytest.fixture(scope="module")
 def basis():
-    return money_basis(
-        REFERENCE,
-        currency="EUR",
-        base_year=2017,
-        discount_rate=0.032,
-        discount_rate_range=(0.012, 0.052),
-    )
+    return book_basis()
 
 
 def test_us_cpi_u_annual_averages_as_bls_publishes_them(tables):
@@ -122,20 +115,6 @@ def test_discount_rate_outside_range_or_a_percentage(rate):
             discount_rate=rate,
             discount_rate_range=(0.012, 0.052),
         )
-
-
-def effect(value=2.0, se=0.5):
-    return Estimate(
-        value=value,
-        std_error=se,
-        ci_low=value - 1,
-        ci_high=value + 1,
-        p_value=0.01,
-        n=100,
-        method="test",
-        outcome="y",
-        design="rct",
-    )
 
 
 def test_outcome_monetised_without_a_declared_value(basis):
@@ -244,20 +223,7 @@ def test_pages_list_every_factor_and_what_each_report_monetises(basis):
 
 
 def _appraise(**kw):
-    from impactlib.appraisal import appraise, grade_evidence, standardised_effect
-
-    est = effect(2.0, 0.5)
-    base = dict(
-        standardised=standardised_effect(est, kind="smd", sd=10.0),
-        grade=grade_evidence(design="rct", risk_of_bias="low", estimate=est),
-        cost_per_beneficiary=100.0,
-        target_population=1000,
-        take_up=(0.4, 0.6),
-        attenuation=0.8,
-        seed=1,
-        effect_unit="points",
-    )
-    return appraise(est, **(base | kw))
+    return appraise_effect(**kw)
 
 
 def test_appraise_refuses_a_cost_without_price_year(basis):
