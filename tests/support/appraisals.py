@@ -59,3 +59,45 @@ def appraise_effect(estimate: Estimate | None = None, **overrides: Any):
         effect_unit="points",
     )
     return appraise(est, **(arguments | overrides))
+
+
+#: The estimate of the comparison tests (p = 0.001, n = 400).
+BLOCK_EFFECT = Estimate(
+    value=2.0,
+    std_error=0.5,
+    ci_low=1.0,
+    ci_high=3.0,
+    p_value=0.001,
+    n=400,
+    method="test",
+    outcome="y",
+    design="rct",
+)
+
+
+def comparison_block_of(**overrides: Any) -> dict[str, Any]:
+    """A report's comparison block of :data:`BLOCK_EFFECT` with a 500-euro working cost;
+    ``overrides`` replace any argument of ``comparison_block``."""
+    from impactlib.appraisal import (
+        comparison_block,
+        cost_effectiveness,
+        scale_up_projection,
+    )
+
+    est = BLOCK_EFFECT
+    arguments = dict(
+        title="Étude test",
+        theme="emploi",
+        innovation="innovation",
+        outcome="y",
+        headline=est,
+        standardised_effect=standardised_effect(est, kind="smd", sd=4.0),
+        evidence=grade_evidence(design="rct", risk_of_bias="low", estimate=est),
+        cost_effectiveness=cost_effectiveness(est, 500.0),
+        scale_up=scale_up_projection(
+            est, target_population=1000, take_up=0.5, cost_per_beneficiary=500.0, seed=1
+        ),
+        cost_source="hypothèse de travail",
+        effect_unit="unité de résultat",
+    )
+    return comparison_block(**(arguments | overrides))

@@ -15,31 +15,17 @@ from impactlib.appraisal import (
     LEVEL_LABELS,
     THEMES,
     SynthesisError,
-    comparison_block,
     comparison_row,
-    cost_effectiveness,
-    grade_evidence,
-    scale_up_projection,
     standardised_effect,
 )
 from impactlib.appraisal import overview as ov
 from impactlib.appraisal.comparison import ILLUSTRATION_REASON, check_benefit_cost
-from impactlib.core import Estimate
 from impactlib.report import Cell, sortable_table
 from impactlib.report.plots import effect_cost_plot
+from support.appraisals import BLOCK_EFFECT, comparison_block_of
 
 ROOT = Path(__file__).resolve().parents[2]
-EFFECT = Estimate(
-    value=2.0,
-    std_error=0.5,
-    ci_low=1.0,
-    ci_high=3.0,
-    p_value=0.001,
-    n=400,
-    method="test",
-    outcome="y",
-    design="rct",
-)
+EFFECT = BLOCK_EFFECT
 # A benefit-cost mapping as the money branch computes it (a fixture: made-up amounts, in
 # euros of 2024, to exercise the page; no report's figure).
 MONEY = {
@@ -59,23 +45,7 @@ MONEY = {
 
 
 def _block(**overrides):
-    arguments = dict(
-        title="Étude test",
-        theme="emploi",
-        innovation="innovation",
-        outcome="y",
-        headline=EFFECT,
-        standardised_effect=standardised_effect(EFFECT, kind="smd", sd=4.0),
-        evidence=grade_evidence(design="rct", risk_of_bias="low", estimate=EFFECT),
-        cost_effectiveness=cost_effectiveness(EFFECT, 500.0),
-        scale_up=scale_up_projection(
-            EFFECT, target_population=1000, take_up=0.5, cost_per_beneficiary=500.0, seed=1
-        ),
-        cost_source="hypothèse de travail",
-        effect_unit="unité de résultat",
-    )
-    arguments.update(overrides)
-    return comparison_block(**arguments)
+    return comparison_block_of(**overrides)
 
 
 def _table(*blocks: tuple[str, dict]) -> pd.DataFrame:

@@ -10,9 +10,7 @@ from impactlib.appraisal import (
     OVERVIEW_COLUMNS,
     THEMES,
     SynthesisError,
-    comparison_block,
     comparison_overview,
-    cost_effectiveness,
     evidence_reasons_markdown,
     grade_evidence,
     reports_caption,
@@ -20,40 +18,15 @@ from impactlib.appraisal import (
     standardised_effect,
     theme_label,
 )
-from impactlib.core import Estimate, InputError
+from impactlib.core import InputError
 from impactlib.project import build_comparison, read_comparison, write_comparison, write_estimates
+from support.appraisals import BLOCK_EFFECT, comparison_block_of
 
-EFFECT = Estimate(
-    value=2.0,
-    std_error=0.5,
-    ci_low=1.0,
-    ci_high=3.0,
-    p_value=0.001,
-    n=400,
-    method="test",
-    outcome="y",
-    design="rct",
-)
+EFFECT = BLOCK_EFFECT
 
 
 def _block(**overrides):
-    arguments = dict(
-        title="Étude test",
-        theme="emploi",
-        innovation="innovation",
-        outcome="y",
-        headline=EFFECT,
-        standardised_effect=standardised_effect(EFFECT, kind="smd", sd=4.0),
-        evidence=grade_evidence(design="rct", risk_of_bias="low", estimate=EFFECT),
-        cost_effectiveness=cost_effectiveness(EFFECT, 500.0),
-        scale_up=scale_up_projection(
-            EFFECT, target_population=1000, take_up=0.5, cost_per_beneficiary=500.0, seed=1
-        ),
-        cost_source="hypothèse de travail",
-        effect_unit="unité de résultat",
-    )
-    arguments.update(overrides)
-    return comparison_block(**arguments)
+    return comparison_block_of(**overrides)
 
 
 def test_comparison_is_built_from_results_files(scratch_project):
